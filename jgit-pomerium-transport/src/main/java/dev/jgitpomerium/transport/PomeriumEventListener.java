@@ -1,0 +1,43 @@
+package dev.jgitpomerium.transport;
+
+import java.time.Duration;
+
+/**
+ * Observes tunnels: for metrics, progress output, or an audit trail. Every method has a no-op default, so implement
+ * only what you need.
+ *
+ * <p>Events for one tunnel come in this order: {@link #tunnelOpening}, then at most one {@link #signInRequired}, then
+ * {@link #tunnelOpened} or {@link #tunnelFailed}; after {@code tunnelOpened} comes exactly one {@link #tunnelClosed}.
+ *
+ * <p>Methods are called on the connecting or copying thread, from many threads at once. They must be fast, must not
+ * block and must not throw (an exception is logged and ignored). No event carries a token.
+ */
+public interface PomeriumEventListener {
+
+  /** A no-op listener. */
+  PomeriumEventListener NONE = new PomeriumEventListener() {};
+
+  /** A tunnel to {@code route} is about to be dialled. */
+  default void tunnelOpening(Route route) {}
+
+  /**
+   * Pomerium answered {@code status} (401 or a redirect): the token source is asked once for a fresh token and the
+   * {@code CONNECT} is retried once.
+   */
+  default void signInRequired(Route route, int status) {}
+
+  /** Pomerium answered 200; {@code elapsed} covers TCP, TLS and {@code CONNECT}, including any sign-in. */
+  default void tunnelOpened(Route route, Duration elapsed) {}
+
+  /** The tunnel could not be opened. */
+  default void tunnelFailed(Route route, PomeriumException failure) {}
+
+  /** An open tunnel ended; the byte counts are SSH bytes sent to and received from the destination. */
+  default void tunnelClosed(Route route, long bytesSent, long bytesReceived) {}
+
+  /**
+   * The in-process relay refused a local connection that did not carry a valid single-use credential: a stale
+   * connection attempt, or another local process probing the port.
+   */
+  default void relayConnectionRejected(String reason) {}
+}

@@ -1,0 +1,10 @@
+package dev.jgitpomerium.transport;
+
+/** The TLS handshake with Pomerium failed: usually an untrusted CA, a host-name mismatch, or an expired certificate. */
+public final class PomeriumTlsException extends PomeriumException {
+  private static final long serialVersionUID = 1L;
+
+  public PomeriumTlsException(Route route, int statusCode, String message, Throwable cause) {
+    super(route, statusCode, message, cause);
+  }
+}

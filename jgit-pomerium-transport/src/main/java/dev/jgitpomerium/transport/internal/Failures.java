@@ -1,0 +1,101 @@
+package dev.jgitpomerium.transport.internal;
+
+import dev.jgitpomerium.transport.PomeriumAccessDeniedException;
+import dev.jgitpomerium.transport.PomeriumException;
+import dev.jgitpomerium.transport.PomeriumProtocolException;
+import dev.jgitpomerium.transport.PomeriumRouteNotFoundException;
+import dev.jgitpomerium.transport.PomeriumSignInRequiredException;
+import dev.jgitpomerium.transport.PomeriumTlsException;
+import dev.jgitpomerium.transport.PomeriumUnavailableException;
+import dev.jgitpomerium.transport.PomeriumUnreachableException;
+import dev.jgitpomerium.transport.Route;
+import java.io.IOException;
+import java.net.UnknownHostException;
+import java.time.Duration;
+
+/**
+ * Every user-facing failure message of the tunnel, in one place. Each names the Pomerium endpoint, the destination
+ * and the status, says what it means and what to do, and never includes a token.
+ */
+final class Failures {
+  private Failures() {}
+
+  static PomeriumException forStatus(Route route, ResponseHead head) {
+    int status = head.status();
+    String where = route.destination() + " through Pomerium at " + route.endpoint();
+    switch (status) {
+      case 403:
+        return new PomeriumAccessDeniedException(route, status, "Pomerium denied access to " + where + " (HTTP 403"
+            + reason(head) + "): your account is not allowed by the route's policy; ask the route's administrator "
+            + "for access (signing in again will not help)", null);
+      case 404:
+        return new PomeriumRouteNotFoundException(route, status, "Pomerium at " + route.endpoint()
+            + " has no TCP route for " + route.destination() + " (HTTP 404" + reason(head) + "): check that a route "
+            + "'from: tcp+https://" + route.destination() + "' exists; its port is the SSH port (" + route.port()
+            + "), not Pomerium's port (" + route.endpoint().port() + ")", null);
+      case 503:
+        return new PomeriumUnavailableException(route, status, "Pomerium could not reach " + where + " (HTTP 503"
+            + reason(head) + "): the SSH server behind the route is unavailable; try again later or check the "
+            + "route's 'to' address", null);
+      default:
+        return new PomeriumProtocolException(route, status, "Pomerium refused the tunnel to " + where + " (HTTP "
+            + status + reason(head) + ")", null);
+    }
+  }
+
+  static PomeriumSignInRequiredException signInRequired(Route route, int status, String why) {
+    return new PomeriumSignInRequiredException(route, status, "Pomerium at " + route.endpoint()
+        + " requires sign-in for " + route.destination() + " (HTTP " + status + "): " + why, null);
+  }
+
+  static PomeriumException tokenUnavailable(Route route, IOException cause) {
+    return new PomeriumException(route, PomeriumException.NO_STATUS, "could not get a token for Pomerium at "
+        + route.endpoint() + " (for " + route.destination() + "): " + cause.getMessage(), cause);
+  }
+
+  static PomeriumUnreachableException unreachable(Route route, IOException cause, Duration connectTimeout) {
+    String detail;
+    if (cause instanceof UnknownHostException) {
+      detail = "unknown host " + route.endpoint().host();
+    } else if (cause instanceof java.net.SocketTimeoutException) {
+      detail = "no answer within the connect timeout (" + seconds(connectTimeout) + ")";
+    } else {
+      detail = String.valueOf(cause.getMessage());
+    }
+    return new PomeriumUnreachableException(route, PomeriumException.NO_STATUS, "cannot reach Pomerium at "
+        + route.endpoint() + " (for " + route.destination() + "): " + detail, cause);
+  }
+
+  static PomeriumTlsException tls(Route route, IOException cause) {
+    return new PomeriumTlsException(route, PomeriumException.NO_STATUS, "TLS handshake with Pomerium at "
+        + route.endpoint() + " failed (for " + route.destination() + "): " + cause.getMessage()
+        + "; if Pomerium uses a private CA, add its certificate (addCaCertificates, or jgit.pomerium.caFile)",
+        cause);
+  }
+
+  static PomeriumProtocolException timedOut(Route route, String phase, Duration timeout, IOException cause) {
+    return new PomeriumProtocolException(route, PomeriumException.NO_STATUS, "Pomerium at " + route.endpoint()
+        + " did not complete " + phase + " for " + route.destination() + " within the response timeout ("
+        + seconds(timeout) + ")", cause);
+  }
+
+  static PomeriumProtocolException malformed(Route route, IOException cause) {
+    return new PomeriumProtocolException(route, PomeriumException.NO_STATUS, "Pomerium at " + route.endpoint()
+        + " sent an invalid answer to CONNECT " + route.destination() + ": " + cause.getMessage()
+        + "; is this address really Pomerium (and not a proxy that does not pass CONNECT)?", cause);
+  }
+
+  static PomeriumProtocolException interrupted(Route route, IOException cause) {
+    return new PomeriumProtocolException(route, PomeriumException.NO_STATUS, "the connection to Pomerium at "
+        + route.endpoint() + " failed while opening the tunnel to " + route.destination() + ": "
+        + cause.getMessage(), cause);
+  }
+
+  private static String reason(ResponseHead head) {
+    return head.reason().isEmpty() ? "" : " " + head.reason();
+  }
+
+  private static String seconds(Duration d) {
+    return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
+  }
+}

@@ -1,0 +1,303 @@
+package dev.jgitpomerium.transport.internal;
+
+import dev.jgitpomerium.transport.PomeriumEventListener;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The loopback HTTP proxy that JGit's sshd client is pointed at, handing each connection an already open Pomerium
+ * tunnel.
+ *
+ * <p>JGit's Apache MINA backend can only reach a destination through a plain HTTP or SOCKS proxy; it cannot speak
+ * TLS to one or add Pomerium's header. So the tunnel is opened in-process first (token, sign-in and retry happen
+ * before JGit's own timers start) and parked here as a <em>grant</em>. JGit then connects with that grant's
+ * credentials as Basic proxy authentication.
+ *
+ * <p>Another local process can connect to the port but cannot use it: a grant is single-use, expires after a few
+ * seconds, is bound to one destination, and its 256-bit secret is compared in constant time. Anything else gets 403
+ * (never 407, which would make JGit prompt for proxy credentials) and reaches neither Pomerium nor the token.
+ */
+public final class LoopbackRelay implements Closeable {
+  private static final Logger log = LoggerFactory.getLogger(LoopbackRelay.class);
+  private static final int MAX_REQUEST_HEAD_BYTES = 8 * 1024;
+  private static final int REQUEST_HEAD_TIMEOUT_MILLIS = 10_000;
+  /** How often expired grants are swept, so a tunnel nobody claimed does not hold a Pomerium connection. */
+  private static final int SWEEP_INTERVAL_MILLIS = 1_000;
+  private static final String USER = "jgit-pomerium";
+
+  private final Duration grantTtl;
+  private final Supplier<PomeriumEventListener> listener;
+  private final SecureRandom random = new SecureRandom();
+  private final Map<String, Grant> grants = new ConcurrentHashMap<>();
+  private final Set<Splice> splices = ConcurrentHashMap.newKeySet();
+  private final Set<Socket> handshaking = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger threadIds = new AtomicInteger();
+  private ServerSocket server;
+  private Thread acceptor;
+  private boolean closed;
+
+  public LoopbackRelay(Duration grantTtl, Supplier<PomeriumEventListener> listener) {
+    this.grantTtl = grantTtl;
+    this.listener = listener;
+  }
+
+  /** Credentials for one connection, to be handed to JGit as {@code ProxyData}. */
+  public static final class Credentials {
+    private final InetSocketAddress address;
+    private final String user;
+    private final char[] password;
+
+    Credentials(InetSocketAddress address, String user, char[] password) {
+      this.address = address;
+      this.user = user;
+      this.password = password;
+    }
+
+    public InetSocketAddress address() {
+      return address;
+    }
+
+    public String user() {
+      return user;
+    }
+
+    /** A fresh copy; JGit clears the array it is given once the proxy handshake is done. */
+    public char[] password() {
+      return password.clone();
+    }
+  }
+
+  private static final class Grant {
+    final Tunnel tunnel;
+    final byte[] secret;
+    final long expiresAt;
+
+    Grant(Tunnel tunnel, byte[] secret, long expiresAt) {
+      this.tunnel = tunnel;
+      this.secret = secret;
+      this.expiresAt = expiresAt;
+    }
+  }
+
+  /** Parks {@code tunnel} until one local connection presents the returned credentials for its destination. */
+  public Credentials grant(Tunnel tunnel) throws IOException {
+    ServerSocket s = ensureStarted();
+    byte[] idBytes = new byte[16];
+    byte[] secretBytes = new byte[32];
+    random.nextBytes(idBytes);
+    random.nextBytes(secretBytes);
+    String id = base64(idBytes);
+    String secret = base64(secretBytes);
+    grants.put(id, new Grant(tunnel, secret.getBytes(StandardCharsets.US_ASCII),
+        System.nanoTime() + grantTtl.toNanos()));
+    InetSocketAddress address = new InetSocketAddress(s.getInetAddress(), s.getLocalPort());
+    return new Credentials(address, USER + "." + id, secret.toCharArray());
+  }
+
+  /** Tunnels currently being relayed. */
+  public int activeTunnels() {
+    return splices.size();
+  }
+
+  /** Tunnels opened but not (yet) claimed by a local connection. */
+  public int pendingGrants() {
+    return grants.size();
+  }
+
+  private synchronized ServerSocket ensureStarted() throws IOException {
+    if (closed) {
+      throw new IOException("the Pomerium session factory is closed");
+    }
+    if (server == null) {
+      ServerSocket s = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+      s.setSoTimeout(SWEEP_INTERVAL_MILLIS);
+      server = s;
+      acceptor = new Thread(() -> acceptLoop(s), "jgit-pomerium-relay-" + s.getLocalPort());
+      acceptor.setDaemon(true);
+      acceptor.start();
+      log.debug("relay listening on {}", s.getLocalSocketAddress());
+    }
+    return server;
+  }
+
+  private void acceptLoop(ServerSocket s) {
+    while (!s.isClosed()) {
+      try {
+        Socket local = s.accept();
+        handshaking.add(local);
+        Thread handler = new Thread(() -> handle(local), "jgit-pomerium-relay-conn-" + threadIds.incrementAndGet());
+        handler.setDaemon(true);
+        handler.start();
+      } catch (SocketTimeoutException e) {
+        sweepExpired();
+      } catch (IOException e) {
+        if (!s.isClosed()) {
+          log.warn("relay accept failed", e);
+        }
+      }
+    }
+  }
+
+  private void sweepExpired() {
+    long now = System.nanoTime();
+    grants.entrySet().removeIf(entry -> {
+      if (now - entry.getValue().expiresAt > 0) {
+        log.debug("closing unclaimed tunnel {}", entry.getValue().tunnel);
+        entry.getValue().tunnel.close();
+        return true;
+      }
+      return false;
+    });
+  }
+
+  private void handle(Socket local) {
+    Grant grant;
+    try {
+      local.setTcpNoDelay(true);
+      local.setSoTimeout(REQUEST_HEAD_TIMEOUT_MILLIS);
+      byte[] head = HeadReader.read(local.getInputStream(), MAX_REQUEST_HEAD_BYTES, () -> { });
+      grant = claim(new String(head, StandardCharsets.ISO_8859_1));
+      if (grant == null) {
+        reject(local);
+        return;
+      }
+      local.setSoTimeout(0);
+      OutputStream out = local.getOutputStream();
+      out.write("HTTP/1.1 200 Connection established\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+    } catch (IOException e) {
+      log.debug("relay connection from {} failed before the tunnel started: {}", local.getRemoteSocketAddress(),
+          e.toString());
+      Sockets.closeQuietly(local);
+      return;
+    } finally {
+      handshaking.remove(local);
+    }
+    Splice splice = new Splice(local, grant.tunnel, listener.get(),
+        "jgit-pomerium-relay-conn-" + threadIds.incrementAndGet());
+    splices.add(splice);
+    try {
+      splice.run();
+    } finally {
+      splices.remove(splice);
+    }
+  }
+
+  /** Returns the grant the request proves it holds, consuming it; {@code null} (after logging why) otherwise. */
+  private Grant claim(String head) {
+    String[] lines = head.split("\r?\n");
+    String[] requestLine = lines[0].split(" ");
+    if (requestLine.length != 3 || !requestLine[0].equals("CONNECT")) {
+      return rejected("not a CONNECT request");
+    }
+    String credentials = null;
+    for (int i = 1; i < lines.length; i++) {
+      int colon = lines[i].indexOf(':');
+      if (colon > 0 && lines[i].substring(0, colon).trim().equalsIgnoreCase("Proxy-Authorization")) {
+        credentials = lines[i].substring(colon + 1).trim();
+      }
+    }
+    if (credentials == null || !credentials.regionMatches(true, 0, "Basic ", 0, 6)) {
+      return rejected("no credentials");
+    }
+    String decoded;
+    try {
+      decoded = new String(Base64.getDecoder().decode(credentials.substring(6).trim()), StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      return rejected("malformed credentials");
+    }
+    int colon = decoded.indexOf(':');
+    String user = colon < 0 ? decoded : decoded.substring(0, colon);
+    byte[] secret = (colon < 0 ? "" : decoded.substring(colon + 1)).getBytes(StandardCharsets.US_ASCII);
+    if (!user.startsWith(USER + ".")) {
+      return rejected("unknown credentials");
+    }
+    // Removing on any presentation makes every grant single-use, even when the secret is wrong.
+    Grant grant = grants.remove(user.substring(USER.length() + 1));
+    if (grant == null) {
+      return rejected("unknown, used or expired credentials");
+    }
+    if (!MessageDigest.isEqual(grant.secret, secret)) {
+      grant.tunnel.close();
+      return rejected("wrong secret");
+    }
+    if (System.nanoTime() - grant.expiresAt > 0) {
+      grant.tunnel.close();
+      return rejected("expired credentials");
+    }
+    String target = normalize(requestLine[1]);
+    if (!target.equals(normalize(grant.tunnel.route().destination()))) {
+      grant.tunnel.close();
+      return rejected("credentials are for another destination");
+    }
+    return grant;
+  }
+
+  private static String normalize(String authority) {
+    return authority.toLowerCase(Locale.ROOT).replace("[", "").replace("]", "");
+  }
+
+  private Grant rejected(String reason) {
+    log.warn("rejected a local connection to the jgit-pomerium relay: {}", reason);
+    Events.safely(() -> listener.get().relayConnectionRejected(reason));
+    return null;
+  }
+
+  private static void reject(Socket local) {
+    try {
+      OutputStream out = local.getOutputStream();
+      out.write(("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+    } catch (IOException ignored) {
+      // The peer went away; nothing to tell it.
+    } finally {
+      Sockets.closeQuietly(local);
+    }
+  }
+
+  private static String base64(byte[] bytes) {
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+  }
+
+  /** Stops listening and ends every tunnel, parked or running. */
+  @Override
+  public void close() {
+    Thread a;
+    synchronized (this) {
+      closed = true;
+      Sockets.closeQuietly(server);
+      a = acceptor;
+    }
+    grants.values().forEach(g -> g.tunnel.close());
+    grants.clear();
+    handshaking.forEach(Sockets::closeQuietly);
+    splices.forEach(Splice::close);
+    if (a != null) {
+      try {
+        a.join(2_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}

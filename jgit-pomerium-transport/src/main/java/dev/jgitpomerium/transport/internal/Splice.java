@@ -1,0 +1,103 @@
+package dev.jgitpomerium.transport.internal;
+
+import dev.jgitpomerium.transport.PomeriumEventListener;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Copies bytes both ways between JGit's local connection and a Pomerium tunnel, on the calling thread and one more.
+ *
+ * <p>The first direction to end closes both sockets: SSH has its own end-of-stream messages, and TLS 1.2 cannot
+ * half-close anyway (pomerium-cli does the same).
+ */
+final class Splice {
+  private static final Logger log = LoggerFactory.getLogger(Splice.class);
+  private static final int BUFFER_BYTES = 32 * 1024;
+  /**
+   * JGit before 7.8.1 dropped bytes that arrived in the same read as the proxy's 200 (eclipse-jgit/jgit#270), so the
+   * server's banner is held back until JGit has sent its own, which it does at once; the cap is a safety net.
+   */
+  private static final long HOLD_SERVER_BYTES_MILLIS = 5_000;
+
+  private final Socket local;
+  private final Tunnel tunnel;
+  private final PomeriumEventListener listener;
+  private final String threadName;
+  private final AtomicLong sent = new AtomicLong();
+  private final AtomicLong received = new AtomicLong();
+  private final CountDownLatch clientSpoke = new CountDownLatch(1);
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  Splice(Socket local, Tunnel tunnel, PomeriumEventListener listener, String threadName) {
+    this.local = local;
+    this.tunnel = tunnel;
+    this.listener = listener;
+    this.threadName = threadName;
+  }
+
+  /** Relays until either side ends, then closes both. */
+  void run() {
+    Thread downstream = new Thread(this::copyFromTunnel, threadName);
+    downstream.setDaemon(true);
+    downstream.start();
+    try {
+      copy(local.getInputStream(), tunnel.outputStream(), sent, true);
+    } catch (IOException e) {
+      log.debug("{}: local side ended: {}", tunnel, e.toString());
+    } finally {
+      close();
+      try {
+        downstream.join(5_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      long s = sent.get();
+      long r = received.get();
+      log.debug("{} closed: {} bytes sent, {} received", tunnel, s, r);
+      Events.safely(() -> listener.tunnelClosed(tunnel.route(), s, r));
+    }
+  }
+
+  private void copyFromTunnel() {
+    try {
+      clientSpoke.await(HOLD_SERVER_BYTES_MILLIS, TimeUnit.MILLISECONDS);
+      copy(tunnel.inputStream(), local.getOutputStream(), received, false);
+    } catch (IOException e) {
+      log.debug("{}: tunnel side ended: {}", tunnel, e.toString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      close();
+    }
+  }
+
+  private void copy(InputStream in, OutputStream out, AtomicLong counter, boolean fromClient) throws IOException {
+    byte[] buffer = new byte[BUFFER_BYTES];
+    int n;
+    while ((n = in.read(buffer)) != -1) {
+      if (fromClient) {
+        clientSpoke.countDown();
+      }
+      out.write(buffer, 0, n);
+      out.flush();
+      counter.addAndGet(n);
+    }
+  }
+
+  /** Ends both sides; safe to call from any thread, any number of times. */
+  void close() {
+    if (closed.compareAndSet(false, true)) {
+      clientSpoke.countDown();
+      Sockets.closeQuietly(local);
+      tunnel.close();
+    }
+  }
+}

@@ -1,0 +1,150 @@
+package dev.jgitpomerium.transport.internal;
+
+import dev.jgitpomerium.transport.PomeriumSshSessionFactory;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The configuration of the ServiceLoader-created factory, from system properties and, for each, an environment
+ * variable (the property wins). Every key is listed in {@link Key}; the README documents them.
+ *
+ * <p>There is deliberately no system property for the token itself: system properties show in process listings.
+ * Use a token file, or the environment variable.
+ */
+public final class SystemConfiguration {
+  /** One setting: its system property and its environment variable. */
+  public enum Key {
+    ROUTES("jgit.pomerium.routes", "JGIT_POMERIUM_ROUTES"),
+    POMERIUM_URL("jgit.pomerium.url", "JGIT_POMERIUM_URL"),
+    TOKEN(null, "JGIT_POMERIUM_TOKEN"),
+    TOKEN_FILE("jgit.pomerium.tokenFile", "JGIT_POMERIUM_TOKEN_FILE"),
+    CA_FILE("jgit.pomerium.caFile", "JGIT_POMERIUM_CA_FILE"),
+    CLIENT_CERT("jgit.pomerium.clientCert", "JGIT_POMERIUM_CLIENT_CERT"),
+    CLIENT_KEY("jgit.pomerium.clientKey", "JGIT_POMERIUM_CLIENT_KEY"),
+    DISABLE_TLS_VERIFICATION("jgit.pomerium.disableTlsVerification", "JGIT_POMERIUM_DISABLE_TLS_VERIFICATION"),
+    CONNECT_TIMEOUT("jgit.pomerium.connectTimeout", "JGIT_POMERIUM_CONNECT_TIMEOUT"),
+    RESPONSE_TIMEOUT("jgit.pomerium.responseTimeout", "JGIT_POMERIUM_RESPONSE_TIMEOUT");
+
+    public final String property;
+    public final String environment;
+
+    Key(String property, String environment) {
+      this.property = property;
+      this.environment = environment;
+    }
+
+    String describe() {
+      return property != null ? property + " (or " + environment + ")" : environment;
+    }
+  }
+
+  private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m)?");
+
+  private SystemConfiguration() {}
+
+  public static PomeriumSshSessionFactory.Builder fromSystem(PomeriumSshSessionFactory.Builder builder) {
+    return apply(builder, System::getProperty, System::getenv);
+  }
+
+  /**
+   * Applies every key that is set to {@code builder}.
+   *
+   * @throws IllegalArgumentException naming the key whose value is invalid
+   */
+  public static PomeriumSshSessionFactory.Builder apply(PomeriumSshSessionFactory.Builder builder,
+      UnaryOperator<String> properties, UnaryOperator<String> environment) {
+    Map<Key, String> values = new EnumMap<>(Key.class);
+    for (Key key : Key.values()) {
+      String value = key.property != null ? properties.apply(key.property) : null;
+      if (value == null || value.isBlank()) {
+        value = environment.apply(key.environment);
+      }
+      if (value != null && !value.isBlank()) {
+        values.put(key, value.strip());
+      }
+    }
+    values.forEach((key, value) -> {
+      try {
+        set(builder, key, value, values);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("invalid jgit-pomerium setting " + key.describe() + ": " + e.getMessage(),
+            e);
+      }
+    });
+    return builder;
+  }
+
+  private static void set(PomeriumSshSessionFactory.Builder b, Key key, String value, Map<Key, String> all) {
+    switch (key) {
+      case ROUTES:
+        for (String spec : value.split("[,\\s]+")) {
+          if (!spec.isEmpty()) {
+            b.route(spec);
+          }
+        }
+        break;
+      case POMERIUM_URL:
+        b.pomeriumUrl(value);
+        break;
+      case TOKEN:
+        b.token(value);
+        break;
+      case TOKEN_FILE:
+        b.tokenFile(Path.of(value));
+        break;
+      case CA_FILE:
+        b.addCaCertificates(Path.of(value));
+        break;
+      case CLIENT_CERT:
+        String keyFile = all.get(Key.CLIENT_KEY);
+        if (keyFile == null) {
+          throw new IllegalArgumentException("a client certificate needs " + Key.CLIENT_KEY.describe() + " too");
+        }
+        b.clientCertificate(Path.of(value), Path.of(keyFile));
+        break;
+      case CLIENT_KEY:
+        if (!all.containsKey(Key.CLIENT_CERT)) {
+          throw new IllegalArgumentException("a client key needs " + Key.CLIENT_CERT.describe() + " too");
+        }
+        break;
+      case DISABLE_TLS_VERIFICATION:
+        if (Boolean.parseBoolean(value)) {
+          b.disableTlsVerification();
+        }
+        break;
+      case CONNECT_TIMEOUT:
+        b.connectTimeout(duration(value));
+        break;
+      case RESPONSE_TIMEOUT:
+        b.responseTimeout(duration(value));
+        break;
+      default:
+        throw new AssertionError(key);
+    }
+  }
+
+  /** {@code 10} or {@code 10s} (seconds), {@code 500ms}, {@code 2m}, or ISO-8601 such as {@code PT10S}. */
+  static Duration duration(String value) {
+    Matcher m = DURATION.matcher(value.toLowerCase(Locale.ROOT));
+    if (m.matches()) {
+      long n = Long.parseLong(m.group(1));
+      String unit = m.group(2) == null ? "s" : m.group(2);
+      return switch (unit) {
+        case "ms" -> Duration.ofMillis(n);
+        case "m" -> Duration.ofMinutes(n);
+        default -> Duration.ofSeconds(n);
+      };
+    }
+    try {
+      return Duration.parse(value);
+    } catch (java.time.format.DateTimeParseException e) {
+      throw new IllegalArgumentException("not a duration: '" + value + "' (use e.g. 10s or 500ms)", e);
+    }
+  }
+}

@@ -1,0 +1,1 @@
+package dev.jgitpomerium.sample; public final class Main { public static void main(String[] a){} }
