@@ -1,0 +1,8 @@
+/**
+ * Test doubles for the two ends of a Pomerium SSH tunnel: {@link
+ * dev.jgitpomerium.testkit.PomeriumGateway}, a TLS {@code CONNECT} gateway that answers like
+ * Pomerium and can be scripted or made to fail, and {@link dev.jgitpomerium.testkit.GitSshServer},
+ * an SSH git server built on MINA sshd and JGit. Both bind 127.0.0.1 on ephemeral ports, start in
+ * milliseconds and leave no threads or sockets behind after {@code close()}.
+ */
+package dev.jgitpomerium.testkit;
