@@ -3,7 +3,6 @@ package dev.jgitpomerium.transport.internal;
 import dev.jgitpomerium.transport.PomeriumException;
 import dev.jgitpomerium.transport.Route;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Proxy;
 import java.util.function.Supplier;
@@ -39,19 +38,29 @@ public final class PomeriumProxyDataFactory implements ProxyDataFactory {
     if (route == null) {
       return fallback.get(remote);
     }
-    // JGit wraps whatever this throws into a TransportException carrying the message; the cause keeps the type.
     Tunnel tunnel;
     try {
       tunnel = dialer.get().open(route);
     } catch (PomeriumException e) {
-      throw new UncheckedIOException(e.getMessage(), e);
+      throw sneakyThrow(e);
     }
     try {
       LoopbackRelay.Credentials grant = relay.grant(tunnel);
       return new ProxyData(new Proxy(Proxy.Type.HTTP, grant.address()), grant.user(), grant.password());
     } catch (IOException e) {
       tunnel.close();
-      throw new UncheckedIOException(e.getMessage(), e);
+      throw sneakyThrow(e);
     }
+  }
+
+  /**
+   * Throws {@code e} unchanged although {@link ProxyDataFactory#get} declares no checked exception. JGit calls it
+   * inside {@code SshdSession.connect}, which closes its sshd client only on an {@link IOException}: a wrapping
+   * unchecked exception would leak the client's threads at every failed connection. JGit then reports it as a
+   * {@code TransportException} with our message and our exception as the cause.
+   */
+  @SuppressWarnings("unchecked")
+  private static <E extends Throwable> RuntimeException sneakyThrow(Throwable e) throws E {
+    throw (E) e;
   }
 }

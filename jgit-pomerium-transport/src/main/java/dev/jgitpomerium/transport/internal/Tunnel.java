@@ -11,10 +11,12 @@ import java.net.Socket;
 public final class Tunnel implements Closeable {
   private final Route route;
   private final Socket socket;
+  private final Socket raw;
 
-  Tunnel(Route route, Socket socket) {
+  Tunnel(Route route, Socket socket, Socket raw) {
     this.route = route;
     this.socket = socket;
+    this.raw = raw;
   }
 
   public Route route() {
@@ -36,6 +38,8 @@ public final class Tunnel implements Closeable {
   @Override
   public void close() {
     Sockets.closeQuietly(socket);
+    // An SSLSocket whose close_notify cannot be sent (the peer reset) may leave its transport open.
+    Sockets.closeQuietly(raw);
   }
 
   @Override

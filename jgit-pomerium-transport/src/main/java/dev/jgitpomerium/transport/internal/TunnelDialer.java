@@ -127,13 +127,15 @@ public final class TunnelDialer {
         // The data phase has no read timeout here: SSH has its own, and git may legitimately sit idle.
         tls.setSoTimeout(0);
         keep = true;
-        return new Attempt(new Tunnel(route, tls), status);
+        return new Attempt(new Tunnel(route, tls, raw), status);
       }
       if (status == 401 || (status >= 300 && status < 400)) {
         // Never follow Location: it is the identity provider's page, meant for a browser.
         return new Attempt(null, status);
       }
       throw Failures.forStatus(route, head);
+    } catch (PomeriumException e) {
+      throw e;
     } catch (SocketTimeoutException e) {
       throw Failures.timedOut(route, "its answer to CONNECT", timeout, e);
     } catch (ProtocolException | EOFException e) {
@@ -143,6 +145,7 @@ public final class TunnelDialer {
     } finally {
       if (!keep) {
         Sockets.closeQuietly(tls);
+        Sockets.closeQuietly(raw);
       }
     }
   }
