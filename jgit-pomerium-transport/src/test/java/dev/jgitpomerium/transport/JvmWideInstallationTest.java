@@ -1,0 +1,77 @@
+package dev.jgitpomerium.transport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.transport.SshSessionFactory;
+import org.eclipse.jgit.util.FS;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Plain JGit code, with no Pomerium-specific line, clones through Pomerium once the factory is installed. */
+@ExtendWith(NoLeaks.class)
+class JvmWideInstallationTest {
+  @TempDir Path dir;
+  Testbed testbed;
+  File previousHome;
+
+  @BeforeEach
+  void start() throws IOException {
+    testbed = Testbed.start(dir);
+    previousHome = FS.DETECTED.userHome();
+    FS.DETECTED.setUserHome(testbed.home.toFile());
+  }
+
+  @AfterEach
+  void stop() {
+    SshSessionFactory current = SshSessionFactory.getInstance();
+    if (current instanceof PomeriumSshSessionFactory pomerium) {
+      pomerium.close();
+    }
+    SshSessionFactory.setInstance(null);
+    for (String key : new String[] {"jgit.pomerium.routes", "jgit.pomerium.url", "jgit.pomerium.caFile",
+        "jgit.pomerium.tokenFile"}) {
+      System.clearProperty(key);
+    }
+    FS.DETECTED.setUserHome(previousHome);
+    testbed.close();
+  }
+
+  private void assertPlainCloneWorks() throws Exception {
+    try (Git clone = Git.cloneRepository().setURI(Testbed.URI).setDirectory(dir.resolve("clone").toFile()).call()) {
+      assertEquals(testbed.initialHead, clone.getRepository().resolve("HEAD"));
+    }
+    assertEquals(1, testbed.gateway.requestCount());
+  }
+
+  @Test
+  void serviceLoaderPicksTheFactoryWhichReadsSystemPropertiesOnFirstUse() throws Exception {
+    SshSessionFactory.setInstance(null);
+    // Configured after the factory exists: it reads its settings lazily, at the first connection.
+    SshSessionFactory loaded = SshSessionFactory.getInstance();
+    assertInstanceOf(PomeriumSshSessionFactory.class, loaded);
+
+    Path ca = testbed.gateway.writeCaCertificate(dir.resolve("pomerium-ca.pem"));
+    Path token = Files.writeString(dir.resolve("token"), Testbed.TOKEN);
+    System.setProperty("jgit.pomerium.routes", Testbed.HOST + ":22");
+    System.setProperty("jgit.pomerium.url", testbed.gateway.url());
+    System.setProperty("jgit.pomerium.caFile", ca.toString());
+    System.setProperty("jgit.pomerium.tokenFile", token.toString());
+
+    assertPlainCloneWorks();
+  }
+
+  @Test
+  void setInstanceRoutesEveryJGitSshConnectionInTheJvm() throws Exception {
+    SshSessionFactory.setInstance(testbed.factory().build());
+    assertPlainCloneWorks();
+  }
+}

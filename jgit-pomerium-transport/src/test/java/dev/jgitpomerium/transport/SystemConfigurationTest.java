@@ -1,0 +1,66 @@
+package dev.jgitpomerium.transport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jgitpomerium.transport.internal.Settings;
+import dev.jgitpomerium.transport.internal.SystemConfiguration;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class SystemConfigurationTest {
+
+  private static Settings settings(Map<String, String> properties, Map<String, String> environment) {
+    return SystemConfiguration.apply(PomeriumSshSessionFactory.builder(), properties::get, environment::get)
+        .settings();
+  }
+
+  @Test
+  void readsRoutesPomeriumUrlAndTimeouts() {
+    Settings s = settings(Map.of(
+        "jgit.pomerium.routes", "git.corp.example.com:22, tcp+https://bastion.example.com/other.example.com:2222",
+        "jgit.pomerium.url", "https://pomerium.corp.example.com:8443",
+        "jgit.pomerium.connectTimeout", "500ms"), Map.of("JGIT_POMERIUM_RESPONSE_TIMEOUT", "PT20S"));
+    assertEquals(List.of(Route.parse("git.corp.example.com:22", "https://pomerium.corp.example.com:8443"),
+            Route.parse("other.example.com:2222", "https://pomerium.corp.example.com:8443")), s.routes());
+    assertEquals(Duration.ofMillis(500), s.connectTimeout());
+    assertEquals(Duration.ofSeconds(20), s.responseTimeout());
+  }
+
+  @Test
+  void environmentVariablesApplyWhenThePropertyIsUnset() {
+    Settings s = settings(Map.of(), Map.of("JGIT_POMERIUM_ROUTES", "git.corp.example.com:22"));
+    assertEquals(List.of(Route.parse("git.corp.example.com:22")), s.routes());
+  }
+
+  @Test
+  void propertyWinsOverTheEnvironment() {
+    Settings s = settings(Map.of("jgit.pomerium.connectTimeout", "3"), Map.of("JGIT_POMERIUM_CONNECT_TIMEOUT", "9"));
+    assertEquals(Duration.ofSeconds(3), s.connectTimeout());
+  }
+
+  @Test
+  void nothingSetMeansNoRoutesSoJGitBehavesAsStock() {
+    assertTrue(settings(Map.of(), Map.of()).routes().isEmpty());
+  }
+
+  @Test
+  void anInvalidValueNamesItsKey() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> settings(Map.of("jgit.pomerium.url", "pomerium.example.com"), Map.of()));
+    assertTrue(e.getMessage().contains("jgit.pomerium.url (or JGIT_POMERIUM_URL)"), e.getMessage());
+    IllegalArgumentException timeout = assertThrows(IllegalArgumentException.class,
+        () -> settings(Map.of("jgit.pomerium.connectTimeout", "soon"), Map.of()));
+    assertTrue(timeout.getMessage().contains("jgit.pomerium.connectTimeout"), timeout.getMessage());
+  }
+
+  @Test
+  void aClientKeyWithoutACertificateIsRejected() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> settings(Map.of("jgit.pomerium.clientKey", "/tmp/key.pem"), Map.of()));
+    assertTrue(e.getMessage().contains("jgit.pomerium.clientCert"), e.getMessage());
+  }
+}

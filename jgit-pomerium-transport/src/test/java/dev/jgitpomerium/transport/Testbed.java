@@ -1,0 +1,104 @@
+package dev.jgitpomerium.transport;
+
+import dev.jgitpomerium.testkit.GitSshServer;
+import dev.jgitpomerium.testkit.PomeriumGateway;
+import dev.jgitpomerium.testkit.TestRepositories;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Consumer;
+import org.apache.sshd.common.config.keys.PublicKeyEntry;
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.api.errors.GitAPIException;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.Repository;
+
+/**
+ * The shared fixture: an SSH git server that plays {@code git.corp.example.com:22}, a Pomerium gateway that routes
+ * that name to it and wants {@link #TOKEN}, and a home directory whose {@code .ssh} holds the user's key and a
+ * known_hosts entry for the real host name only.
+ */
+final class Testbed implements AutoCloseable {
+  static final String HOST = "git.corp.example.com";
+  static final String TOKEN = "service-account-jwt";
+  static final String REPOSITORY = "group/project.git";
+  static final String URI = "ssh://git@" + HOST + "/" + REPOSITORY;
+
+  final Path root;
+  final GitSshServer ssh;
+  final PomeriumGateway gateway;
+  final Path home;
+  final Path sshDirectory;
+  final Repository origin;
+  final ObjectId initialHead;
+
+  private Testbed(Path root, GitSshServer ssh, PomeriumGateway gateway, Repository origin, ObjectId head)
+      throws IOException {
+    this.root = root;
+    this.ssh = ssh;
+    this.gateway = gateway;
+    this.origin = origin;
+    this.initialHead = head;
+    this.home = Files.createDirectories(root.resolve("home"));
+    this.sshDirectory = home.resolve(".ssh");
+    ssh.writeUserIdentity(sshDirectory);
+    writeKnownHosts(PublicKeyEntry.toString(ssh.hostPublicKey()));
+  }
+
+  static Testbed start(Path root) throws IOException {
+    return start(root, gateway -> { });
+  }
+
+  /** Starts everything; {@code customize} may add gateway options (faults can also be set later). */
+  static Testbed start(Path root, Consumer<PomeriumGateway.Builder> customize) throws IOException {
+    GitSshServer ssh = GitSshServer.start(Files.createDirectories(root.resolve("server")));
+    PomeriumGateway gateway = null;
+    try {
+      Repository origin = ssh.createBareRepository(REPOSITORY);
+      ObjectId head = TestRepositories.commitFiles(origin, 3, 1024, 42);
+      PomeriumGateway.Builder builder = PomeriumGateway.builder()
+          .requireToken(TOKEN)
+          .route(HOST + ":22", ssh.address());
+      customize.accept(builder);
+      gateway = builder.start();
+      return new Testbed(root, ssh, gateway, origin, head);
+    } catch (IOException | RuntimeException e) {
+      if (gateway != null) {
+        gateway.close();
+      }
+      ssh.close();
+      throw e;
+    }
+  }
+
+  /** Replaces known_hosts with one line for the real host name (port 22, so no brackets). */
+  void writeKnownHosts(String hostKey) throws IOException {
+    Files.writeString(sshDirectory.resolve("known_hosts"), HOST + " " + hostKey + "\n");
+  }
+
+  /** A factory routed to this gateway, trusting its CA, with the accepted token and this home directory. */
+  PomeriumSshSessionFactory.Builder factory() {
+    return PomeriumSshSessionFactory.builder()
+        .route(HOST + ":22")
+        .pomeriumUrl(gateway.url())
+        .addCaCertificatesPem(gateway.caCertificatePem())
+        .token(TOKEN)
+        .homeDirectory(home.toFile())
+        .sshDirectory(sshDirectory.toFile());
+  }
+
+  Git cloneThrough(PomeriumSshSessionFactory factory, String directory) throws GitAPIException {
+    return Git.cloneRepository()
+        .setURI(URI)
+        .setDirectory(root.resolve(directory).toFile())
+        .setTransportConfigCallback(factory)
+        .call();
+  }
+
+  @Override
+  public void close() {
+    origin.close();
+    gateway.close();
+    ssh.close();
+  }
+}
