@@ -146,10 +146,10 @@ public final class Route {
 
   /** Whether this route carries SSH connections to {@code host:port}; host names compare case-insensitively. */
   public boolean matches(String host, int port) {
-    return this.port == port && host != null && this.host.equalsIgnoreCase(checkHostLenient(host));
+    return this.port == port && host != null && this.host.equalsIgnoreCase(stripBrackets(host));
   }
 
-  private static String checkHostLenient(String host) {
+  private static String stripBrackets(String host) {
     return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
   }
 

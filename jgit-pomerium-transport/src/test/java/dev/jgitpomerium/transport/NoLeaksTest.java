@@ -14,7 +14,7 @@ class NoLeaksTest {
   void countsATcpSocketWhileItIsOpenAndNotAfterClose() throws IOException {
     long before = NoLeaks.openSockets();
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      assertEquals(before + 1, NoLeaks.openSockets());
+      assertEquals(before + 1, NoLeaks.openSockets(), socket.toString());
     }
     assertEquals(before, NoLeaks.openSockets());
   }

@@ -264,11 +264,31 @@ class TunnelDialerTest {
   }
 
   @Test
-  void disablingTlsVerificationIsExplicitAndThenAcceptsAnyCertificate() throws Exception {
+  void disablingTlsVerificationIsExplicitAcceptsAnyCertificateAndWarnsAtEveryConnection() throws Exception {
     PomeriumSshSessionFactory.Builder insecure = PomeriumSshSessionFactory.builder()
         .route(Testbed.HOST + ":22").token(Testbed.TOKEN).disableTlsVerification();
-    try (Tunnel tunnel = dialer(insecure).open(route())) {
-      assertEquals(route(), tunnel.route());
+    TunnelDialer dialer = dialer(insecure);
+    try (CapturedLog log = new CapturedLog()) {
+      dialer.open(route()).close();
+      dialer.open(route()).close();
+      assertEquals(2, log.count("WARN dev.jgitpomerium.transport.internal.TlsSetup - TLS verification is disabled "
+          + "for Pomerium at localhost:" + testbed.gateway.port()), log.text());
+      assertFalse(log.text().contains(Testbed.TOKEN), log.text());
+    }
+  }
+
+  @Test
+  void noTokenReachesTheLogEvenAtDebugLevel() throws Exception {
+    testbed.gateway.enqueue(GatewayResponse.redirectToSignIn());
+    AtomicInteger n = new AtomicInteger();
+    TokenSource source = request -> PomeriumToken.pomerium(n.incrementAndGet() == 1 ? "stale-secret-jwt" : Testbed.TOKEN);
+    try (CapturedLog log = new CapturedLog()) {
+      dialer(testbed.factory().tokenSource(source)).open(route()).close();
+      testbed.gateway.enqueue(GatewayResponse.forbidden());
+      assertThrows(PomeriumException.class, () -> dialer(testbed.factory()).open(route()));
+      assertTrue(log.text().contains("asks for sign-in"), log.text());
+      assertFalse(log.text().contains(Testbed.TOKEN), log.text());
+      assertFalse(log.text().contains("stale-secret-jwt"), log.text());
     }
   }
 
@@ -312,6 +332,7 @@ class TunnelDialerTest {
     TokenSource source = request -> PomeriumToken.pomerium(n.incrementAndGet() == 1 ? "old" : Testbed.TOKEN);
     try (Tunnel tunnel = dialer(testbed.factory().tokenSource(source).eventListener(listener)).open(route())) {
       assertEquals(List.of("opening git.corp.example.com:22", "sign-in 401", "opened"), events);
+      assertEquals(route(), tunnel.route());
     }
   }
 }

@@ -4,6 +4,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ProtocolException;
+import java.net.SocketTimeoutException;
 import java.util.Arrays;
 
 /**
@@ -56,6 +57,19 @@ public final class HeadReader {
         lineEnds = 0;
       }
     }
+  }
+
+  /**
+   * The socket timeout that ends a read at {@code deadline} ({@link System#nanoTime()}).
+   *
+   * @throws SocketTimeoutException if the deadline has passed
+   */
+  public static int remainingMillis(long deadline) throws SocketTimeoutException {
+    long remaining = (deadline - System.nanoTime()) / 1_000_000;
+    if (remaining <= 0) {
+      throw new SocketTimeoutException("deadline passed");
+    }
+    return (int) Math.min(Integer.MAX_VALUE, remaining);
   }
 
   /** At most 100 visible ASCII characters, so that a hostile peer can neither flood nor forge log lines. */

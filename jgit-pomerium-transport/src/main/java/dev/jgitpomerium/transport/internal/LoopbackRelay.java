@@ -39,7 +39,10 @@ import org.slf4j.LoggerFactory;
 public final class LoopbackRelay implements Closeable {
   private static final Logger log = LoggerFactory.getLogger(LoopbackRelay.class);
   private static final int MAX_REQUEST_HEAD_BYTES = 8 * 1024;
-  private static final int REQUEST_HEAD_TIMEOUT_MILLIS = 10_000;
+  /** Bounds the whole request head, however slowly it trickles in. */
+  private static final long REQUEST_HEAD_TIMEOUT_NANOS = 10_000_000_000L;
+  /** Local connections still sending their head; more are closed at once, so a local flood cannot pile up threads. */
+  private static final int MAX_PENDING_CONNECTIONS = 64;
   /** How often expired grants are swept, so a tunnel nobody claimed does not hold a Pomerium connection. */
   private static final int SWEEP_INTERVAL_MILLIS = 1_000;
   private static final String USER = "jgit-pomerium";
@@ -143,6 +146,11 @@ public final class LoopbackRelay implements Closeable {
     while (!s.isClosed()) {
       try {
         Socket local = s.accept();
+        if (handshaking.size() >= MAX_PENDING_CONNECTIONS) {
+          Sockets.closeQuietly(local);
+          rejected("too many pending local connections");
+          continue;
+        }
         handshaking.add(local);
         Thread handler = new Thread(() -> handle(local), "jgit-pomerium-relay-conn-" + threadIds.incrementAndGet());
         handler.setDaemon(true);
@@ -173,8 +181,9 @@ public final class LoopbackRelay implements Closeable {
     Grant grant;
     try {
       local.setTcpNoDelay(true);
-      local.setSoTimeout(REQUEST_HEAD_TIMEOUT_MILLIS);
-      byte[] head = HeadReader.read(local.getInputStream(), MAX_REQUEST_HEAD_BYTES, () -> { });
+      long deadline = System.nanoTime() + REQUEST_HEAD_TIMEOUT_NANOS;
+      byte[] head = HeadReader.read(local.getInputStream(), MAX_REQUEST_HEAD_BYTES,
+          () -> local.setSoTimeout(HeadReader.remainingMillis(deadline)));
       grant = claim(new String(head, StandardCharsets.ISO_8859_1));
       if (grant == null) {
         reject(local);

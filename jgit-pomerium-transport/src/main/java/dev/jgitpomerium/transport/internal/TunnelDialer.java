@@ -120,7 +120,7 @@ public final class TunnelDialer {
       do {
         // Interim 1xx answers precede the real one; a deadline bounds the whole head, however slowly it trickles.
         head = ResponseHead.read(tls.getInputStream(), HeadReader.MAX_RESPONSE_BYTES,
-            () -> tls.setSoTimeout(remainingMillis(deadline)));
+            () -> tls.setSoTimeout(HeadReader.remainingMillis(deadline)));
       } while (head.status() < 200);
       int status = head.status();
       if (status >= 200 && status < 300) {
@@ -148,14 +148,6 @@ public final class TunnelDialer {
         Sockets.closeQuietly(raw);
       }
     }
-  }
-
-  private static int remainingMillis(long deadline) throws SocketTimeoutException {
-    long remaining = (deadline - System.nanoTime()) / 1_000_000;
-    if (remaining <= 0) {
-      throw new SocketTimeoutException("response deadline passed");
-    }
-    return (int) Math.min(Integer.MAX_VALUE, remaining);
   }
 
   private static byte[] request(Route route, PomeriumToken token) {
