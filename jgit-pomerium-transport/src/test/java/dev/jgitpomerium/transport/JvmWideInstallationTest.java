@@ -2,12 +2,15 @@ package dev.jgitpomerium.transport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.api.errors.TransportException;
 import org.eclipse.jgit.transport.SshSessionFactory;
 import org.eclipse.jgit.util.FS;
 import org.junit.jupiter.api.AfterEach;
@@ -67,6 +70,19 @@ class JvmWideInstallationTest {
     System.setProperty("jgit.pomerium.tokenFile", token.toString());
 
     assertPlainCloneWorks();
+  }
+
+  @Test
+  void anInvalidSystemPropertyFailsTheConnectionWithAMessageNamingIt() {
+    SshSessionFactory.setInstance(null);
+    System.setProperty("jgit.pomerium.routes", Testbed.HOST + ":22");
+    System.setProperty("jgit.pomerium.url", "pomerium.corp.example.com");
+    TransportException e = assertThrows(TransportException.class,
+        () -> Git.cloneRepository().setURI(Testbed.URI).setDirectory(dir.resolve("clone").toFile()).call());
+    assertTrue(e.getMessage().contains(
+        "jgit-pomerium is misconfigured: invalid jgit-pomerium setting jgit.pomerium.url (or JGIT_POMERIUM_URL)"),
+        e.getMessage());
+    assertEquals(0, testbed.gateway.requestCount());
   }
 
   @Test

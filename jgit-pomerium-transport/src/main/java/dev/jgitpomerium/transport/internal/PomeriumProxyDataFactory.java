@@ -34,7 +34,14 @@ public final class PomeriumProxyDataFactory implements ProxyDataFactory {
 
   @Override
   public ProxyData get(InetSocketAddress remote) {
-    Route route = settings.get().routeFor(remote.getHostString(), remote.getPort());
+    Settings current;
+    try {
+      current = settings.get();
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      // A ServiceLoader factory meets its configuration only here; fail this connection, try again next time.
+      throw sneakyThrow(new IOException("jgit-pomerium is misconfigured: " + e.getMessage(), e));
+    }
+    Route route = current.routeFor(remote.getHostString(), remote.getPort());
     if (route == null) {
       return fallback.get(remote);
     }
