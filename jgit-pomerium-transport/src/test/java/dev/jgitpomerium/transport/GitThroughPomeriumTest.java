@@ -8,9 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.jgitpomerium.testkit.Fault;
 import dev.jgitpomerium.testkit.RecordedConnect;
 import dev.jgitpomerium.testkit.TestRepositories;
-import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Map;
@@ -22,27 +20,10 @@ import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.transport.RefSpec;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Real git over real SSH through a real TLS gateway: the library's main promise. */
-@ExtendWith(NoLeaks.class)
-class GitThroughPomeriumTest {
-  @TempDir Path dir;
-  Testbed testbed;
-
-  @BeforeEach
-  void start() throws IOException {
-    testbed = Testbed.start(dir);
-  }
-
-  @AfterEach
-  void stop() {
-    testbed.close();
-  }
+class GitThroughPomeriumTest extends TestbedTest {
 
   @Test
   void clonesFetchesPushesAndListsRefsThroughTheTunnel() throws Exception {
@@ -113,8 +94,7 @@ class GitThroughPomeriumTest {
 
   @Test
   void sshBytesThatArriveWithThe200AreNotLost() throws Exception {
-    testbed.close();
-    testbed = Testbed.start(dir.resolve("coalescing"), gateway -> gateway.coalesceUpstreamGreeting(true));
+    restartTestbed("coalescing", gateway -> gateway.coalesceUpstreamGreeting(true));
     try (PomeriumSshSessionFactory pomerium = testbed.factory().build();
         Git clone = testbed.cloneThrough(pomerium, "clone")) {
       assertEquals(testbed.initialHead, clone.getRepository().resolve("HEAD"));

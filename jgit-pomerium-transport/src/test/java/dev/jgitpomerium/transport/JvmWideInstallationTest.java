@@ -5,36 +5,25 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.TransportException;
 import org.eclipse.jgit.transport.SshSessionFactory;
-import org.eclipse.jgit.util.FS;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Plain JGit code, with no Pomerium-specific line, clones through Pomerium once the factory is installed. */
-@ExtendWith(NoLeaks.class)
-class JvmWideInstallationTest {
-  @TempDir Path dir;
-  Testbed testbed;
-  File previousHome;
+class JvmWideInstallationTest extends TestbedTest {
 
   @BeforeEach
-  void start() throws IOException {
-    testbed = Testbed.start(dir);
-    previousHome = FS.DETECTED.userHome();
-    FS.DETECTED.setUserHome(testbed.home.toFile());
+  void jgitUsesTheTestbedHome() {
+    useTestbedHomeAsUserHome();
   }
 
   @AfterEach
-  void stop() {
+  void uninstall() {
     SshSessionFactory current = SshSessionFactory.getInstance();
     if (current instanceof PomeriumSshSessionFactory pomerium) {
       pomerium.close();
@@ -44,8 +33,6 @@ class JvmWideInstallationTest {
         "jgit.pomerium.tokenFile"}) {
       System.clearProperty(key);
     }
-    FS.DETECTED.setUserHome(previousHome);
-    testbed.close();
   }
 
   private void assertPlainCloneWorks() throws Exception {

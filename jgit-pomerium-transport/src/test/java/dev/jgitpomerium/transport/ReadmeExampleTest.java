@@ -12,32 +12,23 @@ import java.security.KeyStore;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.eclipse.jgit.api.Git;
-import org.eclipse.jgit.util.FS;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Runs the README's usage snippet verbatim (it is copied from between the markers below, and a test checks the
  * README still shows exactly this code). The gateway's CA goes into the JVM trust store, as a corporate CA would.
  */
-@ExtendWith(NoLeaks.class)
-class ReadmeExampleTest {
+class ReadmeExampleTest extends TestbedTest {
   private static final Path README = Path.of("..", "README.md");
 
-  @TempDir Path dir;
-  Testbed testbed;
-  File previousHome;
   String previousTrustStore;
   String previousTrustStorePassword;
 
   @BeforeEach
-  void start() throws Exception {
-    testbed = Testbed.start(dir);
-    previousHome = FS.DETECTED.userHome();
-    FS.DETECTED.setUserHome(testbed.home.toFile());
+  void trustTheGatewayJvmWide() throws Exception {
+    useTestbedHomeAsUserHome();
     Path trustStore = dir.resolve("truststore.p12");
     KeyStore store = KeyStore.getInstance("PKCS12");
     store.load(null, null);
@@ -53,11 +44,9 @@ class ReadmeExampleTest {
   }
 
   @AfterEach
-  void stop() {
+  void restoreTrustStore() {
     restore("javax.net.ssl.trustStore", previousTrustStore);
     restore("javax.net.ssl.trustStorePassword", previousTrustStorePassword);
-    FS.DETECTED.setUserHome(previousHome);
-    testbed.close();
   }
 
   private static void restore(String key, String value) {

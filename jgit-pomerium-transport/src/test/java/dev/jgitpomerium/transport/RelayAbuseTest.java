@@ -11,7 +11,6 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
@@ -19,24 +18,18 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A local process that finds the relay's port gets nothing from it: every request without this very grant's
  * credentials, for this very destination, the first time, is answered 403 and never reaches Pomerium.
  */
-@ExtendWith(NoLeaks.class)
-class RelayAbuseTest {
-  @TempDir Path dir;
-  Testbed testbed;
+class RelayAbuseTest extends TestbedTest {
   LoopbackRelay relay;
   LoopbackRelay.Credentials grant;
   final List<String> rejections = new CopyOnWriteArrayList<>();
 
   @BeforeEach
   void openOneTunnelAndGrantIt() throws IOException {
-    testbed = Testbed.start(dir);
     relay = relayWithTtl(Duration.ofSeconds(10));
     grant = grant(relay);
     assertEquals(1, testbed.gateway.requestCount());
@@ -57,9 +50,8 @@ class RelayAbuseTest {
   }
 
   @AfterEach
-  void stop() {
+  void closeRelay() {
     relay.close();
-    testbed.close();
   }
 
   /** Sends a proxy CONNECT like JGit's and returns the status line, plus the first tunnel bytes after a 200. */
