@@ -92,18 +92,18 @@ public final class Main {
         out.println("git clone " + uri);
         try (Git git = Git.cloneRepository().setURI(uri).setDirectory(work.resolve("clone").toFile())
             .setTransportConfigCallback(pomerium).call()) {
-          check(seeded.equals(git.getRepository().resolve("HEAD")), "clone has the server's commit");
+          check(out, seeded.equals(git.getRepository().resolve("HEAD")), "clone has the server's commit");
           Files.writeString(work.resolve("clone/hello.txt"), "pushed through Pomerium\n");
           git.add().addFilepattern("hello.txt").call();
           RevCommit commit = git.commit().setMessage("Hello through Pomerium").setSign(false).call();
           out.println("git push origin main (" + commit.getId().abbreviate(7).name() + ")");
           git.push().setRefSpecs(new RefSpec("main:main")).setTransportConfigCallback(pomerium).call();
-          check(commit.getId().equals(origin.resolve("refs/heads/main")), "the server has the pushed commit");
+          check(out, commit.getId().equals(origin.resolve("refs/heads/main")), "the server has the pushed commit");
 
           ObjectId upstream = TestRepositories.commitFiles(origin, 1, 1024, 2);
           out.println("git fetch (the server moved on to " + upstream.abbreviate(7).name() + ")");
           git.fetch().setTransportConfigCallback(pomerium).call();
-          check(upstream.equals(git.getRepository().resolve("refs/remotes/origin/main")), "fetch got it");
+          check(out, upstream.equals(git.getRepository().resolve("refs/remotes/origin/main")), "fetch got it");
         }
       }
       out.println("Pomerium saw " + gateway.requestCount() + " CONNECT requests, each with the token.");
@@ -111,11 +111,11 @@ public final class Main {
     }
   }
 
-  private static void check(boolean ok, String what) {
+  private static void check(PrintStream out, boolean ok, String what) {
     if (!ok) {
       throw new IllegalStateException("demo check failed: " + what);
     }
-    System.out.println("  ok: " + what);
+    out.println("  ok: " + what);
   }
 
   private static void deleteRecursively(Path root) throws java.io.IOException {

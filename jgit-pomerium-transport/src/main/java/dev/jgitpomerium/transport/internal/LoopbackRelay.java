@@ -152,7 +152,8 @@ public final class LoopbackRelay implements Closeable {
           continue;
         }
         handshaking.add(local);
-        Thread handler = new Thread(() -> handle(local), "jgit-pomerium-relay-conn-" + threadIds.incrementAndGet());
+        String name = "jgit-pomerium-relay-conn-" + threadIds.incrementAndGet();
+        Thread handler = new Thread(() -> handle(local, name), name);
         handler.setDaemon(true);
         handler.start();
       } catch (SocketTimeoutException e) {
@@ -177,7 +178,7 @@ public final class LoopbackRelay implements Closeable {
     });
   }
 
-  private void handle(Socket local) {
+  private void handle(Socket local, String threadName) {
     Grant grant;
     try {
       local.setTcpNoDelay(true);
@@ -201,14 +202,25 @@ public final class LoopbackRelay implements Closeable {
     } finally {
       handshaking.remove(local);
     }
-    Splice splice = new Splice(local, grant.tunnel, listener.get(),
-        "jgit-pomerium-relay-conn-" + threadIds.incrementAndGet());
-    splices.add(splice);
+    Splice splice = new Splice(local, grant.tunnel, listener.get(), threadName + "-from-pomerium");
+    if (!track(splice)) {
+      splice.close();
+      return;
+    }
     try {
       splice.run();
     } finally {
       splices.remove(splice);
     }
+  }
+
+  /** Registers a running splice, unless the relay closed meanwhile (then it must not start). */
+  private synchronized boolean track(Splice splice) {
+    if (closed) {
+      return false;
+    }
+    splices.add(splice);
+    return true;
   }
 
   /** Returns the grant the request proves it holds, consuming it; {@code null} (after logging why) otherwise. */
