@@ -185,11 +185,12 @@ public final class LoopbackRelay implements Closeable {
       long deadline = System.nanoTime() + REQUEST_HEAD_TIMEOUT_NANOS;
       byte[] head = HeadReader.read(local.getInputStream(), MAX_REQUEST_HEAD_BYTES,
           () -> local.setSoTimeout(HeadReader.remainingMillis(deadline)));
-      grant = claim(new String(head, StandardCharsets.ISO_8859_1));
-      if (grant == null) {
-        reject(local);
+      Claim claim = claim(new String(head, StandardCharsets.ISO_8859_1));
+      if (claim.grant == null) {
+        reject(local, claim.refusal);
         return;
       }
+      grant = claim.grant;
       local.setSoTimeout(0);
       OutputStream out = local.getOutputStream();
       out.write("HTTP/1.1 200 Connection established\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -223,8 +224,19 @@ public final class LoopbackRelay implements Closeable {
     return true;
   }
 
-  /** Returns the grant the request proves it holds, consuming it; {@code null} (after logging why) otherwise. */
-  private Grant claim(String head) {
+  /** A claimed grant, or why the request was refused. */
+  private static final class Claim {
+    final Grant grant;
+    final String refusal;
+
+    Claim(Grant grant, String refusal) {
+      this.grant = grant;
+      this.refusal = refusal;
+    }
+  }
+
+  /** Consumes and returns the grant the request proves it holds; otherwise says why not (and logs it). */
+  private Claim claim(String head) {
     String[] lines = head.split("\r?\n");
     String[] requestLine = lines[0].split(" ");
     if (requestLine.length != 3 || !requestLine[0].equals("CONNECT")) {
@@ -270,24 +282,25 @@ public final class LoopbackRelay implements Closeable {
       grant.tunnel.close();
       return rejected("credentials are for another destination");
     }
-    return grant;
+    return new Claim(grant, null);
   }
 
   private static String normalize(String authority) {
     return authority.toLowerCase(Locale.ROOT).replace("[", "").replace("]", "");
   }
 
-  private Grant rejected(String reason) {
+  private Claim rejected(String reason) {
     log.warn("rejected a local connection to the jgit-pomerium relay: {}", reason);
     Events.safely(() -> listener.get().relayConnectionRejected(reason));
-    return null;
+    return new Claim(null, reason);
   }
 
-  private static void reject(Socket local) {
+  /** Answers 403, never 407 (which would make JGit prompt for proxy credentials); JGit shows the reason phrase. */
+  private static void reject(Socket local, String reason) {
     try {
       OutputStream out = local.getOutputStream();
-      out.write(("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-          .getBytes(StandardCharsets.US_ASCII));
+      out.write(("HTTP/1.1 403 Forbidden by the jgit-pomerium relay: " + reason
+          + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
       out.flush();
     } catch (IOException ignored) {
       // The peer went away; nothing to tell it.
