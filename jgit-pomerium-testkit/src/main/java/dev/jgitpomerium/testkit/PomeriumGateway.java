@@ -19,12 +19,14 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -71,6 +73,15 @@ import org.slf4j.LoggerFactory;
  * upstream refuses; otherwise {@code HTTP/1.1 200 OK} and a raw byte stream both ways. As with
  * pomerium-cli and Envoy, the first side to end the stream ends it for both (no half-close).
  *
+ * <p>The same port also serves Pomerium's programmatic login, so a client's whole browser login can
+ * run in-process: {@code GET /.pomerium/api/v1/login?pomerium_redirect_uri=<loopback http URI>}
+ * answers with a sign-in URL on this gateway, and that sign-in page stands in for the identity
+ * provider: it mints a fresh token, accepts it from then on, and redirects to the loopback URI with
+ * {@code pomerium_jwt=<token>} added. {@link FakeBrowser} follows that URL the way a person's
+ * browser would. Other {@code /.pomerium/} paths answer 404. These HTTP requests are one per
+ * connection, are listed in {@link #httpRequestLines()} rather than {@link #requests()}, and
+ * neither take {@link #enqueue scripted answers} nor suffer faults that act after the request head.
+ *
  * <p>Threads are daemons named {@code pomerium-gateway-<role>-<port>[-<connection>]}.
  */
 public final class PomeriumGateway implements AutoCloseable {
@@ -97,6 +108,17 @@ public final class PomeriumGateway implements AutoCloseable {
   private static final String[] TLS_PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
   private static final String[] ALPN = {"http/1.1"};
 
+  private static final String POMERIUM_PATH_PREFIX = "/.pomerium/";
+  private static final String LOGIN_API_PATH = "/.pomerium/api/v1/login";
+  private static final String SIGN_IN_PATH = "/.pomerium/sign_in";
+  private static final String REDIRECT_PARAMETER = "pomerium_redirect_uri";
+  private static final String TEXT_PLAIN = "text/plain; charset=utf-8";
+
+  /** A request body up to this size is read and dropped, so closing does not reset the peer. */
+  private static final int MAX_DISCARDED_BODY_BYTES = 64 * 1024;
+
+  private static final SecureRandom RANDOM = new SecureRandom();
+
   private final List<String> hostNames;
   private final HeldCertificate rootCa;
   private final SSLContext serverContext;
@@ -106,12 +128,20 @@ public final class PomeriumGateway implements AutoCloseable {
   private final InetSocketAddress address;
 
   private final Map<String, InetSocketAddress> routes = new ConcurrentHashMap<>();
-  private final Set<String> tokens = ConcurrentHashMap.newKeySet();
+  private final long signInDelayNanos;
+  private final Set<String> tokens = ConcurrentHashMap.newKeySet(); // changed under tokenLock
+  private final Object tokenLock = new Object();
+  private volatile boolean tokenCheck; // set under tokenLock
+  private final List<String> issued = new ArrayList<>(); // guarded by tokenLock
   private final Queue<GatewayResponse> scripted = new ConcurrentLinkedQueue<>();
   private volatile Fault fault = Fault.none();
 
   private final List<RecordedConnect> recorded = new ArrayList<>(); // guarded by itself
   private final BlockingQueue<RecordedConnect> untaken = new LinkedBlockingQueue<>();
+  private final List<String> httpRequestLines = new ArrayList<>(); // guarded by itself
+  private final AtomicInteger loginApiCalls = new AtomicInteger();
+  private final Object signInLock = new Object();
+  private int signInsInProgress; // guarded by signInLock
 
   private final Workers workers = new Workers();
   private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
@@ -127,7 +157,9 @@ public final class PomeriumGateway implements AutoCloseable {
         List.copyOf(builder.hostNames.isEmpty() ? List.of("localhost") : builder.hostNames);
     this.coalesceUpstreamGreeting = builder.coalesceUpstreamGreeting;
     this.requireClientCertificate = builder.requireClientCertificate;
+    this.signInDelayNanos = saturatedNanos(builder.signInDelay);
     this.tokens.addAll(builder.tokens);
+    this.tokenCheck = !builder.tokens.isEmpty();
     builder.routes.forEach((authority, upstream) -> routes.put(routeKey(authority), upstream));
 
     Instant now = Instant.now();
@@ -192,6 +224,7 @@ public final class PomeriumGateway implements AutoCloseable {
     private boolean requireClientCertificate;
     private Instant notBefore;
     private Instant notAfter;
+    private Duration signInDelay = Duration.ZERO;
 
     private Builder() {}
 
@@ -209,7 +242,8 @@ public final class PomeriumGateway implements AutoCloseable {
 
     /**
      * Requires {@code Authorization: Pomerium <token>} on every CONNECT. May be called several
-     * times; any listed token is accepted. Without a call no token is checked at all.
+     * times; any listed token is accepted. Without a call no token is checked at all, until a
+     * sign-in mints one or {@link PomeriumGateway#revokeAllTokens()} is called.
      */
     public Builder requireToken(String token) {
       tokens.add(Objects.requireNonNull(token, "token"));
@@ -254,6 +288,19 @@ public final class PomeriumGateway implements AutoCloseable {
       }
       this.notBefore = notBefore;
       this.notAfter = notAfter;
+      return this;
+    }
+
+    /**
+     * How long the sign-in page takes before it answers (default zero), like a person typing a
+     * password: tests use it to make many clients need a token while one login is still in
+     * progress. {@link PomeriumGateway#close()} ends the wait at once.
+     */
+    public Builder signInDelay(Duration delay) {
+      if (Objects.requireNonNull(delay, "delay").isNegative()) {
+        throw new IllegalArgumentException("delay must not be negative: " + delay);
+      }
+      this.signInDelay = delay;
       return this;
     }
 
@@ -346,7 +393,103 @@ public final class PomeriumGateway implements AutoCloseable {
    * token check on.
    */
   public void requireToken(String token) {
-    tokens.add(Objects.requireNonNull(token, "token"));
+    Objects.requireNonNull(token, "token");
+    synchronized (tokenLock) {
+      tokens.add(token);
+      tokenCheck = true;
+    }
+  }
+
+  /**
+   * Stops accepting {@code token}, whether it came from {@link #requireToken} or a sign-in, the
+   * way an expired or revoked Pomerium session ends: a CONNECT with it gets 401 from now on, so a
+   * client has to log in again. The token check stays on even if no token is left.
+   */
+  public void revokeToken(String token) {
+    Objects.requireNonNull(token, "token");
+    synchronized (tokenLock) {
+      tokens.remove(token);
+    }
+  }
+
+  /**
+   * Stops accepting every token known so far, including those given to {@link #requireToken}, as
+   * if all sessions expired at once; tokens minted by later sign-ins are accepted. Turns the token
+   * check on if it was off, so a CONNECT without a token gets the 302 to sign in.
+   */
+  public void revokeAllTokens() {
+    synchronized (tokenLock) {
+      tokens.clear();
+      tokenCheck = true;
+    }
+  }
+
+  /**
+   * Tokens minted by completed sign-ins, oldest first, revoked ones included, so a test can check
+   * that the token a client sends is the one its login produced.
+   */
+  public List<String> issuedTokens() {
+    synchronized (tokenLock) {
+      return List.copyOf(issued);
+    }
+  }
+
+  /**
+   * Sign-ins completed so far, i.e. tokens minted; a test asserts on it that N clients that needed
+   * a token caused one login, not N.
+   */
+  public int signInCount() {
+    synchronized (tokenLock) {
+      return issued.size();
+    }
+  }
+
+  /**
+   * {@code GET}s of the login API ({@code /.pomerium/api/v1/login}) so far, answered 200 or 400,
+   * which is how often clients started a browser login.
+   */
+  public int loginApiCount() {
+    return loginApiCalls.get();
+  }
+
+  /**
+   * Sign-in requests that arrived and have not been answered yet (see {@link
+   * Builder#signInDelay}), so a test can act while a login is in progress.
+   */
+  public int signInsInProgress() {
+    synchronized (signInLock) {
+      return signInsInProgress;
+    }
+  }
+
+  /**
+   * Waits until at least {@code count} sign-ins are in progress at once, so a test can start more
+   * clients only after the first login really reached the sign-in page.
+   *
+   * @return whether that happened within {@code timeout}; false at once if the gateway closes
+   */
+  public boolean awaitSignInsInProgress(int count, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (signInLock) {
+      while (signInsInProgress < count) {
+        long remaining = deadline - System.nanoTime();
+        if (remaining <= 0 || closing.get()) {
+          return false;
+        }
+        TimeUnit.NANOSECONDS.timedWait(signInLock, remaining);
+      }
+      return true;
+    }
+  }
+
+  /**
+   * Request lines of the {@code /.pomerium/} HTTP requests (login API, sign-in page, others) in
+   * arrival order, kept apart from {@link #requests()} so CONNECT counts stay exact.
+   */
+  public List<String> httpRequestLines() {
+    synchronized (httpRequestLines) {
+      return List.copyOf(httpRequestLines);
+    }
   }
 
   /**
@@ -373,7 +516,10 @@ public final class PomeriumGateway implements AutoCloseable {
     return untaken.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
   }
 
-  /** Every request recorded so far, in arrival order, whether taken or not. */
+  /**
+   * Every request recorded so far, in arrival order, whether taken or not; {@code /.pomerium/}
+   * requests are listed in {@link #httpRequestLines()} instead.
+   */
   public List<RecordedConnect> requests() {
     synchronized (recorded) {
       return List.copyOf(recorded);
@@ -472,6 +618,9 @@ public final class PomeriumGateway implements AutoCloseable {
     synchronized (openLock) {
       openLock.notifyAll();
     }
+    synchronized (signInLock) {
+      signInLock.notifyAll();
+    }
     if (interrupted) {
       Thread.currentThread().interrupt();
     }
@@ -516,7 +665,7 @@ public final class PomeriumGateway implements AutoCloseable {
     if (!"CONNECT".equals(request.method())) {
       return GatewayResponse.status(405).header("Allow", "CONNECT").header("Content-Length", "0");
     }
-    if (!tokens.isEmpty()) {
+    if (tokenCheck) {
       String authorization = request.authorization();
       if (authorization == null) {
         return GatewayResponse.redirectToSignIn(signInUrl(request.target()));
@@ -532,12 +681,47 @@ public final class PomeriumGateway implements AutoCloseable {
     return GatewayResponse.status(200);
   }
 
+  /** A parsed request head, before it is recorded. */
+  private static final class Head {
+    final String requestLine;
+    final String method;
+    final String target;
+    final String version;
+    final List<Map.Entry<String, String>> headers;
+
+    Head(String requestLine, String[] parts, List<Map.Entry<String, String>> headers) {
+      this.requestLine = requestLine;
+      this.method = parts[0];
+      this.target = parts[1];
+      this.version = parts[2];
+      this.headers = headers;
+    }
+
+    String header(String name) {
+      for (Map.Entry<String, String> h : headers) {
+        if (h.getKey().equalsIgnoreCase(name)) {
+          return h.getValue();
+        }
+      }
+      return null;
+    }
+
+    /** Whether Pomerium itself answers this request instead of treating it as a tunnel. */
+    boolean isPomeriumHttp() {
+      if ("CONNECT".equals(method)) {
+        return false;
+      }
+      String path = Urls.path(Urls.originForm(target));
+      return path.equals("/.pomerium") || path.startsWith(POMERIUM_PATH_PREFIX);
+    }
+  }
+
   /**
-   * Parses a request head and records it with what the TLS session knows.
+   * Parses a request head.
    *
-   * @return the recorded request, or null if the head is not a well-formed HTTP/1.x request
+   * @return the head, or null if it is not a well-formed HTTP/1.x request
    */
-  private RecordedConnect parseAndRecord(String head, SSLSocket socket) {
+  private static Head parse(String head) {
     String[] lines = head.split("\r\n", -1);
     String[] parts = lines[0].split(" ", -1);
     if (parts.length != 3
@@ -555,6 +739,11 @@ public final class PomeriumGateway implements AutoCloseable {
       }
       headers.add(Map.entry(line.substring(0, colon), line.substring(colon + 1).strip()));
     }
+    return new Head(lines[0], parts, headers);
+  }
+
+  /** Records a request with what the TLS session knows. */
+  private RecordedConnect record(Head head, SSLSocket socket) {
     SSLSession session = socket.getSession();
     String sni = null;
     if (session instanceof ExtendedSSLSession) {
@@ -582,11 +771,11 @@ public final class PomeriumGateway implements AutoCloseable {
       request =
           new RecordedConnect(
               recorded.size(),
-              lines[0],
-              parts[0],
-              parts[1],
-              parts[2],
-              headers,
+              head.requestLine,
+              head.method,
+              head.target,
+              head.version,
+              head.headers,
               sni,
               alpn == null ? "" : alpn,
               session.getProtocol(),
@@ -695,11 +884,16 @@ public final class PomeriumGateway implements AutoCloseable {
         write(out, GatewayResponse.status(431).header("Content-Length", "0").encode());
         return;
       }
-      RecordedConnect request = parseAndRecord(head, socket);
-      if (request == null) {
+      Head parsed = parse(head);
+      if (parsed == null) {
         write(out, GatewayResponse.status(400).body("bad request").encode());
         return;
       }
+      if (parsed.isPomeriumHttp()) {
+        servePomeriumHttp(parsed, socket.getInputStream(), out);
+        return;
+      }
+      RecordedConnect request = record(parsed, socket);
 
       switch (fault.kind()) {
         case RESET_DURING_HEAD:
@@ -733,6 +927,108 @@ public final class PomeriumGateway implements AutoCloseable {
         return;
       }
       openTunnel(socket, response, routes.get(routeKey(request.target())));
+    }
+
+    /** Answers one {@code /.pomerium/} request and lets the caller close the connection. */
+    private void servePomeriumHttp(Head request, InputStream in, OutputStream out)
+        throws IOException {
+      synchronized (httpRequestLines) {
+        httpRequestLines.add(request.requestLine);
+      }
+      LOG.debug("PomeriumGateway {} received {}", port(), Urls.redact(request.requestLine));
+      discardBody(request, in);
+      String target = Urls.originForm(request.target);
+      String path = Urls.path(target);
+      String redirectUri = Urls.firstQueryValue(Urls.rawQuery(target), REDIRECT_PARAMETER);
+      GatewayResponse response;
+      if (!path.equals(LOGIN_API_PATH) && !path.equals(SIGN_IN_PATH)) {
+        response = text(404, "404 page not found");
+      } else if (!"GET".equals(request.method)) {
+        response = text(405, "method not allowed").header("Allow", "GET");
+      } else if (path.equals(LOGIN_API_PATH)) {
+        response = loginApi(redirectUri);
+      } else {
+        response = signIn(redirectUri);
+        if (response == null) {
+          return; // the gateway is closing
+        }
+      }
+      write(out, response.encode());
+    }
+
+    /** Reads a small {@code Content-Length} body so that closing afterwards is orderly. */
+    private void discardBody(Head request, InputStream in) throws IOException {
+      String length = request.header("Content-Length");
+      if (length == null) {
+        return;
+      }
+      try {
+        long n = Long.parseLong(length.strip());
+        if (n > 0 && n <= MAX_DISCARDED_BODY_BYTES) {
+          in.readNBytes((int) n);
+        }
+      } catch (NumberFormatException e) {
+        // Not a length; the response closes the connection anyway.
+      }
+    }
+
+    private GatewayResponse loginApi(String redirectUri) {
+      loginApiCalls.incrementAndGet();
+      if (!Urls.isLoopbackHttp(redirectUri)) {
+        return text(400, "invalid redirect uri");
+      }
+      String signInUrl =
+          url()
+              + SIGN_IN_PATH
+              + "?"
+              + REDIRECT_PARAMETER
+              + "="
+              + Urls.encode(redirectUri)
+              + "&state="
+              + randomUrlSafe(16);
+      return text(200, signInUrl);
+    }
+
+    /**
+     * The identity provider's page, completed without a person: waits the configured delay, mints
+     * a token and redirects to the client's loopback URI with it.
+     *
+     * @return the redirect, or null if the gateway closed during the delay
+     */
+    private GatewayResponse signIn(String redirectUri) {
+      if (!Urls.isLoopbackHttp(redirectUri)) {
+        return text(400, "invalid redirect uri");
+      }
+      String token;
+      synchronized (signInLock) {
+        signInsInProgress++;
+        signInLock.notifyAll();
+      }
+      try {
+        if (closed.await(signInDelayNanos, TimeUnit.NANOSECONDS)) {
+          return null;
+        }
+        token = mintToken();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return null;
+      } finally {
+        synchronized (signInLock) {
+          signInsInProgress--;
+          signInLock.notifyAll();
+        }
+      }
+      String location = Urls.withQueryParameter(redirectUri, Urls.TOKEN_PARAMETER, token);
+      LOG.debug(
+          "PomeriumGateway {} signed a client in, redirecting to {}",
+          port(),
+          Urls.redact(location));
+      String link = Urls.escapeHtml(location);
+      return GatewayResponse.status(302)
+          .header("Location", location)
+          .header("Content-Type", "text/html; charset=utf-8")
+          .header("Connection", "close")
+          .body("<a href=\"" + link + "\">Found</a>.\n");
     }
 
     private void openTunnel(SSLSocket socket, GatewayResponse response, InetSocketAddress target)
@@ -906,6 +1202,40 @@ public final class PomeriumGateway implements AutoCloseable {
   private static void write(OutputStream out, byte[] bytes) throws IOException {
     out.write(bytes);
     out.flush();
+  }
+
+  /** Mints a token for a completed sign-in and accepts it from now on. */
+  private String mintToken() {
+    synchronized (tokenLock) {
+      String token = "jwt-" + (issued.size() + 1) + "-" + randomUrlSafe(16);
+      issued.add(token);
+      tokens.add(token);
+      tokenCheck = true;
+      return token;
+    }
+  }
+
+  /** {@code length} random characters from the URL-safe base64 alphabet. */
+  private static String randomUrlSafe(int length) {
+    byte[] bytes = new byte[(length * 3 + 3) / 4];
+    RANDOM.nextBytes(bytes);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes).substring(0, length);
+  }
+
+  /** A one-request-per-connection text answer, as Pomerium's own handlers give. */
+  private static GatewayResponse text(int code, String body) {
+    return GatewayResponse.status(code)
+        .header("Content-Type", TEXT_PLAIN)
+        .header("Connection", "close")
+        .body(body);
+  }
+
+  private static long saturatedNanos(Duration duration) {
+    try {
+      return duration.toNanos();
+    } catch (ArithmeticException e) {
+      return Long.MAX_VALUE;
+    }
   }
 
   private static String routeKey(String authority) {

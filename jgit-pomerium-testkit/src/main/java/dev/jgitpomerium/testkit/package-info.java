@@ -2,7 +2,9 @@
  * Test doubles for the two ends of a Pomerium SSH tunnel: {@link
  * dev.jgitpomerium.testkit.PomeriumGateway}, a TLS {@code CONNECT} gateway that answers like
  * Pomerium and can be scripted or made to fail, and {@link dev.jgitpomerium.testkit.GitSshServer},
- * an SSH git server built on MINA sshd and JGit. Both bind 127.0.0.1 on ephemeral ports, start in
- * milliseconds and leave no threads or sockets behind after {@code close()}.
+ * an SSH git server built on MINA sshd and JGit. The gateway also serves Pomerium's programmatic
+ * login, which {@link dev.jgitpomerium.testkit.FakeBrowser} completes in place of a person. Both
+ * servers bind 127.0.0.1 on ephemeral ports, start in milliseconds and leave no threads or sockets
+ * behind after {@code close()}.
  */
 package dev.jgitpomerium.testkit;

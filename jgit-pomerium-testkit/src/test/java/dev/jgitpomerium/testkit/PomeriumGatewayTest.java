@@ -230,7 +230,7 @@ class PomeriumGatewayTest {
         .collect(Collectors.toList());
   }
 
-  private static SSLSocket connect(PomeriumGateway gateway, SSLContext context, String hostName)
+  static SSLSocket connect(PomeriumGateway gateway, SSLContext context, String hostName)
       throws IOException {
     Socket raw = new Socket();
     raw.connect(gateway.address(), 5000);
@@ -245,7 +245,7 @@ class PomeriumGatewayTest {
     return socket;
   }
 
-  private static byte[] connectRequest(String target, String authorization) {
+  static byte[] connectRequest(String target, String authorization) {
     StringBuilder request = new StringBuilder();
     request.append("CONNECT ").append(target).append(" HTTP/1.1\r\n");
     request.append("Host: ").append(target).append("\r\n");
@@ -257,12 +257,12 @@ class PomeriumGatewayTest {
     return request.toString().getBytes(ISO_8859_1);
   }
 
-  private static void write(OutputStream out, byte[] bytes) throws IOException {
+  static void write(OutputStream out, byte[] bytes) throws IOException {
     out.write(bytes);
     out.flush();
   }
 
-  private static Response exchange(PomeriumGateway gateway, byte[] request) throws IOException {
+  static Response exchange(PomeriumGateway gateway, byte[] request) throws IOException {
     return exchange(gateway, gateway.clientSslContext(), "localhost", request);
   }
 
@@ -285,7 +285,7 @@ class PomeriumGatewayTest {
     }
   }
 
-  private static final class Response {
+  static final class Response {
     final String statusLine;
     final String head;
     final String body;

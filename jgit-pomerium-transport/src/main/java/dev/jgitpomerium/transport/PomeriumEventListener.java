@@ -8,6 +8,9 @@ import java.time.Duration;
  *
  * <p>Events for one tunnel come in this order: {@link #tunnelOpening}, then at most one {@link #signInRequired}, then
  * {@link #tunnelOpened} or {@link #tunnelFailed}; after {@code tunnelOpened} comes exactly one {@link #tunnelClosed}.
+ * {@link #tokenObtained} reports where each token came from. An interactive sign-in reports {@link #signInStarted}
+ * (with the address the user must visit), then {@link #browserOpened} or {@link #browserNotOpened}, and ends with
+ * {@link #tokenObtained} or {@link #signInFailed}.
  *
  * <p>Methods are called on the connecting or copying thread, from many threads at once. They must be fast, must not
  * block and must not throw (an exception is logged and ignored). No event carries a token.
@@ -34,6 +37,21 @@ public interface PomeriumEventListener {
 
   /** An open tunnel ended; the byte counts are SSH bytes sent to and received from the destination. */
   default void tunnelClosed(Route route, long bytesSent, long bytesReceived) {}
+
+  /** A token for {@code endpoint} was found; {@code source} says where (e.g. "token cache", "sign-in"). */
+  default void tokenObtained(PomeriumEndpoint endpoint, String source) {}
+
+  /** The user must visit {@code signInUrl} to sign in; shown on the console too. */
+  default void signInStarted(PomeriumEndpoint endpoint, java.net.URI signInUrl) {}
+
+  /** The browser was started at the sign-in address. */
+  default void browserOpened(PomeriumEndpoint endpoint) {}
+
+  /** No browser was started ({@code reason}: no display, none wanted, or the launch failed); the address is shown. */
+  default void browserNotOpened(PomeriumEndpoint endpoint, String reason) {}
+
+  /** An interactive sign-in failed: timed out, cancelled, or Pomerium refused it. */
+  default void signInFailed(PomeriumEndpoint endpoint, java.io.IOException failure) {}
 
   /**
    * The in-process relay refused a local connection that did not carry a valid single-use credential: a stale

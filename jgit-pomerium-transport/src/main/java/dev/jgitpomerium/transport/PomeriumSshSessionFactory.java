@@ -1,14 +1,22 @@
 package dev.jgitpomerium.transport;
 
+import dev.jgitpomerium.transport.internal.CommandTokenSource;
+import dev.jgitpomerium.transport.internal.HttpClients;
 import dev.jgitpomerium.transport.internal.Lazy;
 import dev.jgitpomerium.transport.internal.LoopbackRelay;
 import dev.jgitpomerium.transport.internal.Pem;
 import dev.jgitpomerium.transport.internal.PomeriumProxyDataFactory;
 import dev.jgitpomerium.transport.internal.Settings;
+import dev.jgitpomerium.transport.internal.SignInConsole;
+import dev.jgitpomerium.transport.internal.SignInOptions;
 import dev.jgitpomerium.transport.internal.SystemConfiguration;
 import dev.jgitpomerium.transport.internal.TlsSetup;
+import dev.jgitpomerium.transport.internal.TokenChain;
+import dev.jgitpomerium.transport.internal.TokenFiles;
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +27,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
+import okhttp3.OkHttpClient;
 import org.eclipse.jgit.api.TransportConfigCallback;
 import org.eclipse.jgit.transport.SshSessionFactory;
 import org.eclipse.jgit.transport.SshTransport;
@@ -58,6 +67,7 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
   private static final Duration GRANT_TTL = Duration.ofSeconds(10);
 
   private final LoopbackRelay relay;
+  private final Lazy<Settings> settings;
 
   /**
    * Reads its configuration lazily from system properties and environment variables ({@code jgit.pomerium.*} /
@@ -67,14 +77,15 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
     this(Lazy.of(() -> SystemConfiguration.fromSystem(builder()).settings()), null, null);
   }
 
-  private PomeriumSshSessionFactory(Supplier<Settings> settings, File home, File sshDirectory) {
+  private PomeriumSshSessionFactory(Lazy<Settings> settings, File home, File sshDirectory) {
     this(settings, new LoopbackRelay(GRANT_TTL, () -> settings.get().listener()), home, sshDirectory);
   }
 
-  private PomeriumSshSessionFactory(Supplier<Settings> settings, LoopbackRelay relay, File home,
+  private PomeriumSshSessionFactory(Lazy<Settings> settings, LoopbackRelay relay, File home,
       File sshDirectory) {
     super(null, new PomeriumProxyDataFactory(settings, relay));
     this.relay = relay;
+    this.settings = settings;
     if (home != null) {
       setHomeDirectory(home);
     }
@@ -95,11 +106,26 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
     }
   }
 
-  /** Ends every tunnel of this factory and stops its relay, then closes JGit's sessions. */
+  /** Ends every tunnel and pending sign-in of this factory and stops its relay, then closes JGit's sessions. */
   @Override
   public void close() {
+    Settings loaded = settings.peek();
+    if (loaded != null) {
+      loaded.close();
+    }
     relay.close();
     super.close();
+  }
+
+  /**
+   * Signs out: removes the stored tokens of every Pomerium endpoint this factory routes to, so the next connection
+   * signs in again. Tokens held by Pomerium's own session store stay valid until they expire.
+   */
+  public void signOut() throws IOException {
+    Settings current = settings.get();
+    for (Route route : current.routes()) {
+      current.tokenStore().clear(route.endpoint());
+    }
   }
 
   /** Tunnels currently carrying SSH traffic. */
@@ -114,7 +140,18 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
     private final List<String> routeSpecs = new ArrayList<>();
     private final List<Route> routes = new ArrayList<>();
     private String pomeriumUrl;
-    private TokenSource tokenSource = TokenSource.none();
+    private TokenSource customTokenSource;
+    private TokenChain.Named serviceAccount;
+    private TokenChain.Named bearer;
+    private String tokenCommand;
+    private PomeriumToken.Scheme tokenCommandScheme;
+    private TokenStore tokenStore;
+    private BrowserLauncher browserLauncher = BrowserLauncher.system();
+    private boolean useBrowser = true;
+    private Boolean interactive;
+    private Duration signInTimeout = Duration.ofMinutes(5);
+    private SignInConsole console = SignInConsole.system();
+    private UnaryOperator<String> environment = System::getenv;
     private final List<X509Certificate> extraCas = new ArrayList<>();
     private List<X509Certificate> clientChain;
     private PrivateKey clientKey;
@@ -154,20 +191,127 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
       return this;
     }
 
-    /** Where tokens come from; see {@link TokenSource}. Default: none. */
+    /**
+     * Replaces the whole token chain (service account, bearer token, command, cache, sign-in) with {@code source};
+     * see {@link TokenSource}.
+     */
     public Builder tokenSource(TokenSource source) {
-      this.tokenSource = Objects.requireNonNull(source, "tokenSource == null");
+      this.customTokenSource = Objects.requireNonNull(source, "tokenSource == null");
       return this;
     }
 
-    /** A fixed Pomerium JWT, such as a service-account token. */
+    /** A Pomerium service-account JWT (pomerium-cli's {@code --service-account}). */
     public Builder token(String jwt) {
-      return tokenSource(TokenSource.of(jwt));
+      this.serviceAccount = new TokenChain.Named("service-account token", TokenSource.of(jwt));
+      return this;
     }
 
-    /** A Pomerium JWT in a file, read again at every connect; see {@link TokenSource#fromFile}. */
+    /**
+     * A Pomerium service-account JWT in a file, read again at every connect (pomerium-cli's {@code
+     * --service-account-file}); see {@link TokenSource#fromFile}.
+     */
     public Builder tokenFile(Path file) {
-      return tokenSource(TokenSource.fromFile(file));
+      this.serviceAccount = new TokenChain.Named("service-account token file", TokenSource.fromFile(file));
+      return this;
+    }
+
+    /** An identity-provider token, sent as {@code Authorization: Bearer}, for routes with {@code bearer_token_format}. */
+    public Builder bearerToken(String token) {
+      PomeriumToken bearerToken = PomeriumToken.bearer(token);
+      this.bearer = new TokenChain.Named("bearer token", r -> r.isSignInRequired() ? null : bearerToken);
+      return this;
+    }
+
+    /** An identity-provider token in a file, read again at every connect, sent as {@code Authorization: Bearer}. */
+    public Builder bearerTokenFile(Path file) {
+      this.bearer = new TokenChain.Named("bearer token file", TokenFiles.source(file, PomeriumToken.Scheme.BEARER));
+      return this;
+    }
+
+    /**
+     * A command, run through the shell at each connect, whose standard output is a Pomerium JWT, e.g. {@code
+     * pomerium-cli auth https://pomerium.corp.example.com:443}. {@code POMERIUM_URL} and {@code
+     * POMERIUM_DESTINATION} are in its environment; it may take up to the sign-in timeout.
+     */
+    public Builder tokenCommand(String commandLine) {
+      return tokenCommand(commandLine, PomeriumToken.Scheme.POMERIUM);
+    }
+
+    /** Like {@link #tokenCommand}, for a command that prints an identity-provider token (a CI OIDC helper). */
+    public Builder bearerTokenCommand(String commandLine) {
+      return tokenCommand(commandLine, PomeriumToken.Scheme.BEARER);
+    }
+
+    private Builder tokenCommand(String commandLine, PomeriumToken.Scheme scheme) {
+      Objects.requireNonNull(commandLine, "tokenCommand == null");
+      if (commandLine.isBlank()) {
+        throw new IllegalArgumentException("tokenCommand is empty");
+      }
+      this.tokenCommand = commandLine;
+      this.tokenCommandScheme = scheme;
+      return this;
+    }
+
+    /** Where signed-in tokens are kept. Default: {@link TokenStore#pomeriumCli()}, shared with pomerium-cli. */
+    public Builder tokenStore(TokenStore store) {
+      this.tokenStore = Objects.requireNonNull(store, "tokenStore == null");
+      return this;
+    }
+
+    /** Opens sign-in pages. Default: {@link BrowserLauncher#system()}. */
+    public Builder browserLauncher(BrowserLauncher launcher) {
+      this.browserLauncher = Objects.requireNonNull(launcher, "browserLauncher == null");
+      this.useBrowser = true;
+      return this;
+    }
+
+    /** Opens sign-in pages with a command (pomerium-cli's {@code --browser-cmd}); see {@link BrowserLauncher#command}. */
+    public Builder browserCommand(String commandLine) {
+      return browserLauncher(BrowserLauncher.command(commandLine));
+    }
+
+    /**
+     * Never starts a browser: the sign-in address is shown, and the user opens it on any machine, then pastes back the
+     * address the browser ended on (or the token). Automatic on Linux without a display.
+     */
+    public Builder noBrowser() {
+      this.useBrowser = false;
+      return this;
+    }
+
+    /**
+     * Whether a sign-in may wait for a person. By default it may unless a CI variable ({@code CI}, {@code
+     * JENKINS_URL}, ...) is set or there is no console; a GUI program without a console should say {@code true}.
+     * When it may not, a connection that needs a sign-in fails at once with a message naming the tokens to provide.
+     */
+    public Builder interactive(boolean interactive) {
+      this.interactive = interactive;
+      return this;
+    }
+
+    /** The whole interactive sign-in, from asking Pomerium for the page to receiving the token. Default 5 min. */
+    public Builder signInTimeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "signInTimeout == null");
+      if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(Duration.ofHours(1)) > 0) {
+        throw new IllegalArgumentException("signInTimeout must be between 0 and 1 hour: " + timeout);
+      }
+      this.signInTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * Where sign-in shows the address and hints ({@code out}) and reads a pasted address ({@code in}, may be null).
+     * Default: standard error and the terminal. Never standard output: it may carry SSH.
+     */
+    public Builder console(InputStream in, PrintStream out) {
+      this.console = SignInConsole.of(in, Objects.requireNonNull(out, "out == null"));
+      return this;
+    }
+
+    /** Environment variables, for tests of CI and display detection. */
+    Builder environment(UnaryOperator<String> environment) {
+      this.environment = Objects.requireNonNull(environment, "environment == null");
+      return this;
     }
 
     /** Trusts the CA certificates in a PEM file in addition to the JVM's own (pomerium-cli's {@code --alternate-ca-path}). */
@@ -253,7 +397,7 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
       if (settings.routes().isEmpty()) {
         throw new IllegalStateException("no routes: name at least one SSH host behind Pomerium with route(...)");
       }
-      return new PomeriumSshSessionFactory(() -> settings, homeDirectory, sshDirectory);
+      return new PomeriumSshSessionFactory(Lazy.of(() -> settings), homeDirectory, sshDirectory);
     }
 
     /** The settings without the at-least-one-route check; also used for the system-property configuration. */
@@ -269,7 +413,26 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
       } catch (GeneralSecurityException e) {
         throw new IllegalArgumentException("cannot set up TLS: " + e.getMessage(), e);
       }
-      return new Settings(all, tokenSource, tls, connectTimeout, responseTimeout, listener);
+      UnaryOperator<String> env = environment;
+      Lazy<OkHttpClient> http = Lazy.of(() -> HttpClients.create(tls, env));
+      TokenStore store = tokenStore != null ? tokenStore : TokenStore.pomeriumCli();
+      TokenSource source = customTokenSource;
+      if (source == null) {
+        List<TokenChain.Named> machine = new ArrayList<>();
+        if (serviceAccount != null) {
+          machine.add(serviceAccount);
+        }
+        if (bearer != null) {
+          machine.add(bearer);
+        }
+        if (tokenCommand != null) {
+          machine.add(new TokenChain.Named("token command",
+              new CommandTokenSource(tokenCommand, tokenCommandScheme, signInTimeout, console)));
+        }
+        SignInOptions signIn = new SignInOptions(browserLauncher, useBrowser, interactive, signInTimeout, console, env);
+        source = new TokenChain(machine, store, signIn, http, listener);
+      }
+      return new Settings(all, source, store, tls, connectTimeout, responseTimeout, listener, http);
     }
 
     private static Duration checkTimeout(Duration timeout, String name) {

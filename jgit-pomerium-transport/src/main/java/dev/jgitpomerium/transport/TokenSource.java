@@ -1,11 +1,8 @@
 package dev.jgitpomerium.transport;
 
+import dev.jgitpomerium.transport.internal.TokenFiles;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Objects;
 
 /**
  * Supplies the token sent to Pomerium on each {@code CONNECT}.
@@ -55,26 +52,6 @@ public interface TokenSource {
    * is read once more, and the new content is used if it changed.
    */
   static TokenSource fromFile(Path file) {
-    Objects.requireNonNull(file, "file == null");
-    return request -> {
-      String content;
-      try {
-        content = Files.readString(file, StandardCharsets.UTF_8).strip();
-      } catch (NoSuchFileException e) {
-        throw new IOException("Pomerium token file " + file + " does not exist", e);
-      } catch (IOException e) {
-        throw new IOException("cannot read Pomerium token file " + file + ": " + e.getMessage(), e);
-      }
-      if (content.isEmpty()) {
-        throw new IOException("Pomerium token file " + file + " is empty");
-      }
-      PomeriumToken token;
-      try {
-        token = PomeriumToken.pomerium(content);
-      } catch (IllegalArgumentException e) {
-        throw new IOException("Pomerium token file " + file + " does not hold a token: " + e.getMessage(), e);
-      }
-      return request.rejectedToken().filter(token::equals).isPresent() ? null : token;
-    };
+    return TokenFiles.source(file, PomeriumToken.Scheme.POMERIUM);
   }
 }

@@ -28,7 +28,9 @@ public final class NoLeaks implements BeforeEachCallback, AfterEachCallback {
   /** Process-wide daemons: created lazily by the JDK or JGit on first use, never per tunnel or per session. */
   private static final Pattern PROCESS_WIDE = Pattern.compile(
       "process reaper.*|Attach Listener|Common-Cleaner|JGit-WorkQueue.*|JGit-FileStoreAttributeReader.*"
-          + "|ForkJoinPool.commonPool.*|InnocuousThread.*|Keep-Alive-.*|JGit-Cleaner.*|idle-connection-.*");
+          + "|ForkJoinPool.commonPool.*|InnocuousThread.*|Keep-Alive-.*|JGit-Cleaner.*|idle-connection-.*"
+          // OkHttp 5 and Okio share these among all clients of the process, and retire them when idle.
+          + "|OkHttp TaskRunner|Okio Watchdog");
 
   @Override
   public void beforeEach(ExtensionContext context) throws IOException {

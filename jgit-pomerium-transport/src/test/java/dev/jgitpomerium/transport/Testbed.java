@@ -29,6 +29,8 @@ final class Testbed implements AutoCloseable {
   final PomeriumGateway gateway;
   final Path home;
   final Path sshDirectory;
+  final Path tokenCache;
+  final FakeBrowserLauncher browser;
   final Repository origin;
   final ObjectId initialHead;
 
@@ -41,6 +43,8 @@ final class Testbed implements AutoCloseable {
     this.initialHead = head;
     this.home = Files.createDirectories(root.resolve("home"));
     this.sshDirectory = home.resolve(".ssh");
+    this.tokenCache = root.resolve("token-cache");
+    this.browser = new FakeBrowserLauncher(gateway);
     ssh.writeUserIdentity(sshDirectory);
     writeKnownHosts(PublicKeyEntry.toString(ssh.hostPublicKey()));
   }
@@ -78,11 +82,23 @@ final class Testbed implements AutoCloseable {
 
   /** A factory routed to this gateway, trusting its CA, with the accepted token and this home directory. */
   PomeriumSshSessionFactory.Builder factory() {
+    return signInFactory().token(TOKEN);
+  }
+
+  /**
+   * A factory like {@link #factory()} but with no token: it signs in through the gateway's sign-in page, opened by
+   * {@link #browser}, and caches tokens in {@link #tokenCache}, never in the real home.
+   */
+  PomeriumSshSessionFactory.Builder signInFactory() {
     return PomeriumSshSessionFactory.builder()
         .route(HOST + ":22")
         .pomeriumUrl(gateway.url())
         .addCaCertificatesPem(gateway.caCertificatePem())
-        .token(TOKEN)
+        .tokenStore(TokenStore.directory(tokenCache))
+        .browserLauncher(browser)
+        .interactive(true)
+        .console(null, new java.io.PrintStream(java.io.OutputStream.nullOutputStream()))
+        .environment(name -> name.equals("DISPLAY") ? ":0" : null)
         .homeDirectory(home.toFile())
         .sshDirectory(sshDirectory.toFile());
   }

@@ -44,8 +44,12 @@ final class Failures {
   }
 
   static PomeriumSignInRequiredException signInRequired(Route route, int status, String why) {
+    return signInRequired(route, status, why, null);
+  }
+
+  static PomeriumSignInRequiredException signInRequired(Route route, int status, String why, Throwable cause) {
     return new PomeriumSignInRequiredException(route, status, "Pomerium at " + route.endpoint()
-        + " requires sign-in for " + route.destination() + " (HTTP " + status + "): " + why, null);
+        + " requires sign-in for " + route.destination() + " (HTTP " + status + "): " + why, cause);
   }
 
   static PomeriumException tokenUnavailable(Route route, IOException cause) {

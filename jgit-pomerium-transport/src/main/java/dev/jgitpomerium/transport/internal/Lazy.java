@@ -15,6 +15,11 @@ public final class Lazy<T> implements Supplier<T> {
     return new Lazy<>(compute);
   }
 
+  /** The value if it has been computed, else {@code null}; never computes it. */
+  public T peek() {
+    return value;
+  }
+
   @Override
   public T get() {
     T v = value;

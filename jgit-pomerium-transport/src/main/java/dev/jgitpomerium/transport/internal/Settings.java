@@ -3,6 +3,8 @@ package dev.jgitpomerium.transport.internal;
 import dev.jgitpomerium.transport.PomeriumEventListener;
 import dev.jgitpomerium.transport.Route;
 import dev.jgitpomerium.transport.TokenSource;
+import dev.jgitpomerium.transport.TokenStore;
+import okhttp3.OkHttpClient;
 import java.time.Duration;
 import java.util.List;
 
@@ -10,13 +12,26 @@ import java.util.List;
 public record Settings(
     List<Route> routes,
     TokenSource tokenSource,
+    TokenStore tokenStore,
     TlsSetup tls,
     Duration connectTimeout,
     Duration responseTimeout,
-    PomeriumEventListener listener) {
+    PomeriumEventListener listener,
+    Lazy<OkHttpClient> http) {
 
   public Settings {
     routes = List.copyOf(routes);
+  }
+
+  /** Ends sign-ins waiting for the user and the HTTP client's idle connections: the factory is closing. */
+  public void close() {
+    if (tokenSource instanceof TokenChain chain) {
+      chain.cancelSignIns();
+    }
+    OkHttpClient client = http.peek();
+    if (client != null) {
+      HttpClients.shutdown(client);
+    }
   }
 
   /** The first route that carries {@code host:port}, or {@code null} when the host is not behind Pomerium. */

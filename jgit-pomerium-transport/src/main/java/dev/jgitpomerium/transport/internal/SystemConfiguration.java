@@ -1,6 +1,7 @@
 package dev.jgitpomerium.transport.internal;
 
 import dev.jgitpomerium.transport.PomeriumSshSessionFactory;
+import dev.jgitpomerium.transport.TokenStore;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumMap;
@@ -24,6 +25,14 @@ public final class SystemConfiguration {
     POMERIUM_URL("jgit.pomerium.url", "JGIT_POMERIUM_URL"),
     TOKEN(null, "JGIT_POMERIUM_TOKEN"),
     TOKEN_FILE("jgit.pomerium.tokenFile", "JGIT_POMERIUM_TOKEN_FILE"),
+    BEARER_TOKEN(null, "JGIT_POMERIUM_BEARER_TOKEN"),
+    BEARER_TOKEN_FILE("jgit.pomerium.bearerTokenFile", "JGIT_POMERIUM_BEARER_TOKEN_FILE"),
+    TOKEN_COMMAND("jgit.pomerium.tokenCommand", "JGIT_POMERIUM_TOKEN_COMMAND"),
+    TOKEN_CACHE("jgit.pomerium.tokenCache", "JGIT_POMERIUM_TOKEN_CACHE"),
+    BROWSER_COMMAND("jgit.pomerium.browserCommand", "JGIT_POMERIUM_BROWSER_COMMAND"),
+    NO_BROWSER("jgit.pomerium.noBrowser", "JGIT_POMERIUM_NO_BROWSER"),
+    INTERACTIVE("jgit.pomerium.interactive", "JGIT_POMERIUM_INTERACTIVE"),
+    SIGN_IN_TIMEOUT("jgit.pomerium.signInTimeout", "JGIT_POMERIUM_SIGN_IN_TIMEOUT"),
     CA_FILE("jgit.pomerium.caFile", "JGIT_POMERIUM_CA_FILE"),
     CLIENT_CERT("jgit.pomerium.clientCert", "JGIT_POMERIUM_CLIENT_CERT"),
     CLIENT_KEY("jgit.pomerium.clientKey", "JGIT_POMERIUM_CLIENT_KEY"),
@@ -98,6 +107,32 @@ public final class SystemConfiguration {
       case TOKEN_FILE:
         b.tokenFile(Path.of(value));
         break;
+      case BEARER_TOKEN:
+        b.bearerToken(value);
+        break;
+      case BEARER_TOKEN_FILE:
+        b.bearerTokenFile(Path.of(value));
+        break;
+      case TOKEN_COMMAND:
+        b.tokenCommand(value);
+        break;
+      case TOKEN_CACHE:
+        b.tokenStore(value.equalsIgnoreCase("memory") ? TokenStore.inMemory() : TokenStore.directory(Path.of(value)));
+        break;
+      case BROWSER_COMMAND:
+        b.browserCommand(value);
+        break;
+      case NO_BROWSER:
+        if (bool(value)) {
+          b.noBrowser();
+        }
+        break;
+      case INTERACTIVE:
+        b.interactive(bool(value));
+        break;
+      case SIGN_IN_TIMEOUT:
+        b.signInTimeout(duration(value));
+        break;
       case CA_FILE:
         b.addCaCertificates(Path.of(value));
         break;
@@ -114,7 +149,7 @@ public final class SystemConfiguration {
         }
         break;
       case DISABLE_TLS_VERIFICATION:
-        if (Boolean.parseBoolean(value)) {
+        if (bool(value)) {
           b.disableTlsVerification();
         }
         break;
@@ -126,6 +161,17 @@ public final class SystemConfiguration {
         break;
       default:
         throw new AssertionError(key);
+    }
+  }
+
+  private static boolean bool(String value) {
+    switch (value.toLowerCase(Locale.ROOT)) {
+      case "true", "yes", "1", "on":
+        return true;
+      case "false", "no", "0", "off":
+        return false;
+      default:
+        throw new IllegalArgumentException("expected true or false, not '" + value + "'");
     }
   }
 

@@ -38,10 +38,12 @@ public final class TlsSetup {
   private static final Pattern IP_LITERAL = Pattern.compile("^[0-9.]+$|:");
 
   private final SSLSocketFactory socketFactory;
+  private final X509TrustManager trustManager;
   private final boolean verificationDisabled;
 
-  private TlsSetup(SSLSocketFactory socketFactory, boolean verificationDisabled) {
+  private TlsSetup(SSLSocketFactory socketFactory, X509TrustManager trustManager, boolean verificationDisabled) {
     this.socketFactory = socketFactory;
+    this.trustManager = trustManager;
     this.verificationDisabled = verificationDisabled;
   }
 
@@ -53,15 +55,24 @@ public final class TlsSetup {
   public static TlsSetup create(List<X509Certificate> extraCaCertificates,
       List<X509Certificate> clientCertificateChain, PrivateKey clientKey, boolean disableVerification)
       throws GeneralSecurityException {
-    TrustManager trust = disableVerification ? new TrustEverything() : trustManager(extraCaCertificates);
+    X509TrustManager trust = disableVerification ? new TrustEverything() : trustManager(extraCaCertificates);
     KeyManager[] keys = clientKey == null ? null : keyManagers(clientCertificateChain, clientKey);
     SSLContext context = SSLContext.getInstance("TLS");
     context.init(keys, new TrustManager[] {trust}, null);
-    return new TlsSetup(context.getSocketFactory(), disableVerification);
+    return new TlsSetup(context.getSocketFactory(), trust, disableVerification);
   }
 
   public boolean verificationDisabled() {
     return verificationDisabled;
+  }
+
+  /** For OkHttp (the sign-in requests): the same trust and client certificate as the tunnel. */
+  SSLSocketFactory socketFactory() {
+    return socketFactory;
+  }
+
+  X509TrustManager trustManager() {
+    return trustManager;
   }
 
   /** Layers TLS over {@code raw} and completes the handshake within the socket's current read timeout. */

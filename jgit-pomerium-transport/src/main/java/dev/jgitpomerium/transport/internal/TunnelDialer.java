@@ -46,7 +46,12 @@ public final class TunnelDialer {
         Events.safely(() -> listener.signInRequired(route, status));
         log.info("Pomerium at {} asks for sign-in for {} (HTTP {}); asking the token source for a fresh token",
             route.endpoint(), route.destination(), status);
-        PomeriumToken fresh = token(TokenRequest.signInRequired(route, token, status));
+        PomeriumToken fresh;
+        try {
+          fresh = settings.tokenSource().token(TokenRequest.signInRequired(route, token, status));
+        } catch (IOException | RuntimeException e) {
+          throw Failures.signInRequired(route, status, String.valueOf(e.getMessage()), e);
+        }
         if (fresh == null) {
           throw Failures.signInRequired(route, status, token == null
               ? "no token was configured; give a token or token file, or sign in"

@@ -1,0 +1,39 @@
+package dev.jgitpomerium.transport.internal;
+
+import dev.jgitpomerium.transport.BrowserLauncher;
+import java.time.Duration;
+import java.util.function.UnaryOperator;
+
+/**
+ * How an interactive sign-in behaves.
+ *
+ * @param launcher opens the sign-in page
+ * @param useBrowser false when the user asked for no browser (headless: show the address, read the result back)
+ * @param interactive TRUE or FALSE when the user said so; null to decide per sign-in (not under CI, and a console)
+ * @param timeout the whole sign-in, from asking Pomerium for the page to receiving the token
+ * @param environment environment variables (for the CI and display checks)
+ */
+public record SignInOptions(BrowserLauncher launcher, boolean useBrowser, Boolean interactive, Duration timeout,
+    SignInConsole console, UnaryOperator<String> environment) {
+
+  /** Variables that CI systems set: GitHub, GitLab, CircleCI, Travis, Buildkite ({@code CI}); Jenkins; TeamCity. */
+  private static final String[] CI_VARIABLES = {"CI", "JENKINS_URL", "TEAMCITY_VERSION", "BUILD_BUILDID"};
+
+  /** Why this run may not wait for a person, or {@code null} if it may. */
+  public String nonInteractiveReason() {
+    if (interactive != null) {
+      return interactive ? null : "interactive sign-in is turned off";
+    }
+    for (String variable : CI_VARIABLES) {
+      String value = environment.apply(variable);
+      if (value != null && !value.isBlank() && !value.equalsIgnoreCase("false")) {
+        return "this looks like a CI run (" + variable + " is set)";
+      }
+    }
+    return console.hasInput() ? null : "there is no console to interact with";
+  }
+
+  boolean canShowBrowser() {
+    return useBrowser && Browsers.hasDisplay(System.getProperty("os.name", ""), environment);
+  }
+}
