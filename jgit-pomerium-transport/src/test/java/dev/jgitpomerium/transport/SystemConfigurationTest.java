@@ -58,6 +58,28 @@ class SystemConfigurationTest {
   }
 
   @Test
+  void signInSettingsComeFromPropertiesAndEnvironmentToo() {
+    Settings s = settings(Map.of(
+        "jgit.pomerium.routes", "git.corp.example.com:22",
+        "jgit.pomerium.tokenCache", "memory",
+        "jgit.pomerium.noBrowser", "true",
+        "jgit.pomerium.interactive", "false",
+        "jgit.pomerium.signInTimeout", "2m",
+        "jgit.pomerium.tokenCommand", "pomerium-cli auth https://pomerium.corp.example.com:443"),
+        Map.of("JGIT_POMERIUM_BEARER_TOKEN", "idp-token"));
+    assertTrue(s.tokenStore() instanceof dev.jgitpomerium.transport.internal.MemoryTokenStore, s.tokenStore()
+        .toString());
+  }
+
+  @Test
+  void aBooleanSettingMustBeTrueOrFalse() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> settings(Map.of("jgit.pomerium.interactive", "sometimes"), Map.of()));
+    assertTrue(e.getMessage().contains("jgit.pomerium.interactive (or JGIT_POMERIUM_INTERACTIVE): expected true or "
+        + "false"), e.getMessage());
+  }
+
+  @Test
   void aClientKeyWithoutACertificateIsRejected() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> settings(Map.of("jgit.pomerium.clientKey", "/tmp/key.pem"), Map.of()));

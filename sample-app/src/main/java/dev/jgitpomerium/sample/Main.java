@@ -1,11 +1,15 @@
 package dev.jgitpomerium.sample;
 
+import dev.jgitpomerium.testkit.FakeBrowser;
 import dev.jgitpomerium.testkit.GitSshServer;
 import dev.jgitpomerium.testkit.PomeriumGateway;
 import dev.jgitpomerium.testkit.TestRepositories;
+import dev.jgitpomerium.transport.BrowserLauncher;
+import dev.jgitpomerium.transport.PomeriumEndpoint;
 import dev.jgitpomerium.transport.PomeriumEventListener;
 import dev.jgitpomerium.transport.PomeriumSshSessionFactory;
 import dev.jgitpomerium.transport.Route;
+import dev.jgitpomerium.transport.TokenStore;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,12 +25,13 @@ import org.eclipse.jgit.transport.RefSpec;
 
 /**
  * The jgit-pomerium command line. For now it has one command, {@code demo}: it starts a Pomerium-compatible gateway
- * and an SSH git server in this process, then clones, commits, pushes and fetches through the tunnel, printing what
- * happens. It needs no network and no set-up.
+ * and an SSH git server in this process, signs in (the sign-in page completes by itself), then clones, commits,
+ * pushes and fetches through the tunnel, printing what happens. It needs no network and no set-up.
  */
 public final class Main {
   private static final String HOST = "git.corp.example.com";
-  private static final String TOKEN = "demo-service-account-token";
+  /** The gateway checks tokens; only the one the sign-in mints will be accepted. */
+  private static final String UNUSED_TOKEN = "demo-token-nobody-has";
 
   private Main() {}
 
@@ -53,13 +58,13 @@ public final class Main {
   static void demo(Path work, PrintStream out) throws Exception {
     try (GitSshServer ssh = GitSshServer.start(Files.createDirectories(work.resolve("server")));
         PomeriumGateway gateway = PomeriumGateway.builder()
-            .requireToken(TOKEN)
+            .requireToken(UNUSED_TOKEN)
             .route(HOST + ":22", ssh.address())
             .start();
         Repository origin = ssh.createBareRepository("group/project.git")) {
       ObjectId seeded = TestRepositories.commitFiles(origin, 3, 2048, 1);
       out.println("SSH git server   " + ssh.address() + " plays " + HOST + ":22 (repository group/project.git)");
-      out.println("Pomerium gateway " + gateway.url() + " routes " + HOST + ":22 there, wants a token");
+      out.println("Pomerium gateway " + gateway.url() + " routes " + HOST + ":22 there, wants a signed-in token");
 
       Path home = Files.createDirectories(work.resolve("home"));
       Path sshDirectory = home.resolve(".ssh");
@@ -75,16 +80,34 @@ public final class Main {
         }
 
         @Override
+        public void tokenObtained(PomeriumEndpoint endpoint, String source) {
+          out.println("  token for " + endpoint + " from " + source);
+        }
+
+        @Override
         public void tunnelClosed(Route route, long sent, long received) {
           out.println("  tunnel closed: " + sent + " bytes sent, " + received + " received");
         }
       };
       String uri = "ssh://git@" + HOST + "/group/project.git";
+      // No token: the first connection signs in. The gateway's sign-in page completes by itself, and a stand-in
+      // browser follows it; the token is kept in memory so the demo never touches your real token cache.
+      BrowserLauncher browser = url -> {
+        try {
+          FakeBrowser.visit(url.toString(), gateway);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new java.io.InterruptedIOException("demo browser interrupted");
+        }
+      };
       try (PomeriumSshSessionFactory pomerium = PomeriumSshSessionFactory.builder()
           .route(HOST + ":22")
           .pomeriumUrl(gateway.url())
           .addCaCertificatesPem(gateway.caCertificatePem())
-          .token(TOKEN)
+          .tokenStore(TokenStore.inMemory())
+          .browserLauncher(browser)
+          .interactive(true)
+          .console(null, out)
           .eventListener(printer)
           .homeDirectory(home.toFile())
           .sshDirectory(sshDirectory.toFile())
@@ -106,7 +129,8 @@ public final class Main {
           check(out, upstream.equals(git.getRepository().resolve("refs/remotes/origin/main")), "fetch got it");
         }
       }
-      out.println("Pomerium saw " + gateway.requestCount() + " CONNECT requests, each with the token.");
+      out.println("Pomerium saw " + gateway.requestCount() + " CONNECT requests and " + gateway.signInCount()
+          + " sign-in.");
       out.println("Demo OK: clone, push and fetch went through the Pomerium tunnel.");
     }
   }

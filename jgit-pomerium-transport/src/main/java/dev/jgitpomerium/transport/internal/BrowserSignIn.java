@@ -58,7 +58,7 @@ final class BrowserSignIn {
       console.println("  " + signInUrl);
       boolean headless = !options.canShowBrowser();
       if (headless) {
-        String why = options.useBrowser() ? "no display" : "no browser requested";
+        String why = options.useBrowser() ? "no display for the desktop browser" : "no browser requested";
         Events.safely(() -> listener.browserNotOpened(endpoint, why));
       } else {
         try {

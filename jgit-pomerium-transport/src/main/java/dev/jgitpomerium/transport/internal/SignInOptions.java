@@ -33,7 +33,12 @@ public record SignInOptions(BrowserLauncher launcher, boolean useBrowser, Boolea
     return console.hasInput() ? null : "there is no console to interact with";
   }
 
+  /**
+   * Whether to start the launcher: not when the user asked for no browser, nor for the desktop's own browser on a
+   * machine without a display. A command or a custom launcher is always tried (it may show the page elsewhere).
+   */
   boolean canShowBrowser() {
-    return useBrowser && Browsers.hasDisplay(System.getProperty("os.name", ""), environment);
+    return useBrowser && (launcher != Browsers.SYSTEM
+        || Browsers.hasDisplay(System.getProperty("os.name", ""), environment));
   }
 }
