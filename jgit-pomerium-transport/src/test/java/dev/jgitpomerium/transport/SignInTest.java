@@ -105,7 +105,7 @@ class SignInTest extends TestbedTest {
   }
 
   @Test
-  void forbiddenKeepsTheCachedToken() throws Exception {
+  void forbiddenNotFoundUnavailableAndNetworkErrorsKeepTheCachedToken() throws Exception {
     try (PomeriumSshSessionFactory pomerium = testbed.signInFactory().build()) {
       lsRemote(pomerium);
       testbed.gateway.enqueue(GatewayResponse.forbidden());
@@ -114,6 +114,8 @@ class SignInTest extends TestbedTest {
       testbed.gateway.enqueue(GatewayResponse.notFound());
       assertThrows(TransportException.class, () -> lsRemote(pomerium));
       testbed.gateway.enqueue(GatewayResponse.unavailable());
+      assertThrows(TransportException.class, () -> lsRemote(pomerium));
+      testbed.gateway.setFault(dev.jgitpomerium.testkit.Fault.resetDuringHead());
       assertThrows(TransportException.class, () -> lsRemote(pomerium));
     }
     assertEquals(1, testbed.gateway.signInCount());
