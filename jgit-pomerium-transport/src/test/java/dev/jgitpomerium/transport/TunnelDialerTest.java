@@ -287,30 +287,20 @@ class TunnelDialerTest extends TestbedTest {
   }
 
   @Test
-  void listenerSeesOpeningSignInAndOpenedInOrder() throws Exception {
+  void listenerSeesOpeningSignInOpenedAndFailedInOrder() throws Exception {
     testbed.gateway.enqueue(GatewayResponse.unauthorized());
     List<String> events = new ArrayList<>();
-    PomeriumEventListener listener = new PomeriumEventListener() {
-      @Override
-      public void tunnelOpening(Route route) {
-        events.add("opening " + route.destination());
-      }
-
-      @Override
-      public void signInRequired(Route route, int status) {
-        events.add("sign-in " + status);
-      }
-
-      @Override
-      public void tunnelOpened(Route route, Duration elapsed) {
-        events.add("opened");
-      }
-    };
     AtomicInteger n = new AtomicInteger();
     TokenSource source = request -> PomeriumToken.pomerium(n.incrementAndGet() == 1 ? "old" : Testbed.TOKEN);
-    try (Tunnel tunnel = dialer(testbed.factory().tokenSource(source).eventListener(listener)).open(route())) {
-      assertEquals(List.of("opening git.corp.example.com:22", "sign-in 401", "opened"), events);
+    PomeriumSshSessionFactory.Builder builder =
+        testbed.factory().tokenSource(source).eventListener(new RecordingListener(events));
+    try (Tunnel tunnel = dialer(builder).open(route())) {
+      assertEquals(List.of("tunnelOpening", "signInRequired 401", "tunnelOpened"), events);
       assertEquals(route(), tunnel.route());
     }
+    testbed.gateway.enqueue(GatewayResponse.forbidden());
+    assertThrows(PomeriumException.class, () -> dialer(builder).open(route()));
+    assertEquals(List.of("tunnelOpening", "signInRequired 401", "tunnelOpened", "tunnelOpening", "tunnelFailed 403"),
+        events);
   }
 }

@@ -186,11 +186,11 @@ public final class LoopbackRelay implements Closeable {
       byte[] head = HeadReader.read(local.getInputStream(), MAX_REQUEST_HEAD_BYTES,
           () -> local.setSoTimeout(HeadReader.remainingMillis(deadline)));
       Claim claim = claim(new String(head, StandardCharsets.ISO_8859_1));
-      if (claim.grant == null) {
-        reject(local, claim.refusal);
+      if (claim.grant() == null) {
+        reject(local, claim.refusal());
         return;
       }
-      grant = claim.grant;
+      grant = claim.grant();
       local.setSoTimeout(0);
       OutputStream out = local.getOutputStream();
       out.write("HTTP/1.1 200 Connection established\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -225,15 +225,7 @@ public final class LoopbackRelay implements Closeable {
   }
 
   /** A claimed grant, or why the request was refused. */
-  private static final class Claim {
-    final Grant grant;
-    final String refusal;
-
-    Claim(Grant grant, String refusal) {
-      this.grant = grant;
-      this.refusal = refusal;
-    }
-  }
+  private record Claim(Grant grant, String refusal) {}
 
   /** Consumes and returns the grant the request proves it holds; otherwise says why not (and logs it). */
   private Claim claim(String head) {

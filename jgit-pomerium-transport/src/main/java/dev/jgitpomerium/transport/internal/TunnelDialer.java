@@ -41,8 +41,8 @@ public final class TunnelDialer {
     try {
       PomeriumToken token = token(TokenRequest.initial(route));
       Attempt attempt = attempt(route, token);
-      if (attempt.tunnel == null) {
-        int status = attempt.status;
+      if (attempt.tunnel() == null) {
+        int status = attempt.status();
         Events.safely(() -> listener.signInRequired(route, status));
         log.info("Pomerium at {} asks for sign-in for {} (HTTP {}); asking the token source for a fresh token",
             route.endpoint(), route.destination(), status);
@@ -62,7 +62,7 @@ public final class TunnelDialer {
               "the token was rejected and the token source returned the same token again");
         }
         attempt = attempt(route, fresh);
-        if (attempt.tunnel == null) {
+        if (attempt.tunnel() == null) {
           throw Failures.signInRequired(route, attempt.status,
               "a freshly obtained token was rejected too; check that it was issued for this Pomerium");
         }
@@ -70,7 +70,7 @@ public final class TunnelDialer {
       Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
       log.debug("tunnel to {} open in {} ms", route, elapsed.toMillis());
       Events.safely(() -> listener.tunnelOpened(route, elapsed));
-      return attempt.tunnel;
+      return attempt.tunnel();
     } catch (PomeriumException e) {
       log.debug("tunnel to {} failed: {}", route, e.getMessage());
       Events.safely(() -> listener.tunnelFailed(route, e));
@@ -166,13 +166,6 @@ public final class TunnelDialer {
     return r.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII);
   }
 
-  private static final class Attempt {
-    final Tunnel tunnel;
-    final int status;
-
-    Attempt(Tunnel tunnel, int status) {
-      this.tunnel = tunnel;
-      this.status = status;
-    }
-  }
+  /** A tunnel, or (tunnel null) the status of a sign-in request. */
+  private record Attempt(Tunnel tunnel, int status) {}
 }
