@@ -132,7 +132,9 @@ final class CallbackServer implements Closeable {
     String requestPath = q < 0 ? target : target.substring(0, q);
     if (!MessageDigest.isEqual(requestPath.getBytes(StandardCharsets.US_ASCII),
         path.getBytes(StandardCharsets.US_ASCII))) {
-      return refuse(404, "Not Found", "wrong path");
+      // Browsers ask for a tab icon after the page; that is not worth a warning.
+      return requestPath.equals("/favicon.ico") ? new Answer(404, "Not Found", "")
+          : refuse(404, "Not Found", "wrong path");
     }
     List<String> jwts = new ArrayList<>();
     if (q >= 0) {
