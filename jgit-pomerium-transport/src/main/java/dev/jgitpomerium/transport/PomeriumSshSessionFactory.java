@@ -13,10 +13,12 @@ import dev.jgitpomerium.transport.internal.SystemConfiguration;
 import dev.jgitpomerium.transport.internal.TlsSetup;
 import dev.jgitpomerium.transport.internal.TokenChain;
 import dev.jgitpomerium.transport.internal.TokenFiles;
+import dev.jgitpomerium.transport.internal.TunnelDialer;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,24 +70,32 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
 
   private final LoopbackRelay relay;
   private final Lazy<Settings> settings;
+  private final Lazy<TunnelDialer> dialer;
+  private final List<Path> identityFiles;
+  private final List<Path> knownHostsFiles;
 
   /**
    * Reads its configuration lazily from system properties and environment variables ({@code jgit.pomerium.*} /
    * {@code JGIT_POMERIUM_*}, documented in the README). For {@link java.util.ServiceLoader}.
    */
   public PomeriumSshSessionFactory() {
-    this(Lazy.of(() -> SystemConfiguration.fromSystem(builder()).settings()), null, null);
+    this(Lazy.of(() -> SystemConfiguration.fromSystem(builder()).settings()), null, null, null, null);
   }
 
-  private PomeriumSshSessionFactory(Lazy<Settings> settings, File home, File sshDirectory) {
-    this(settings, new LoopbackRelay(GRANT_TTL, () -> settings.get().listener()), home, sshDirectory);
+  private PomeriumSshSessionFactory(Lazy<Settings> settings, File home, File sshDirectory, List<Path> identityFiles,
+      List<Path> knownHostsFiles) {
+    this(settings, new LoopbackRelay(GRANT_TTL, () -> settings.get().listener()), home, sshDirectory, identityFiles,
+        knownHostsFiles);
   }
 
   private PomeriumSshSessionFactory(Lazy<Settings> settings, LoopbackRelay relay, File home,
-      File sshDirectory) {
+      File sshDirectory, List<Path> identityFiles, List<Path> knownHostsFiles) {
     super(null, new PomeriumProxyDataFactory(settings, relay));
     this.relay = relay;
+    this.identityFiles = identityFiles;
+    this.knownHostsFiles = knownHostsFiles;
     this.settings = settings;
+    this.dialer = Lazy.of(() -> new TunnelDialer(settings.get()));
     if (home != null) {
       setHomeDirectory(home);
     }
@@ -96,6 +106,45 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
 
   public static Builder builder() {
     return new Builder();
+  }
+
+  /** This library's version, as sent in {@code User-Agent: jgit-pomerium/<version>}. */
+  public static String version() {
+    return dev.jgitpomerium.transport.internal.Version.get();
+  }
+
+  /**
+   * A builder preset from the documented system properties and environment variables ({@code jgit.pomerium.*},
+   * {@code JGIT_POMERIUM_*}), as the no-argument constructor reads them; later calls override them.
+   *
+   * @throws IllegalArgumentException naming the setting whose value is invalid
+   */
+  public static Builder builderFromEnvironment() {
+    return SystemConfiguration.fromSystem(new Builder());
+  }
+
+  /**
+   * Signs in to {@code endpoint} now, whatever the cache holds (the CLI's {@code login}), and stores the token.
+   * Uses the configured browser, console and timeout; fails like a connection would when no one can answer.
+   *
+   * @throws IOException if the sign-in fails, times out, or is not possible here (the message says why)
+   * @throws IllegalStateException if a custom {@link TokenSource} replaced the built-in sign-in
+   */
+  public void signIn(PomeriumEndpoint endpoint) throws IOException {
+    if (!(settings.get().tokenSource() instanceof TokenChain chain)) {
+      throw new IllegalStateException("signIn needs the built-in token chain, not a custom tokenSource");
+    }
+    chain.signInNow(Route.of(endpoint.host(), endpoint.port(), endpoint));
+  }
+
+  @Override
+  protected List<Path> getDefaultIdentities(File sshDirectory) {
+    return identityFiles != null ? identityFiles : super.getDefaultIdentities(sshDirectory);
+  }
+
+  @Override
+  protected List<Path> getDefaultKnownHostsFiles(File sshDirectory) {
+    return knownHostsFiles != null ? knownHostsFiles : super.getDefaultKnownHostsFiles(sshDirectory);
   }
 
   /** Makes {@code transport} use this factory if it is an SSH transport; other transports are left alone. */
@@ -126,6 +175,32 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
     for (Route route : current.routes()) {
       current.tokenStore().clear(route.endpoint());
     }
+  }
+
+  /**
+   * Opens a raw TCP tunnel through Pomerium to {@code host:port}, which must match one of this factory's routes: for
+   * programs that speak something other than JGit's SSH over it (an ssh {@code ProxyCommand}, a local port). Token,
+   * sign-in and the single retry work as for JGit's connections. Closing the socket ends the tunnel.
+   *
+   * @throws PomeriumException if Pomerium refuses or cannot be reached; IllegalArgumentException if no route matches
+   */
+  public Socket openTunnel(String host, int port) throws IOException {
+    Settings current = settings.get();
+    Route route = current.routeFor(host, port);
+    if (route == null) {
+      throw new IllegalArgumentException("no route for " + host + ":" + port + " (routes: " + current.routes() + ")");
+    }
+    return dialer.get().open(route).socket();
+  }
+
+  /** The routes in effect (for the system-property configuration: as read on first use). */
+  public List<Route> routes() {
+    return settings.get().routes();
+  }
+
+  /** Where signed-in tokens are kept. */
+  public TokenStore tokenStore() {
+    return settings.get().tokenStore();
   }
 
   /** Tunnels currently carrying SSH traffic. */
@@ -161,6 +236,8 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
     private PomeriumEventListener listener = PomeriumEventListener.NONE;
     private File homeDirectory;
     private File sshDirectory;
+    private List<Path> identityFiles;
+    private List<Path> knownHostsFiles;
 
     private Builder() {}
 
@@ -389,6 +466,18 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
       return this;
     }
 
+    /** Private keys to offer instead of {@code ~/.ssh/id_*} (ssh's {@code -i}); ssh config's IdentityFile still adds. */
+    public Builder identityFiles(List<Path> files) {
+      this.identityFiles = List.copyOf(files);
+      return this;
+    }
+
+    /** known_hosts files to use instead of {@code ~/.ssh/known_hosts} and {@code known_hosts2}. */
+    public Builder knownHostsFiles(List<Path> files) {
+      this.knownHostsFiles = List.copyOf(files);
+      return this;
+    }
+
     /**
      * @throws IllegalStateException if no route was given
      */
@@ -397,7 +486,8 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
       if (settings.routes().isEmpty()) {
         throw new IllegalStateException("no routes: name at least one SSH host behind Pomerium with route(...)");
       }
-      return new PomeriumSshSessionFactory(Lazy.of(() -> settings), homeDirectory, sshDirectory);
+      return new PomeriumSshSessionFactory(Lazy.of(() -> settings), homeDirectory, sshDirectory, identityFiles,
+          knownHostsFiles);
     }
 
     /** The settings without the at-least-one-route check; also used for the system-property configuration. */

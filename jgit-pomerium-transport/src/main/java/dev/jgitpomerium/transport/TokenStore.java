@@ -36,6 +36,14 @@ public interface TokenStore {
     }
   }
 
+  /** Removes every stored token, for every endpoint: signs out everywhere (pomerium-cli's {@code cache clear}). */
+  void clearAll() throws IOException;
+
+  /** Where the tokens are, for people: a directory, or "memory". */
+  default String location() {
+    return toString();
+  }
+
   /**
    * pomerium-cli's cache: {@code $XDG_CACHE_HOME} (else {@code ~/.cache}) on Linux, {@code ~/Library/Caches} on
    * macOS, {@code %LocalAppData%} on Windows, then {@code pomerium-cli/jwts/}; same file names, raw JWT content,

@@ -1,152 +1,95 @@
 package dev.jgitpomerium.sample;
 
-import dev.jgitpomerium.testkit.FakeBrowser;
-import dev.jgitpomerium.testkit.GitSshServer;
-import dev.jgitpomerium.testkit.PomeriumGateway;
-import dev.jgitpomerium.testkit.TestRepositories;
-import dev.jgitpomerium.transport.BrowserLauncher;
-import dev.jgitpomerium.transport.PomeriumEndpoint;
-import dev.jgitpomerium.transport.PomeriumEventListener;
 import dev.jgitpomerium.transport.PomeriumSshSessionFactory;
-import dev.jgitpomerium.transport.Route;
-import dev.jgitpomerium.transport.TokenStore;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.Comparator;
-import java.util.stream.Stream;
-import org.apache.sshd.common.config.keys.PublicKeyEntry;
-import org.eclipse.jgit.api.Git;
-import org.eclipse.jgit.lib.ObjectId;
-import org.eclipse.jgit.lib.Repository;
-import org.eclipse.jgit.revwalk.RevCommit;
-import org.eclipse.jgit.transport.RefSpec;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
- * The jgit-pomerium command line. For now it has one command, {@code demo}: it starts a Pomerium-compatible gateway
- * and an SSH git server in this process, signs in (the sign-in page completes by itself), then clones, commits,
- * pushes and fetches through the tunnel, printing what happens. It needs no network and no set-up.
+ * The jgit-pomerium command line: git through Pomerium with JGit, a pomerium-cli-compatible {@code tcp} tunnel (for
+ * ssh's ProxyCommand or a local port), sign-in management, and a self-contained demo.
+ *
+ * <p>Standard output carries only program output (and, in {@code tcp --listen -}, only the tunnel's bytes); messages,
+ * progress and logs go to standard error.
  */
-public final class Main {
-  private static final String HOST = "git.corp.example.com";
-  /** The gateway checks tokens; only the one the sign-in mints will be accepted. */
-  private static final String UNUSED_TOKEN = "demo-token-nobody-has";
+@Command(name = "jgit-pomerium", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
+    description = "Git over SSH through Pomerium, in the JVM: no pomerium-cli needed.",
+    subcommands = {CloneCommand.class, FetchCommand.class, PushCommand.class, LsRemoteCommand.class,
+        LoginCommand.class, LogoutCommand.class, StatusCommand.class, TcpCommand.class, DemoCommand.class,
+        CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+  @Option(names = {"-v", "--verbose"}, scope = CommandLine.ScopeType.INHERIT,
+      description = "Show stack traces and debug logging on failure")
+  boolean verbose;
 
-  private Main() {}
+  private final InputStream stdin;
+  private final OutputStream stdout;
+  private final PrintStream out;
+  private final PrintStream err;
 
-  public static void main(String[] args) throws Exception {
-    PrintStream out = System.out;
-    if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
-      out.println("Usage: java -jar jgit-pomerium.jar demo");
-      out.println();
-      out.println("  demo   clone, commit, push and fetch through an embedded Pomerium gateway and SSH git server");
-      System.exit(args.length == 0 ? 2 : 0);
-    }
-    if (!args[0].equals("demo")) {
-      System.err.println("jgit-pomerium: unknown command '" + args[0] + "' (try --help)");
-      System.exit(2);
-    }
-    Path work = Files.createTempDirectory("jgit-pomerium-demo");
-    try {
-      demo(work, out);
-    } finally {
-      deleteRecursively(work);
-    }
+  Main(InputStream stdin, OutputStream stdout, OutputStream stderr) {
+    this.stdin = stdin;
+    this.stdout = stdout;
+    this.out = new PrintStream(stdout, true, StandardCharsets.UTF_8);
+    this.err = stderr instanceof PrintStream p ? p : new PrintStream(stderr, true, StandardCharsets.UTF_8);
   }
 
-  static void demo(Path work, PrintStream out) throws Exception {
-    try (GitSshServer ssh = GitSshServer.start(Files.createDirectories(work.resolve("server")));
-        PomeriumGateway gateway = PomeriumGateway.builder()
-            .requireToken(UNUSED_TOKEN)
-            .route(HOST + ":22", ssh.address())
-            .start();
-        Repository origin = ssh.createBareRepository("group/project.git")) {
-      ObjectId seeded = TestRepositories.commitFiles(origin, 3, 2048, 1);
-      out.println("SSH git server   " + ssh.address() + " plays " + HOST + ":22 (repository group/project.git)");
-      out.println("Pomerium gateway " + gateway.url() + " routes " + HOST + ":22 there, wants a signed-in token");
+  public static void main(String[] args) {
+    // The raw descriptor: System.out is a PrintStream that may translate or buffer, and tcp needs exact bytes.
+    int status = run(args, System.in, new FileOutputStream(FileDescriptor.out), System.err);
+    System.exit(status);
+  }
 
-      Path home = Files.createDirectories(work.resolve("home"));
-      Path sshDirectory = home.resolve(".ssh");
-      ssh.writeUserIdentity(sshDirectory);
-      Files.writeString(sshDirectory.resolve("known_hosts"),
-          HOST + " " + PublicKeyEntry.toString(ssh.hostPublicKey()) + "\n");
-
-      PomeriumEventListener printer = new PomeriumEventListener() {
-        @Override
-        public void tunnelOpened(Route route, Duration elapsed) {
-          out.println("  tunnel to " + route.destination() + " via Pomerium at " + route.endpoint() + " open in "
-              + elapsed.toMillis() + " ms");
-        }
-
-        @Override
-        public void tokenObtained(PomeriumEndpoint endpoint, String source) {
-          out.println("  token for " + endpoint + " from " + source);
-        }
-
-        @Override
-        public void tunnelClosed(Route route, long sent, long received) {
-          out.println("  tunnel closed: " + sent + " bytes sent, " + received + " received");
-        }
-      };
-      String uri = "ssh://git@" + HOST + "/group/project.git";
-      // No token: the first connection signs in. The gateway's sign-in page completes by itself, and a stand-in
-      // browser follows it; the token is kept in memory so the demo never touches your real token cache.
-      BrowserLauncher browser = url -> {
-        try {
-          FakeBrowser.visit(url.toString(), gateway);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new java.io.InterruptedIOException("demo browser interrupted");
-        }
-      };
-      try (PomeriumSshSessionFactory pomerium = PomeriumSshSessionFactory.builder()
-          .route(HOST + ":22")
-          .pomeriumUrl(gateway.url())
-          .addCaCertificatesPem(gateway.caCertificatePem())
-          .tokenStore(TokenStore.inMemory())
-          .browserLauncher(browser)
-          .interactive(true)
-          .console(null, out)
-          .eventListener(printer)
-          .homeDirectory(home.toFile())
-          .sshDirectory(sshDirectory.toFile())
-          .build()) {
-        out.println("git clone " + uri);
-        try (Git git = Git.cloneRepository().setURI(uri).setDirectory(work.resolve("clone").toFile())
-            .setTransportConfigCallback(pomerium).call()) {
-          check(out, seeded.equals(git.getRepository().resolve("HEAD")), "clone has the server's commit");
-          Files.writeString(work.resolve("clone/hello.txt"), "pushed through Pomerium\n");
-          git.add().addFilepattern("hello.txt").call();
-          RevCommit commit = git.commit().setMessage("Hello through Pomerium").setSign(false).call();
-          out.println("git push origin main (" + commit.getId().abbreviate(7).name() + ")");
-          git.push().setRefSpecs(new RefSpec("main:main")).setTransportConfigCallback(pomerium).call();
-          check(out, commit.getId().equals(origin.resolve("refs/heads/main")), "the server has the pushed commit");
-
-          ObjectId upstream = TestRepositories.commitFiles(origin, 1, 1024, 2);
-          out.println("git fetch (the server moved on to " + upstream.abbreviate(7).name() + ")");
-          git.fetch().setTransportConfigCallback(pomerium).call();
-          check(out, upstream.equals(git.getRepository().resolve("refs/remotes/origin/main")), "fetch got it");
-        }
+  /** Runs one command line; returns the exit status. */
+  static int run(String[] args, InputStream stdin, OutputStream stdout, OutputStream stderr) {
+    Main main = new Main(stdin, stdout, stderr);
+    CommandLine cli = new CommandLine(main);
+    cli.setOut(new PrintWriter(main.out, true));
+    cli.setErr(new PrintWriter(main.err, true));
+    cli.setExecutionExceptionHandler((failure, commandLine, parseResult) -> {
+      main.err.println("jgit-pomerium: " + Errors.describe(failure));
+      if (main.verbose) {
+        failure.printStackTrace(main.err);
       }
-      out.println("Pomerium saw " + gateway.requestCount() + " CONNECT requests and " + gateway.signInCount()
-          + " sign-in.");
-      out.println("Demo OK: clone, push and fetch went through the Pomerium tunnel.");
-    }
+      return Errors.exitCode(failure);
+    });
+    return cli.execute(args);
   }
 
-  private static void check(PrintStream out, boolean ok, String what) {
-    if (!ok) {
-      throw new IllegalStateException("demo check failed: " + what);
-    }
-    out.println("  ok: " + what);
+  @Override
+  public void run() {
+    new CommandLine(this).usage(out);
   }
 
-  private static void deleteRecursively(Path root) throws java.io.IOException {
-    try (Stream<Path> paths = Files.walk(root)) {
-      for (Path p : (Iterable<Path>) paths.sorted(Comparator.reverseOrder())::iterator) {
-        Files.deleteIfExists(p);
-      }
+  /** Standard output, for program output only. */
+  PrintStream out() {
+    return out;
+  }
+
+  /** Standard error: messages, progress, the sign-in address. */
+  PrintStream err() {
+    return err;
+  }
+
+  InputStream stdin() {
+    return stdin;
+  }
+
+  OutputStream rawStdout() {
+    return stdout;
+  }
+
+  static final class VersionProvider implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"jgit-pomerium " + PomeriumSshSessionFactory.version()};
     }
   }
 }

@@ -16,7 +16,7 @@ class DemoTest {
   @Test
   void demoClonesPushesAndFetchesThroughTheEmbeddedGateway() throws Exception {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    Main.demo(work, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+    DemoCommand.demo(work, new PrintStream(bytes, true, StandardCharsets.UTF_8));
     String out = bytes.toString(StandardCharsets.UTF_8);
     assertTrue(out.contains("ok: clone has the server's commit"), out);
     assertTrue(out.contains("ok: the server has the pushed commit"), out);

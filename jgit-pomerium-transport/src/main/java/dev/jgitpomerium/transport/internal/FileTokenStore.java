@@ -164,6 +164,26 @@ public final class FileTokenStore implements TokenStore {
     }
   }
 
+  @Override
+  public void clearAll() throws IOException {
+    if (!Files.isDirectory(directory)) {
+      return;
+    }
+    try (java.util.stream.Stream<Path> files = Files.list(directory)) {
+      for (Path file : (Iterable<Path>) files::iterator) {
+        if (file.getFileName().toString().endsWith(".jwt")) {
+          Files.deleteIfExists(file);
+        }
+      }
+    }
+    log.debug("removed every token from {}", directory);
+  }
+
+  @Override
+  public String location() {
+    return directory.toString();
+  }
+
   /** Creates the directory (0700 for every level we create) if needed. */
   public void ensureDirectory() throws IOException {
     if (Files.isDirectory(directory)) {

@@ -33,6 +33,16 @@ public final class MemoryTokenStore implements TokenStore {
   }
 
   @Override
+  public void clearAll() {
+    tokens.clear();
+  }
+
+  @Override
+  public String location() {
+    return "memory (this process only)";
+  }
+
+  @Override
   public String toString() {
     return "TokenStore.inMemory()";
   }

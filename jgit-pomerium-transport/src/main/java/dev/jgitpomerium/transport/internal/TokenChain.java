@@ -118,6 +118,24 @@ public final class TokenChain implements TokenSource {
         : System.identityHashCode(store) + "|" + FileTokenStore.cacheKey(endpoint);
   }
 
+  /** An interactive sign-in regardless of the cache (an explicit "login"), shared and locked like any other. */
+  public PomeriumToken signInNow(dev.jgitpomerium.transport.Route route) throws IOException {
+    TokenRequest request = TokenRequest.signInRequired(route, null, 0);
+    String notInteractive = signIn.nonInteractiveReason();
+    if (notInteractive != null) {
+      throw new IOException(notInteractive + ", so no browser sign-in is started. " + howToProvideAToken(request));
+    }
+    PomeriumEndpoint endpoint = route.endpoint();
+    PomeriumToken token = SignIns.shared(key(endpoint), signIn.timeout(), () -> {
+      if (store instanceof FileTokenStore files) {
+        files.ensureDirectory();
+        return SignIns.exclusively(files.lockFile(endpoint), signIn.timeout(), () -> signInAndStore(request));
+      }
+      return signInAndStore(request);
+    });
+    return obtained(endpoint, token, "sign-in");
+  }
+
   /** Ends sign-ins waiting for the user. */
   public void cancelSignIns() {
     browser.cancelAll();

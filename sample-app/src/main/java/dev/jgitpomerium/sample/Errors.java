@@ -1,0 +1,70 @@
+package dev.jgitpomerium.sample;
+
+import dev.jgitpomerium.transport.PomeriumException;
+import dev.jgitpomerium.transport.PomeriumTlsException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Turns a failure into the one line a user reads on stderr, and its exit status. */
+final class Errors {
+  static final int FAILURE = 1;
+  static final int USAGE = 2;
+  private static final Pattern URI_PREFIX = Pattern.compile("^(ssh://\\S+|[\\w.-]+@[\\w.-]+:\\S*): ");
+
+  private Errors() {}
+
+  static String describe(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof CliException) {
+        return t.getMessage();
+      }
+    }
+    PomeriumException pomerium = PomeriumException.causeOf(failure).orElse(null);
+    if (pomerium instanceof PomeriumTlsException tls) {
+      String message = tls.getMessage();
+      int hint = message.indexOf("; if Pomerium uses a private CA");
+      return (hint < 0 ? message : message.substring(0, hint))
+          + "; if Pomerium uses a private CA, pass its certificate with --alternate-ca-path <ca.pem>";
+    }
+    if (pomerium != null) {
+      return pomerium.getMessage();
+    }
+    String message = String.valueOf(deepestMessage(failure));
+    if (message.contains("Server key did not validate")) {
+      return "the SSH host key of " + hostOf(failure) + " does not match known_hosts (host key mismatch): if the "
+          + "server's key changed legitimately, update ~/.ssh/known_hosts (or pass --known-hosts); otherwise someone "
+          + "may be impersonating the server";
+    }
+    return message;
+  }
+
+  static int exitCode(Throwable failure) {
+    return failure instanceof IllegalArgumentException ? USAGE : FAILURE;
+  }
+
+  /** The most specific message in the chain, without JGit's "uri: " prefixes repeated. */
+  private static String deepestMessage(Throwable failure) {
+    String message = null;
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t.getMessage() != null) {
+        message = t.getMessage();
+        if (!(t instanceof org.eclipse.jgit.api.errors.GitAPIException)) {
+          break;
+        }
+      }
+    }
+    return message == null ? failure.toString() : message;
+  }
+
+  private static String hostOf(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t.getMessage() != null) {
+        Matcher m = URI_PREFIX.matcher(t.getMessage());
+        if (m.find()) {
+          return m.group(1);
+        }
+      }
+    }
+    return "the server";
+  }
+}
