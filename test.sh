@@ -1,15 +1,47 @@
 #!/usr/bin/env bash
 # Builds everything and runs every test, on a fresh Debian machine with a JDK 17 and Maven.
-# Installs what the tests need and the machine lacks: Debian's chromium (the real-browser sign-in test).
+# Installs what the tests need and the machine lacks: Debian's chromium (the real-browser sign-in test), and
+# openssh-server, openssh-client, git and a system user pomerium-git whose shell is git-shell (the real-OpenSSH tests,
+# which start their own sshd on 127.0.0.1; nothing else system-wide is configured or started).
 set -euo pipefail
 cd "$(dirname "$0")"
 
-if ! command -v chromium >/dev/null 2>&1; then
-  echo "test.sh: installing chromium for the real-browser sign-in test" >&2
-  if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+[ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+{ command -v ssh >/dev/null 2>&1 && command -v ssh-keygen >/dev/null 2>&1; } || missing+=(openssh-client)
+{ command -v git >/dev/null 2>&1 && [ -x /usr/bin/git-shell ]; } || missing+=(git)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "test.sh: installing ${missing[*]} for the tests" >&2
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+  # Keep the package from starting a system-wide sshd on port 22 (the tests run their own): a policy-rc.d that
+  # forbids starting services, only for this install and only if the machine has none.
+  policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    policy=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+    $sudo chmod 755 "$policy"
+  fi
+  status=0
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null </dev/null || status=$?
+  if [ -n "$policy" ]; then $sudo rm -f "$policy"; fi
+  if [ "$status" -ne 0 ]; then
+    echo "test.sh: apt-get install ${missing[*]} failed ($status)" >&2
+    exit "$status"
+  fi
 fi
+# The OpenSSH tests log in as pomerium-git with a key. Its password is '*', which no password matches, rather than
+# useradd's '!': the tests' sshd runs without PAM (UsePAM no), and then OpenSSH refuses a '!'-locked account even
+# for key logins.
+if ! id pomerium-git >/dev/null 2>&1; then
+  echo "test.sh: creating the system user pomerium-git (login shell git-shell) for the OpenSSH tests" >&2
+  $sudo useradd --system --create-home --shell /usr/bin/git-shell --password '*' pomerium-git
+elif $sudo getent shadow pomerium-git | cut -d: -f2 | grep -q '^!'; then
+  echo "test.sh: pomerium-git is locked ('!'); setting its password to '*' so that key logins work without PAM" >&2
+  $sudo usermod --password '*' pomerium-git
+fi
+$sudo mkdir -p /run/sshd   # sshd's privilege separation directory
 
 mvn -B -ntp verify "$@"
 

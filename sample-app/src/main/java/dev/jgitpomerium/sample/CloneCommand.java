@@ -38,8 +38,10 @@ final class CloneCommand implements Callable<Integer> {
         main.err().println("Cloned " + uri + " at " + git.getRepository().resolve("HEAD").abbreviate(7).name());
       }
     } catch (Exception e) {
-      if (created) {
-        Uris.deleteRecursively(target.toPath());
+      // Leave the destination as it was: gone if we made it, empty if it was an empty directory.
+      Uris.deleteRecursively(target.toPath());
+      if (!created) {
+        target.mkdirs();
       }
       throw e;
     }

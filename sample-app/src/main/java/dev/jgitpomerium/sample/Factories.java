@@ -26,14 +26,16 @@ final class Factories {
     if (uri.getHost() == null || !(uri.getScheme() == null || uri.getScheme().equals("ssh"))) {
       throw new CliException(uri + " is not an SSH URL (ssh://user@host[:port]/path or user@host:path)");
     }
-    String host = uri.getHost();
-    int port = uri.getPort() > 0 ? uri.getPort() : 22;
+    // Where JGit will connect: it applies HostName and Port from ~/.ssh/config, and the route must match that.
+    SshConfigRoutes.HostConfig config = SshConfigRoutes.lookup(sshDirectory(), uri.getHost(), uri.getPort());
+    String host = config.host();
+    int port = config.port();
     PomeriumSshSessionFactory.Builder builder = PomeriumSshSessionFactory.builderFromEnvironment();
     if (pomerium.namesPomerium()) {
       pomerium.applyTo(builder, List.of(host + ":" + port));
     } else {
-      Optional<SshConfigRoutes.ProxyCommandRoute> configured =
-          SshConfigRoutes.find(sshDirectory(), host, uri.getPort(), uri.getUser());
+      Optional<SshConfigRoutes.ProxyCommandRoute> configured = config.proxyCommand() == null ? Optional.empty()
+          : SshConfigRoutes.parse(config.proxyCommand(), host, port, uri.getUser());
       if (configured.isPresent()) {
         configured.get().options().applyTo(builder, List.of(configured.get().destination()));
       }
@@ -52,7 +54,7 @@ final class Factories {
         factory.close();
       }
       throw new CliException("no Pomerium route for " + host + ":" + port + ": pass --pomerium-url (or --route), "
-          + "or give " + host + " a ProxyCommand running 'pomerium-cli tcp' in ~/.ssh/config");
+          + "or give " + uri.getHost() + " a ProxyCommand running 'pomerium-cli tcp' in ~/.ssh/config");
     }
     return factory;
   }

@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @Option(names = {"-v", "--verbose"}, scope = CommandLine.ScopeType.INHERIT,
-      description = "Show stack traces and debug logging on failure")
+      description = "Show the stack trace of a failure")
   boolean verbose;
 
   private final InputStream stdin;

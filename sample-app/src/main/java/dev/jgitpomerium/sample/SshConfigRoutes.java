@@ -31,29 +31,39 @@ final class SshConfigRoutes {
 
   private SshConfigRoutes() {}
 
+  /**
+   * What ~/.ssh/config says about a host: the address ssh (and JGit, which reads the same file) connects to, after
+   * {@code HostName} and {@code Port}, and the host's ProxyCommand line, or null if it has none.
+   */
+  record HostConfig(String host, int port, String proxyCommand) {}
+
   /** The Pomerium ProxyCommand for {@code host} (as written in the git URL) and {@code port}, if any. */
   static Optional<ProxyCommandRoute> find(Path sshDirectory, String host, int port, String user) throws IOException {
+    HostConfig config = lookup(sshDirectory, host, port);
+    return config.proxyCommand() == null ? Optional.empty()
+        : parse(config.proxyCommand(), config.host(), config.port(), user);
+  }
+
+  /** Reads ~/.ssh/config for {@code host} (as written in the git URL) and {@code port} (not positive: none given). */
+  static HostConfig lookup(Path sshDirectory, String host, int port) throws IOException {
     Path config = sshDirectory.resolve("config");
-    if (!Files.isRegularFile(config)) {
-      return Optional.empty();
-    }
     String[] proxyCommand = {null};
     String[] hostName = {null};
     String[] configuredPort = {null};
-    read(config, sshDirectory, host.toLowerCase(Locale.ROOT), new boolean[] {true}, 0, (keyword, value) -> {
-      switch (keyword) {
-        case "proxycommand" -> proxyCommand[0] = proxyCommand[0] == null ? value : proxyCommand[0];
-        case "hostname" -> hostName[0] = hostName[0] == null ? value : hostName[0];
-        case "port" -> configuredPort[0] = configuredPort[0] == null ? value : configuredPort[0];
-        default -> { }
-      }
-    });
-    if (proxyCommand[0] == null || proxyCommand[0].equalsIgnoreCase("none")) {
-      return Optional.empty();
+    if (Files.isRegularFile(config)) {
+      read(config, sshDirectory, host.toLowerCase(Locale.ROOT), false, 0, (keyword, value) -> {
+        switch (keyword) {
+          case "proxycommand" -> proxyCommand[0] = proxyCommand[0] == null ? value : proxyCommand[0];
+          case "hostname" -> hostName[0] = hostName[0] == null ? value : hostName[0];
+          case "port" -> configuredPort[0] = configuredPort[0] == null ? value : configuredPort[0];
+          default -> { }
+        }
+      });
     }
     String realHost = hostName[0] == null ? host : hostName[0].replace("%h", host);
     int realPort = port > 0 ? port : configuredPort[0] == null ? 22 : Integer.parseInt(configuredPort[0]);
-    return parse(proxyCommand[0], realHost, realPort, user);
+    String command = proxyCommand[0] == null || proxyCommand[0].equalsIgnoreCase("none") ? null : proxyCommand[0];
+    return new HostConfig(realHost, realPort, command);
   }
 
   /** Parses a ProxyCommand line; empty unless it is a pomerium-cli (or jgit-pomerium) {@code tcp} command. */
@@ -116,12 +126,17 @@ final class SshConfigRoutes {
     void accept(String keyword, String value);
   }
 
-  /** Reads one file; {@code applies[0]} is whether the current Host block matches (it carries across Include). */
-  private static void read(Path file, Path sshDirectory, String host, boolean[] applies, int depth, Sink sink)
+  /**
+   * Reads one file, as OpenSSH does: it starts as the block that included it stood (top level: everything applies),
+   * each Host line decides for the lines after it, and an Include returns to the including block's state afterwards.
+   * In a file included from a block that does not apply ({@code neverMatch}), no Host line matches.
+   */
+  private static void read(Path file, Path sshDirectory, String host, boolean neverMatch, int depth, Sink sink)
       throws IOException {
     if (depth > MAX_INCLUDE_DEPTH) {
       throw new IOException("ssh config Include nested deeper than " + MAX_INCLUDE_DEPTH + " at " + file);
     }
+    boolean applies = !neverMatch;
     for (String raw : Files.readAllLines(file, StandardCharsets.UTF_8)) {
       String line = raw.strip();
       if (line.isEmpty() || line.startsWith("#")) {
@@ -131,17 +146,17 @@ final class SshConfigRoutes {
       String keyword = kv[0].toLowerCase(Locale.ROOT);
       String value = kv.length > 1 ? kv[1].strip() : "";
       switch (keyword) {
-        case "host" -> applies[0] = hostMatches(host, split(value));
-        case "match" -> applies[0] = false;
+        case "host" -> applies = !neverMatch && hostMatches(host, split(value));
+        case "match" -> applies = false;
         case "include" -> {
           for (String pattern : split(value)) {
             for (Path included : glob(sshDirectory, pattern)) {
-              read(included, sshDirectory, host, applies, depth + 1, sink);
+              read(included, sshDirectory, host, !applies, depth + 1, sink);
             }
           }
         }
         default -> {
-          if (applies[0]) {
+          if (applies) {
             sink.accept(keyword, value);
           }
         }

@@ -28,6 +28,9 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "tcp", mixinStandardHelpOptions = true, description = {"Tunnel TCP to DESTINATION through Pomerium, like pomerium-cli tcp.",
     "ssh_config: ProxyCommand java -jar /path/to/jgit-pomerium.jar tcp --listen - %%h:%%p"})
 final class TcpCommand implements Callable<Integer> {
+  /** The variables by which the library recognizes a CI run, where no sign-in may wait for a person. */
+  private static final List<String> CI_VARIABLES = List.of("CI", "JENKINS_URL", "TEAMCITY_VERSION", "BUILD_BUILDID");
+
   @ParentCommand Main main;
   @Mixin PomeriumOptions pomerium;
 
@@ -58,8 +61,10 @@ final class TcpCommand implements Callable<Integer> {
    * the terminal (ssh's), so sign-in may wait for them and a pasted address is read from /dev/tty. Not under CI.
    */
   private static void talkToTheTerminal(PomeriumSshSessionFactory.Builder builder, PrintStream err) {
-    if (System.getenv("CI") != null || System.getenv("JGIT_POMERIUM_INTERACTIVE") != null) {
-      return;
+    if (System.getenv("JGIT_POMERIUM_INTERACTIVE") != null || System.getProperty("jgit.pomerium.interactive") != null
+        || CI_VARIABLES.stream().map(System::getenv)
+            .anyMatch(v -> v != null && !v.isBlank() && !v.equalsIgnoreCase("false"))) {
+      return; // the user or the CI system decided; the library reads the same variables
     }
     InputStream tty = null;
     try {
@@ -70,20 +75,18 @@ final class TcpCommand implements Callable<Integer> {
     builder.interactive(true).console(tty, err);
   }
 
-  private int stdio(PomeriumSshSessionFactory factory, Route route) throws IOException, InterruptedException {
+  /**
+   * Whichever side ends first ends the connection, as with pomerium-cli: at the end of standard input the upload
+   * closes the tunnel, which ends the download; when the server or Pomerium closes the tunnel the download ends
+   * and so does the command, though standard input stays open (a read from it cannot be interrupted).
+   */
+  private int stdio(PomeriumSshSessionFactory factory, Route route) throws IOException {
     Socket tunnel = factory.openTunnel(route.host(), route.port());
-    OutputStream stdout = main.rawStdout();
-    Thread download = new Thread(() -> pump(tunnel, tunnel::getInputStream, stdout), "tcp-from-pomerium");
-    download.setDaemon(true);
-    download.start();
-    try {
-      main.stdin().transferTo(tunnel.getOutputStream());
-    } catch (IOException e) {
-      // The tunnel or our input ended; either way the connection is over.
-    } finally {
-      tunnel.close();
-    }
-    download.join(5_000);
+    OutputStream toTunnel = tunnel.getOutputStream();
+    Thread upload = new Thread(() -> pump(tunnel, main::stdin, toTunnel), "tcp-to-pomerium");
+    upload.setDaemon(true);
+    upload.start();
+    pump(tunnel, tunnel::getInputStream, main.rawStdout());
     return 0;
   }
 
@@ -102,14 +105,15 @@ final class TcpCommand implements Callable<Integer> {
     }
   }
 
+  /** As {@link #stdio}: whichever side ends first ends both, so the local client sees the server go away. */
   private void relay(PomeriumSshSessionFactory factory, Route route, Socket local) {
     try (local; Socket tunnel = factory.openTunnel(route.host(), route.port())) {
-      OutputStream toLocal = local.getOutputStream();
-      Thread download = new Thread(() -> pump(tunnel, tunnel::getInputStream, toLocal),
-          Thread.currentThread().getName() + "-from-pomerium");
-      download.setDaemon(true);
-      download.start();
-      local.getInputStream().transferTo(tunnel.getOutputStream());
+      OutputStream toTunnel = tunnel.getOutputStream();
+      Thread upload = new Thread(() -> pump(tunnel, local::getInputStream, toTunnel),
+          Thread.currentThread().getName() + "-to-pomerium");
+      upload.setDaemon(true);
+      upload.start();
+      pump(tunnel, tunnel::getInputStream, local.getOutputStream());
     } catch (IOException | RuntimeException e) {
       main.err().println("jgit-pomerium: connection from " + local.getRemoteSocketAddress() + ": "
           + Errors.describe(e));

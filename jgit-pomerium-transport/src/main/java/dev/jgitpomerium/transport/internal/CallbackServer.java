@@ -98,7 +98,15 @@ final class CallbackServer implements Closeable {
       byte[] head = HeadReader.read(socket.getInputStream(), MAX_HEAD_BYTES,
           () -> socket.setSoTimeout(HeadReader.remainingMillis(deadline)));
       Answer answer = answer(new String(head, StandardCharsets.ISO_8859_1));
-      respond(socket.getOutputStream(), answer);
+      // The page first, the token after: completing the token ends the sign-in, which closes this server, and the
+      // browser must not be left with a reset instead of "Signed in".
+      try {
+        respond(socket.getOutputStream(), answer);
+      } finally {
+        if (answer.token() != null) {
+          token.complete(answer.token());
+        }
+      }
     } catch (IOException e) {
       log.debug("sign-in callback request failed: {}", e.toString());
     } finally {
@@ -106,7 +114,11 @@ final class CallbackServer implements Closeable {
     }
   }
 
-  private record Answer(int status, String reason, String page) {}
+  private record Answer(int status, String reason, String page, PomeriumToken token) {
+    Answer(int status, String reason, String page) {
+      this(status, reason, page, null);
+    }
+  }
 
   private Answer answer(String head) {
     String[] lines = head.split("\r?\n");
@@ -158,10 +170,9 @@ final class CallbackServer implements Closeable {
     if (!used.compareAndSet(false, true)) {
       return refuse(409, "Conflict", "callback already used");
     }
-    token.complete(received);
     return new Answer(200, "OK", "<!doctype html><html><head><meta charset=\"utf-8\"><title>Signed in</title></head>"
         + "<body><h1>Signed in to Pomerium</h1><p>You can close this tab and go back to your git operation.</p>"
-        + "</body></html>");
+        + "</body></html>", received);
   }
 
   private static String decode(String s) {

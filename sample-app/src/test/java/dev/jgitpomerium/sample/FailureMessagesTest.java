@@ -1,0 +1,168 @@
+package dev.jgitpomerium.sample;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jgitpomerium.testkit.GatewayResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPairGenerator;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Duration;
+import java.util.List;
+import org.apache.sshd.common.config.keys.PublicKeyEntry;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What a user reads when a clone fails: one {@code jgit-pomerium: } line on standard error that says what went wrong
+ * and what to do, no stack trace unless {@code --verbose}, a non-zero exit status, and no half-made directory.
+ */
+class FailureMessagesTest {
+  @TempDir Path dir;
+  private CliTestbed testbed;
+  private Path target;
+
+  @BeforeEach
+  void start() throws Exception {
+    testbed = CliTestbed.start(dir);
+    target = testbed.path("clone");
+  }
+
+  @AfterEach
+  void stop() {
+    testbed.close();
+  }
+
+  @Test
+  void deniedCloneExitsNonZeroWithOneLineAndLeavesNoDirectory() {
+    testbed.gateway.enqueue(GatewayResponse.forbidden());
+
+    int status = testbed.run(testbed.withPomeriumFlags("clone", CliTestbed.URI, target.toString()));
+
+    assertEquals(1, status, testbed.err());
+    assertEquals("", testbed.out());
+    String line = testbed.errorLine();
+    assertTrue(line.startsWith("jgit-pomerium: Pomerium denied access to git.corp.example.com:22"), line);
+    assertTrue(line.contains("HTTP 403"), line);
+    List<String> others = testbed.err().lines().filter(l -> !l.equals(line)).toList();
+    assertTrue(others.stream().allMatch(l -> l.startsWith("Cloning into ")), testbed.err());
+    assertFalse(Files.exists(target), "a failed clone leaves no directory behind");
+    assertEquals(1, testbed.gateway.requestCount(), "a denial is not retried");
+  }
+
+  @Test
+  void deniedCloneWithVerbosePrintsTheStackTraceToo() {
+    testbed.gateway.enqueue(GatewayResponse.forbidden());
+
+    int status = testbed.run(testbed.withPomeriumFlags("clone", "--verbose", CliTestbed.URI, target.toString()));
+
+    assertEquals(1, status, testbed.err());
+    assertEquals("", testbed.out());
+    assertTrue(testbed.err().contains("jgit-pomerium: Pomerium denied access to git.corp.example.com:22"),
+        testbed.err());
+    assertTrue(testbed.err().contains("\tat "), testbed.err());
+    assertTrue(testbed.err().contains("PomeriumAccessDeniedException"), testbed.err());
+    assertFalse(Files.exists(target));
+  }
+
+  @Test
+  void cloneOfAPortWithoutARouteSaysWhichRouteAndPortAreMissing() {
+    String uri = "ssh://git@" + CliTestbed.HOST + ":2222/" + CliTestbed.REPOSITORY;
+
+    int status = testbed.run(testbed.withPomeriumFlags("clone", uri, target.toString()));
+
+    assertEquals(1, status, testbed.err());
+    String line = testbed.errorLine();
+    assertTrue(line.contains("has no TCP route for git.corp.example.com:2222 (HTTP 404"), line);
+    assertTrue(line.contains("tcp+https://git.corp.example.com:2222"), line);
+    assertTrue(line.contains("SSH port (2222)"), line);
+    assertFalse(Files.exists(target));
+  }
+
+  @Test
+  void scriptedNotFoundIsReportedAsAMissingRoute() {
+    testbed.gateway.enqueue(GatewayResponse.notFound());
+
+    int status = testbed.run(testbed.withPomeriumFlags("clone", CliTestbed.URI, target.toString()));
+
+    assertEquals(1, status, testbed.err());
+    String line = testbed.errorLine();
+    assertTrue(line.contains("has no TCP route for git.corp.example.com:22 (HTTP 404"), line);
+    assertTrue(line.contains("SSH port (22)"), line);
+  }
+
+  @Test
+  void untrustedPomeriumCertificateNamesTheHostAndTheAlternateCaPathFlag() {
+    int status = testbed.run("clone", "--pomerium-url", testbed.gateway.url(), "--service-account",
+        CliTestbed.TOKEN, CliTestbed.URI, target.toString());
+
+    assertEquals(1, status, testbed.err());
+    String line = testbed.errorLine();
+    assertTrue(line.startsWith("jgit-pomerium: TLS handshake with Pomerium at "), line);
+    assertTrue(line.contains(CliTestbed.HOST), line);
+    assertTrue(line.contains("--alternate-ca-path"), line);
+    assertFalse(line.contains("jgit.pomerium.caFile"), "the library's hint is replaced by the flag: " + line);
+    assertFalse(Files.exists(target));
+    assertEquals(0, testbed.gateway.requestCount(), "no CONNECT (and no token) was sent to an unverified server");
+  }
+
+  @Test
+  void changedHostKeyIsReportedAsAHostKeyMismatch() throws Exception {
+    KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+    generator.initialize(new ECGenParameterSpec("secp256r1"));
+    testbed.writeKnownHosts(PublicKeyEntry.toString(generator.generateKeyPair().getPublic()));
+
+    int status = testbed.run(testbed.withPomeriumFlags("clone", CliTestbed.URI, target.toString()));
+
+    assertNotEquals(0, status);
+    String line = testbed.errorLine();
+    assertTrue(line.contains("host key mismatch"), line);
+    assertTrue(line.contains(CliTestbed.HOST), line);
+    assertFalse(Files.exists(target));
+  }
+
+  @Test
+  void hostWithNoRouteAndNoSshConfigIsRefusedBeforeAnyConnection() {
+    int status = testbed.run("clone", "ssh://git@elsewhere.example.org/" + CliTestbed.REPOSITORY, target.toString());
+
+    assertEquals(1, status, testbed.err());
+    String line = testbed.errorLine();
+    assertTrue(line.startsWith("jgit-pomerium: no Pomerium route for elsewhere.example.org:22"), line);
+    assertFalse(Files.exists(target));
+    assertEquals(0, testbed.gateway.requestCount());
+  }
+
+  @Test
+  void sshConfigProxyCommandForAnotherHostDoesNotRouteThisOne() throws Exception {
+    testbed.writeSshConfig("Host other.corp.example.com\n  " + testbed.proxyCommand() + "\n");
+
+    int status = testbed.run("clone", CliTestbed.URI, target.toString());
+
+    assertEquals(1, status, testbed.err());
+    assertTrue(testbed.errorLine().startsWith("jgit-pomerium: no Pomerium route for git.corp.example.com:22"),
+        testbed.err());
+  }
+
+  @Test
+  void withoutATokenANonInteractiveRunFailsFastAndSaysHowToProvideOne() {
+    long start = System.nanoTime();
+
+    int status = testbed.run("clone", "--pomerium-url", testbed.gateway.url(), "--alternate-ca-path",
+        testbed.caFile.toString(), CliTestbed.URI, target.toString());
+
+    Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+    assertEquals(1, status, testbed.err());
+    String line = testbed.errorLine();
+    assertTrue(line.contains("requires sign-in for git.corp.example.com:22"), line);
+    assertTrue(line.contains("Provide a token"), line);
+    assertTrue(elapsed.compareTo(Duration.ofSeconds(10)) < 0, "took " + elapsed);
+    assertEquals(0, testbed.gateway.loginApiCount(), "no browser sign-in was started");
+    assertEquals(0, testbed.gateway.signInCount());
+    assertFalse(Files.exists(target));
+  }
+}

@@ -1,0 +1,313 @@
+package dev.jgitpomerium.sample;
+
+import static java.nio.charset.StandardCharsets.US_ASCII;
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
+
+/**
+ * A real OpenSSH server for tests: Debian's {@code /usr/sbin/sshd}, in the foreground, on 127.0.0.1 and a free port,
+ * with its own configuration, host key and client key in a temporary directory, serving bare git repositories as the
+ * system user {@code pomerium-git} (whose login shell is git-shell), as a git host behind Pomerium would.
+ *
+ * <p>It needs root (only root's sshd can log a client in as another user), openssh-server, openssh-client, git and
+ * that user; {@code ./test.sh} installs and creates them. Without them a test fails saying so: it is never skipped.
+ *
+ * <p>Nothing system-wide is touched: the server reads only its own sshd_config, writes its pid file and log to its
+ * directory, and {@link #close()} stops it and deletes that directory.
+ */
+final class OpenSshServer implements AutoCloseable {
+  static final String USER = "pomerium-git";
+  private static final Path SSHD = Path.of("/usr/sbin/sshd");
+  private static final Path GIT_SHELL = Path.of("/usr/bin/git-shell");
+  private static final Path PRIVILEGE_SEPARATION_DIRECTORY = Path.of("/run/sshd");
+  private static final String INSTALL_HINT = "run ./test.sh (as root), which installs openssh-server, "
+      + "openssh-client and git, creates the system user " + USER + " with the login shell /usr/bin/git-shell, "
+      + "and creates /run/sshd";
+  private static final Duration READY_TIMEOUT = Duration.ofSeconds(10);
+  private static final int BIND_ATTEMPTS = 5;
+
+  private final Path directory;
+  private final OpenSshProcesses processes;
+  private final Path hostPublicKey;
+  private final Path clientKey;
+  private final Path log;
+  private final Map<String, Path> repositories = new LinkedHashMap<>();
+  private Process sshd;
+  private int port;
+
+  private OpenSshServer(Path directory) throws IOException {
+    this.directory = directory;
+    this.processes = new OpenSshProcesses(directory.resolve("process-output"), directory.resolve("home"));
+    this.hostPublicKey = directory.resolve("ssh_host_ed25519_key.pub");
+    this.clientKey = directory.resolve("client_ed25519");
+    this.log = directory.resolve("sshd.log");
+  }
+
+  /**
+   * Starts sshd with a bare repository, on branch main with one seeded commit, for each of {@code repositoryNames}
+   * (e.g. {@code "project.git"}).
+   */
+  static OpenSshServer start(String... repositoryNames) throws IOException, InterruptedException {
+    requireInstalled();
+    Path directory = Files.createTempDirectory("jgit-pomerium-openssh-");
+    // pomerium-git must reach its repositories and authorized_keys below this directory (sshd reads
+    // authorized_keys as the user); it may not list it.
+    Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwx--x--x"));
+    OpenSshServer server = new OpenSshServer(directory);
+    try {
+      server.createKeys();
+      for (String name : repositoryNames) {
+        server.createRepository(name);
+      }
+      server.startSshd();
+      return server;
+    } catch (IOException | InterruptedException | RuntimeException | Error e) {
+      try {
+        server.close();
+      } catch (IOException | InterruptedException | RuntimeException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
+  }
+
+  /** The port sshd listens on, at 127.0.0.1. */
+  int port() {
+    return port;
+  }
+
+  /** sshd's address, for a Pomerium route's upstream. */
+  InetSocketAddress address() {
+    return new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+  }
+
+  /** The client's private key (ed25519, no passphrase), authorized for {@link #USER}. */
+  Path clientKey() {
+    return clientKey;
+  }
+
+  /** A known_hosts line for this server's host key under {@code hostName}, e.g. {@code git.corp.example.com}. */
+  String knownHostsLine(String hostName) throws IOException {
+    String[] fields = Files.readString(hostPublicKey, US_ASCII).strip().split("\\s+");
+    return hostName + " " + fields[0] + " " + fields[1];
+  }
+
+  /** The absolute path of a bare repository created at start, as a git URL on this server names it. */
+  Path repoPath(String name) {
+    Path path = repositories.get(name);
+    if (path == null) {
+      throw new IllegalArgumentException("no repository " + name + " on this server; it has " + repositories.keySet());
+    }
+    return path;
+  }
+
+  /** {@code git --git-dir=<bare repository> rev-parse <revision>}, e.g. of "main". */
+  String revParse(String repository, String revision) throws IOException, InterruptedException {
+    return processes.check(null, List.of("git", "--git-dir=" + repoPath(repository), "rev-parse", revision)).strip();
+  }
+
+  /** What sshd logged so far (LogLevel VERBOSE), for assertion messages. */
+  String log() {
+    try {
+      return Files.isRegularFile(log) ? Files.readString(log, UTF_8) : "";
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Fails the test, saying what to do, if this machine cannot run the server. */
+  private static void requireInstalled() throws IOException {
+    List<String> missing = new ArrayList<>();
+    if (!Files.isExecutable(SSHD)) {
+      missing.add(SSHD + " (openssh-server)");
+    }
+    for (String program : List.of("ssh", "ssh-keygen", "git")) {
+      if (onPath(program) == null) {
+        missing.add(program + " on the PATH (" + (program.equals("git") ? "git" : "openssh-client") + ")");
+      }
+    }
+    if (!Files.isExecutable(GIT_SHELL)) {
+      missing.add(GIT_SHELL + " (git)");
+    }
+    String passwd = Files.readAllLines(Path.of("/etc/passwd"), UTF_8).stream()
+        .filter(line -> line.startsWith(USER + ":")).findFirst().orElse(null);
+    if (passwd == null) {
+      missing.add("the user " + USER);
+    }
+    if (!Files.isDirectory(PRIVILEGE_SEPARATION_DIRECTORY)) {
+      missing.add(PRIVILEGE_SEPARATION_DIRECTORY + " (sshd's privilege separation directory)");
+    }
+    if (!missing.isEmpty()) {
+      fail("The real-OpenSSH tests need " + String.join(", ", missing) + ": " + INSTALL_HINT + ".");
+    }
+    if (!"root".equals(System.getProperty("user.name"))) {
+      fail("The real-OpenSSH tests start sshd, which must run as root to log a client in as " + USER + "; they run "
+          + "as " + System.getProperty("user.name") + ". Run them as root, as CI runs ./test.sh.");
+    }
+    Path shadow = Path.of("/etc/shadow");
+    if (Files.isReadable(shadow)) {
+      String entry = Files.readAllLines(shadow, UTF_8).stream()
+          .filter(line -> line.startsWith(USER + ":")).findFirst().orElse("");
+      String[] fields = entry.split(":", -1);
+      if (fields.length > 1 && fields[1].startsWith("!")) {
+        fail("The user " + USER + " is locked (its password field starts with '!'), and sshd without PAM refuses "
+            + "locked accounts even for key logins: " + INSTALL_HINT + " (it sets the password field to '*').");
+      }
+    }
+  }
+
+  private static Path onPath(String program) {
+    String path = System.getenv("PATH");
+    for (String entry : (path == null ? "/usr/bin:/bin" : path).split(":")) {
+      if (!entry.isEmpty() && Files.isExecutable(Path.of(entry, program))) {
+        return Path.of(entry, program);
+      }
+    }
+    return null;
+  }
+
+  private void createKeys() throws IOException, InterruptedException {
+    processes.check(directory, List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "openssh-test-host",
+        "-f", directory.resolve("ssh_host_ed25519_key").toString()));
+    processes.check(directory, List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "openssh-test-client",
+        "-f", clientKey.toString()));
+    Path authorizedKeys = Files.createDirectories(directory.resolve("authorized_keys"));
+    Path file = authorizedKeys.resolve(USER);
+    Files.copy(directory.resolve("client_ed25519.pub"), file);
+    Files.setPosixFilePermissions(authorizedKeys, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+  }
+
+  /** A bare repository owned by pomerium-git, on branch main, with one commit pushed from a scratch clone. */
+  private void createRepository(String name) throws IOException, InterruptedException {
+    Path repos = Files.createDirectories(directory.resolve("repos"));
+    Path bare = repos.resolve(name);
+    processes.check(repos, List.of("git", "init", "-q", "--bare", "--initial-branch=main", bare.toString()));
+    Path scratch = directory.resolve("seed-" + name);
+    processes.check(directory, List.of("git", "init", "-q", "--initial-branch=main", scratch.toString()));
+    Files.writeString(scratch.resolve("README.md"), "# " + name + "\n\nSeeded by OpenSshServer.\n", UTF_8);
+    processes.check(scratch, List.of("git", "add", "README.md"));
+    processes.check(scratch, List.of("git", "commit", "-q", "-m", "Seed " + name));
+    processes.check(scratch, List.of("git", "push", "-q", bare.toString(), "HEAD:main"));
+    processes.check(repos, List.of("chown", "-R", USER + ":", repos.toString()));
+    Files.setPosixFilePermissions(repos, PosixFilePermissions.fromString("rwxr-xr-x"));
+    repositories.put(name, bare);
+  }
+
+  private Path writeConfig() throws IOException {
+    Path config = directory.resolve("sshd_config");
+    String text = String.join("\n",
+        "# sshd for jgit-pomerium's OpenSSH tests; its port is given with -p",
+        "ListenAddress 127.0.0.1",
+        "HostKey " + directory.resolve("ssh_host_ed25519_key"),
+        "AuthorizedKeysFile " + directory.resolve("authorized_keys") + "/%u",
+        "StrictModes no",
+        "PasswordAuthentication no",
+        "KbdInteractiveAuthentication no",
+        "PubkeyAuthentication yes",
+        "UsePAM no",
+        "AllowUsers " + USER,
+        "PermitRootLogin no",
+        "PidFile " + directory.resolve("sshd.pid"),
+        "LogLevel VERBOSE",
+        "");
+    Files.writeString(config, text, UTF_8);
+    return config;
+  }
+
+  /** Starts sshd on a free port, trying another port if another process took it meanwhile. */
+  private void startSshd() throws IOException, InterruptedException {
+    Path config = writeConfig();
+    for (int attempt = 1; attempt <= BIND_ATTEMPTS; attempt++) {
+      int candidate = freePort();
+      ProcessBuilder builder = processes.builder(directory, Map.of(),
+              List.of(SSHD.toString(), "-D", "-e", "-f", config.toString(), "-p", Integer.toString(candidate)))
+          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+          .redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+      Process process = processes.start(builder);
+      if (awaitBanner(process, candidate) && log().contains("Server listening on 127.0.0.1 port " + candidate + ".")) {
+        sshd = process;
+        port = candidate;
+        return;
+      }
+      OpenSshProcesses.kill(process);
+    }
+    fail("sshd did not start on 127.0.0.1 in " + BIND_ATTEMPTS + " attempts; its log:\n" + log());
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+
+  /**
+   * Waits, at most 10 s, until {@code port} answers with an SSH banner while {@code process} runs (the caller then
+   * checks sshd's log, so that another server that took the port does not count).
+   */
+  private static boolean awaitBanner(Process process, int port) {
+    long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+    while (System.nanoTime() - deadline < 0) {
+      if (!process.isAlive()) {
+        return false;
+      }
+      try (Socket socket = new Socket()) {
+        socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1_000);
+        socket.setSoTimeout(2_000);
+        String banner = new BufferedReader(new InputStreamReader(socket.getInputStream(), US_ASCII)).readLine();
+        if (banner != null && banner.startsWith("SSH-2.0-") && process.isAlive()) {
+          return true;
+        }
+      } catch (IOException e) {
+        // Not listening yet.
+      }
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+    }
+    return false;
+  }
+
+  /** Stops sshd and its per-connection processes, and deletes the directory with keys, repositories and log. */
+  @Override
+  public void close() throws IOException, InterruptedException {
+    try {
+      if (sshd != null && sshd.isAlive()) {
+        List<ProcessHandle> children = sshd.descendants().toList();
+        sshd.destroy();
+        if (!sshd.waitFor(10, TimeUnit.SECONDS)) {
+          sshd.destroyForcibly();
+          sshd.waitFor(10, TimeUnit.SECONDS);
+        }
+        children.forEach(ProcessHandle::destroyForcibly);
+      }
+      processes.close();
+    } finally {
+      try (Stream<Path> paths = Files.walk(directory)) {
+        for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(path);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,107 @@
+package dev.jgitpomerium.sample;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jgitpomerium.testkit.RecordedConnect;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.apache.sshd.common.config.keys.PublicKeyEntry;
+import org.eclipse.jgit.api.Git;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * ~/.ssh/config read as OpenSSH reads it, end to end: a host alias whose {@code HostName} (and {@code Port}) is the
+ * host behind Pomerium, and {@code Include} scoped like OpenSSH's (the including block's state is restored after the
+ * included file, and a file included from a block that does not match cannot match either).
+ */
+class SshConfigRoutingTest {
+  @TempDir Path dir;
+  private CliTestbed testbed;
+  private Path target;
+
+  @BeforeEach
+  void start() throws Exception {
+    testbed = CliTestbed.start(dir);
+    target = testbed.path("clone");
+  }
+
+  @AfterEach
+  void stop() {
+    testbed.close();
+  }
+
+  @Test
+  void hostAliasWithHostNameIsRoutedToTheRealHost() throws Exception {
+    testbed.writeSshConfig("Host gitlab\n  HostName " + CliTestbed.HOST + "\n  User git\n  "
+        + testbed.proxyCommand() + "\n");
+
+    int status = testbed.run("clone", "gitlab:" + CliTestbed.REPOSITORY, target.toString());
+
+    assertEquals(0, status, testbed.err());
+    assertCloned();
+  }
+
+  @Test
+  void hostAliasWithPomeriumFlagsRoutesTheHostNameJGitConnectsTo() throws Exception {
+    testbed.writeSshConfig("Host gitlab\n  HostName " + CliTestbed.HOST + "\n");
+
+    int status = testbed.run(testbed.withPomeriumFlags("clone", "git@gitlab:" + CliTestbed.REPOSITORY,
+        target.toString()));
+
+    assertEquals(0, status, testbed.err());
+    assertCloned();
+  }
+
+  @Test
+  void portFromSshConfigIsTheOneRouted() throws Exception {
+    testbed.gateway.route(CliTestbed.HOST + ":2222", testbed.ssh.address());
+    Files.writeString(testbed.sshDirectory.resolve("known_hosts"),
+        "[" + CliTestbed.HOST + "]:2222 " + PublicKeyEntry.toString(testbed.ssh.hostPublicKey()) + "\n");
+    testbed.writeSshConfig("Host " + CliTestbed.HOST + "\n  Port 2222\n  " + testbed.proxyCommand() + "\n");
+
+    int status = testbed.run("clone", CliTestbed.URI, target.toString());
+
+    assertEquals(0, status, testbed.err());
+    assertCloned();
+    assertEquals(CliTestbed.HOST + ":2222", testbed.gateway.requests().get(0).target());
+  }
+
+  @Test
+  void includeInsideAMatchingBlockDoesNotEndThatBlock() throws Exception {
+    Files.writeString(testbed.sshDirectory.resolve("common.conf"), "Host github.com\n  User git\n");
+    testbed.writeSshConfig("Host " + CliTestbed.HOST + "\n  Include common.conf\n  " + testbed.proxyCommand() + "\n");
+
+    int status = testbed.run("clone", CliTestbed.URI, target.toString());
+
+    assertEquals(0, status, testbed.err());
+    assertCloned();
+  }
+
+  @Test
+  void fileIncludedFromANonMatchingBlockDoesNotApplyEvenUnderHostStar() throws Exception {
+    Files.writeString(testbed.sshDirectory.resolve("internal.conf"), "Host *\n  " + testbed.proxyCommand() + "\n");
+    testbed.writeSshConfig("Host *.internal.example.com\n  Include internal.conf\n");
+
+    int status = testbed.run("clone", CliTestbed.URI, target.toString());
+
+    assertEquals(1, status, testbed.err());
+    assertTrue(testbed.errorLine().startsWith("jgit-pomerium: no Pomerium route for git.corp.example.com:22"),
+        testbed.err());
+    assertEquals(0, testbed.gateway.requestCount());
+    assertFalse(Files.exists(target));
+  }
+
+  private void assertCloned() throws Exception {
+    try (Git clone = Git.open(target.toFile())) {
+      assertEquals(testbed.initialHead, clone.getRepository().resolve("HEAD"));
+    }
+    RecordedConnect connect = testbed.gateway.takeRequest(Duration.ZERO);
+    assertTrue(connect != null && connect.target().startsWith(CliTestbed.HOST + ":"), String.valueOf(connect));
+  }
+}
