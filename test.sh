@@ -45,6 +45,13 @@ $sudo mkdir -p /run/sshd   # sshd's privilege separation directory
 
 mvn -B -ntp verify "$@"
 
+# The shaded jar as users run it (the tests above call Main in-process): it starts, and its demo works.
+jar=sample-app/target/jgit-pomerium.jar
+java -jar "$jar" --help >/dev/null
+java -jar "$jar" demo </dev/null | tail -n 1 | grep -qx "Demo OK: clone, push and fetch went through the Pomerium tunnel." \
+  || { echo "test.sh: java -jar $jar demo did not end with Demo OK" >&2; exit 1; }
+echo "test.sh: java -jar $jar --help and demo work"
+
 # Suite-wide: no token may appear in any test's captured output (every module; our code logs at debug level in
 # tests). The transport tests also check this per class, with the exact tokens they used.
 leaks=$(grep -rElI 'jwt-[0-9]+-[A-Za-z0-9_-]{16}|Authorization: (Pomerium|Bearer) |service-account-jwt|pomerium_jwt=[^<&[:space:]]' \

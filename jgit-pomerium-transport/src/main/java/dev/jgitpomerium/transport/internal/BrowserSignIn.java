@@ -54,7 +54,10 @@ final class BrowserSignIn {
     try (CallbackServer callback = CallbackServer.start()) {
       URI signInUrl = signInUrl(endpoint, callback.uri());
       Events.safely(() -> listener.signInStarted(endpoint, signInUrl));
-      console.println("Sign in to Pomerium at " + endpoint.url() + " to reach " + route.destination() + ":");
+      // An explicit login has no destination beyond Pomerium itself.
+      boolean toPomeriumItself = route.destination().equals(endpoint.authority());
+      console.println("Sign in to Pomerium at " + endpoint.url()
+          + (toPomeriumItself ? "" : " to reach " + route.destination()) + ":");
       console.println("  " + signInUrl);
       boolean headless = !options.canShowBrowser();
       if (headless) {
