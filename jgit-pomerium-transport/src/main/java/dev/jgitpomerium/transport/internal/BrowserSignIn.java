@@ -39,6 +39,7 @@ final class BrowserSignIn {
   private final Lazy<OkHttpClient> http;
   private final PomeriumEventListener listener;
   private final Set<CompletableFuture<?>> active = ConcurrentHashMap.newKeySet();
+  private volatile boolean cancelled;
 
   BrowserSignIn(SignInOptions options, Lazy<OkHttpClient> http, PomeriumEventListener listener) {
     this.options = options;
@@ -51,7 +52,14 @@ final class BrowserSignIn {
     PomeriumEndpoint endpoint = route.endpoint();
     SignInConsole console = options.console();
     CompletableFuture<PomeriumToken> pasted = null;
+    CompletableFuture<PomeriumToken> registered = null;
     try (CallbackServer callback = CallbackServer.start()) {
+      // Registered before anything slow, so that closing the factory at any moment ends this sign-in.
+      registered = callback.token();
+      active.add(registered);
+      if (cancelled) {
+        callback.token().cancel(true);
+      }
       URI signInUrl = signInUrl(endpoint, callback.uri());
       Events.safely(() -> listener.signInStarted(endpoint, signInUrl));
       // An explicit login has no destination beyond Pomerium itself.
@@ -90,12 +98,14 @@ final class BrowserSignIn {
       if (pasted != null) {
         pasted.cancel(true);
       }
+      if (registered != null) {
+        active.remove(registered);
+      }
     }
   }
 
   private PomeriumToken await(CompletableFuture<PomeriumToken> result, PomeriumEndpoint endpoint) throws IOException {
     Duration timeout = options.timeout();
-    active.add(result);
     try {
       return result.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
@@ -108,13 +118,12 @@ final class BrowserSignIn {
       throw new IOException("the sign-in was cancelled", e);
     } catch (ExecutionException e) {
       throw new IOException("the sign-in failed: " + e.getCause().getMessage(), e.getCause());
-    } finally {
-      active.remove(result);
     }
   }
 
-  /** Ends every sign-in waiting for the user (the factory is closing). */
+  /** Ends every sign-in waiting for the user, and any started later: the factory is closing. */
   void cancelAll() {
+    cancelled = true;
     active.forEach(f -> f.cancel(true));
   }
 
