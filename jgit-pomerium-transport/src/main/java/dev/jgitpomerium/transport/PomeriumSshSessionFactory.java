@@ -5,7 +5,10 @@ import dev.jgitpomerium.transport.internal.HttpClients;
 import dev.jgitpomerium.transport.internal.Lazy;
 import dev.jgitpomerium.transport.internal.LoopbackRelay;
 import dev.jgitpomerium.transport.internal.Pem;
+import dev.jgitpomerium.transport.internal.PomeriumCliCommand;
 import dev.jgitpomerium.transport.internal.PomeriumProxyDataFactory;
+import dev.jgitpomerium.transport.internal.PomeriumProxyDataFactory.Resolver;
+import dev.jgitpomerium.transport.internal.SshConfig;
 import dev.jgitpomerium.transport.internal.Settings;
 import dev.jgitpomerium.transport.internal.SignInConsole;
 import dev.jgitpomerium.transport.internal.SignInOptions;
@@ -29,13 +32,21 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import okhttp3.OkHttpClient;
 import org.eclipse.jgit.api.TransportConfigCallback;
+import org.eclipse.jgit.transport.SshConfigStore;
 import org.eclipse.jgit.transport.SshSessionFactory;
 import org.eclipse.jgit.transport.SshTransport;
 import org.eclipse.jgit.transport.Transport;
 import org.eclipse.jgit.transport.sshd.SshdSessionFactory;
+import org.eclipse.jgit.util.FS;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * JGit's Apache MINA SSH session factory, with connections to hosts behind Pomerium carried through an in-process
@@ -65,12 +76,19 @@ import org.eclipse.jgit.transport.sshd.SshdSessionFactory;
  * <p>Close the factory when done to end its tunnels and its loopback relay.
  */
 public class PomeriumSshSessionFactory extends SshdSessionFactory implements TransportConfigCallback {
+  private static final Logger log = LoggerFactory.getLogger(PomeriumSshSessionFactory.class);
   /** How long a tunnel opened for JGit waits for JGit to claim it; JGit does so within milliseconds. */
   private static final Duration GRANT_TTL = Duration.ofSeconds(10);
 
   private final LoopbackRelay relay;
   private final Lazy<Settings> settings;
   private final Lazy<TunnelDialer> dialer;
+  /** A fresh copy of the configuration this factory was made from, for settings derived from ProxyCommand lines. */
+  private final Supplier<Builder> base;
+  /** Settings per pomerium-cli ProxyCommand line (as expanded), made once. */
+  private final Map<String, Settings> byProxyCommand = new ConcurrentHashMap<>();
+  /** Hosts ({@code host:port}, after HostName and Port) that ssh config sends through a pomerium-cli ProxyCommand. */
+  private final Map<String, PomeriumProxyDataFactory.Routed> viaSshConfig = new ConcurrentHashMap<>();
   private final List<Path> identityFiles;
   private final List<Path> knownHostsFiles;
 
@@ -79,18 +97,27 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
    * {@code JGIT_POMERIUM_*}, documented in the README). For {@link java.util.ServiceLoader}.
    */
   public PomeriumSshSessionFactory() {
-    this(Lazy.of(() -> SystemConfiguration.fromSystem(builder()).settings()), null, null, null, null);
+    this(() -> SystemConfiguration.fromSystem(builder()), null, null, null, null);
   }
 
-  private PomeriumSshSessionFactory(Lazy<Settings> settings, File home, File sshDirectory, List<Path> identityFiles,
+  private PomeriumSshSessionFactory(Supplier<Builder> base, File home, File sshDirectory, List<Path> identityFiles,
       List<Path> knownHostsFiles) {
-    this(settings, new LoopbackRelay(GRANT_TTL, () -> settings.get().listener()), home, sshDirectory, identityFiles,
+    this(base, Lazy.of(() -> base.get().settings()), new Resolver[1], home, sshDirectory, identityFiles,
         knownHostsFiles);
   }
 
-  private PomeriumSshSessionFactory(Lazy<Settings> settings, LoopbackRelay relay, File home,
+  private PomeriumSshSessionFactory(Supplier<Builder> base, Lazy<Settings> settings, Resolver[] resolver, File home,
       File sshDirectory, List<Path> identityFiles, List<Path> knownHostsFiles) {
-    super(null, new PomeriumProxyDataFactory(settings, relay));
+    this(base, settings, resolver, new LoopbackRelay(GRANT_TTL, () -> settings.get().listener()), home,
+        sshDirectory, identityFiles, knownHostsFiles);
+  }
+
+  private PomeriumSshSessionFactory(Supplier<Builder> base, Lazy<Settings> settings, Resolver[] resolver,
+      LoopbackRelay relay, File home, File sshDirectory, List<Path> identityFiles, List<Path> knownHostsFiles) {
+    // The resolver needs this factory's maps, which exist only after super(): it is filled in just below.
+    super(null, new PomeriumProxyDataFactory((host, port) -> resolver[0].resolve(host, port), relay));
+    resolver[0] = this::resolve;
+    this.base = base;
     this.relay = relay;
     this.identityFiles = identityFiles;
     this.knownHostsFiles = knownHostsFiles;
@@ -137,6 +164,104 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
     chain.signInNow(Route.of(endpoint.host(), endpoint.port(), endpoint));
   }
 
+  /** Explicit routes first, then hosts whose ssh config ProxyCommand runs pomerium-cli tcp. */
+  private PomeriumProxyDataFactory.Routed resolve(String host, int port) {
+    Settings explicit = settings.get();
+    Route route = explicit.routeFor(host, port);
+    if (route != null) {
+      return new PomeriumProxyDataFactory.Routed(route, explicit);
+    }
+    return viaSshConfig.get(key(host, port));
+  }
+
+  /**
+   * The route a connection to {@code host} (as written in a git URL) and {@code port} (0: none given) takes: one of
+   * this factory's routes, or one that ~/.ssh/config gives it with a {@code pomerium-cli tcp} ProxyCommand. Empty if
+   * it is connected as stock JGit would.
+   */
+  public Optional<Route> routeFor(String host, int port) throws IOException {
+    SshConfig.HostEntry entry = SshConfig.lookup(sshConfigFile().toPath(), host, port, null);
+    Route route = settings.get().routeFor(entry.host(), entry.port());
+    if (route != null) {
+      return Optional.of(route);
+    }
+    PomeriumProxyDataFactory.Routed routed = fromProxyCommand(entry);
+    return routed == null ? Optional.empty() : Optional.of(routed.route());
+  }
+
+  private File sshConfigFile() {
+    File ssh = getSshDirectory();
+    if (ssh == null) {
+      File home = getHomeDirectory() != null ? getHomeDirectory() : FS.DETECTED.userHome();
+      ssh = new File(home, ".ssh");
+    }
+    return getSshConfig(ssh);
+  }
+
+  /**
+   * Wraps JGit's ssh config: JGit honours no ProxyCommand and keeps only its first word, so when it looks a host up
+   * (on the connecting thread, just before it asks for a proxy), the whole line is read here, and a {@code
+   * pomerium-cli tcp} one routes the host through an in-process tunnel with that line's options.
+   */
+  @Override
+  protected SshConfigStore createSshConfigStore(File home, File configFile, String localUserName) {
+    SshConfigStore jgit = super.createSshConfigStore(home, configFile, localUserName);
+    if (configFile == null || jgit == null) {
+      return jgit;
+    }
+    return new SshConfigStore() {
+      @Override
+      public HostConfig lookup(String hostName, int port, String userName) {
+        note(hostName, port, userName);
+        return jgit.lookup(hostName, port, userName);
+      }
+
+      @Override
+      public HostConfig lookupDefault(String hostName, int port, String userName) {
+        note(hostName, port, userName);
+        return jgit.lookupDefault(hostName, port, userName);
+      }
+
+      private void note(String hostName, int port, String userName) {
+        try {
+          SshConfig.HostEntry entry = SshConfig.lookup(configFile.toPath(), hostName, port, userName);
+          PomeriumProxyDataFactory.Routed routed = fromProxyCommand(entry);
+          if (routed != null) {
+            viaSshConfig.put(key(entry.host(), entry.port()), routed);
+          }
+        } catch (IOException | RuntimeException e) {
+          log.warn("cannot use the ssh config ProxyCommand for {}: {}", hostName, e.getMessage());
+        }
+      }
+    };
+  }
+
+  private PomeriumProxyDataFactory.Routed fromProxyCommand(SshConfig.HostEntry entry) {
+    if (entry.proxyCommand() == null) {
+      return null;
+    }
+    Optional<PomeriumCliCommand> command =
+        PomeriumCliCommand.parse(entry.proxyCommand(), entry.host(), entry.port(), entry.user());
+    if (command.isEmpty()) {
+      log.debug("{}'s ProxyCommand is not pomerium-cli tcp; JGit will connect directly", entry.host());
+      return null;
+    }
+    String line = SshConfig.expand(entry.proxyCommand(), entry.host(), entry.port(), entry.user());
+    Settings lineSettings = byProxyCommand.computeIfAbsent(line,
+        l -> base.get().withProxyCommandDefaults(command.get()).settings());
+    Route destination = Route.parse(command.get().destination());
+    for (Route route : lineSettings.routes()) {
+      if (route.host().equals(destination.host()) && route.port() == destination.port()) {
+        return new PomeriumProxyDataFactory.Routed(route, lineSettings);
+      }
+    }
+    return null;
+  }
+
+  private static String key(String host, int port) {
+    return host.toLowerCase(java.util.Locale.ROOT) + ":" + port;
+  }
+
   @Override
   protected List<Path> getDefaultIdentities(File sshDirectory) {
     return identityFiles != null ? identityFiles : super.getDefaultIdentities(sshDirectory);
@@ -162,6 +287,7 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
     if (loaded != null) {
       loaded.close();
     }
+    byProxyCommand.values().forEach(Settings::close);
     relay.close();
     super.close();
   }
@@ -223,6 +349,7 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
     private TokenStore tokenStore;
     private BrowserLauncher browserLauncher = BrowserLauncher.system();
     private boolean useBrowser = true;
+    private boolean browserChosen;
     private Boolean interactive;
     private Duration signInTimeout = Duration.ofMinutes(5);
     private SignInConsole console = SignInConsole.system();
@@ -339,6 +466,7 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
     public Builder browserLauncher(BrowserLauncher launcher) {
       this.browserLauncher = Objects.requireNonNull(launcher, "browserLauncher == null");
       this.useBrowser = true;
+      this.browserChosen = true;
       return this;
     }
 
@@ -353,6 +481,7 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
      */
     public Builder noBrowser() {
       this.useBrowser = false;
+      this.browserChosen = true;
       return this;
     }
 
@@ -479,18 +608,84 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
     }
 
     /**
-     * @throws IllegalStateException if no route was given
+     * Builds the factory. With no route, only hosts whose ~/.ssh/config ProxyCommand runs {@code pomerium-cli tcp}
+     * go through Pomerium.
+     *
+     * @throws IllegalArgumentException if a file named here (CA, client certificate) cannot be used
      */
     public PomeriumSshSessionFactory build() {
-      Settings settings = settings();
-      if (settings.routes().isEmpty()) {
-        throw new IllegalStateException("no routes: name at least one SSH host behind Pomerium with route(...)");
-      }
-      return new PomeriumSshSessionFactory(Lazy.of(() -> settings), homeDirectory, sshDirectory, identityFiles,
+      settings(); // validates now, not at the first connection
+      Builder snapshot = copy();
+      return new PomeriumSshSessionFactory(snapshot::copy, homeDirectory, sshDirectory, identityFiles,
           knownHostsFiles);
     }
 
-    /** The settings without the at-least-one-route check; also used for the system-property configuration. */
+    /** A copy of this builder's state, for the factory to derive per-ProxyCommand settings from. */
+    Builder copy() {
+      Builder b = new Builder();
+      b.routeSpecs.addAll(routeSpecs);
+      b.routes.addAll(routes);
+      b.pomeriumUrl = pomeriumUrl;
+      b.customTokenSource = customTokenSource;
+      b.serviceAccount = serviceAccount;
+      b.bearer = bearer;
+      b.tokenCommand = tokenCommand;
+      b.tokenCommandScheme = tokenCommandScheme;
+      b.tokenStore = tokenStore;
+      b.browserLauncher = browserLauncher;
+      b.useBrowser = useBrowser;
+      b.browserChosen = browserChosen;
+      b.interactive = interactive;
+      b.signInTimeout = signInTimeout;
+      b.console = console;
+      b.environment = environment;
+      b.extraCas.addAll(extraCas);
+      b.clientChain = clientChain;
+      b.clientKey = clientKey;
+      b.tlsVerificationDisabled = tlsVerificationDisabled;
+      b.connectTimeout = connectTimeout;
+      b.responseTimeout = responseTimeout;
+      b.listener = listener;
+      b.homeDirectory = homeDirectory;
+      b.sshDirectory = sshDirectory;
+      b.identityFiles = identityFiles;
+      b.knownHostsFiles = knownHostsFiles;
+      return b;
+    }
+
+    /**
+     * Routes a pomerium-cli ProxyCommand's destination with that line's options, except where this builder already
+     * says otherwise (settings in code or in the environment win over the ssh config line).
+     */
+    Builder withProxyCommandDefaults(PomeriumCliCommand line) {
+      if (pomeriumUrl == null && line.pomeriumUrl() != null) {
+        pomeriumUrl(line.pomeriumUrl());
+      }
+      line.caFiles().forEach(this::addCaCertificates);
+      if (line.caCertBase64() != null) {
+        addCaCertificatesPem(new String(java.util.Base64.getMimeDecoder().decode(line.caCertBase64().strip()),
+            StandardCharsets.US_ASCII), "--ca-cert");
+      }
+      if (clientKey == null && line.clientCert() != null && line.clientKey() != null) {
+        clientCertificate(line.clientCert(), line.clientKey());
+      }
+      if (line.disableTlsVerification()) {
+        disableTlsVerification();
+      }
+      if (!browserChosen && line.browserCommand() != null) {
+        browserCommand(line.browserCommand());
+      }
+      if (customTokenSource == null && serviceAccount == null && bearer == null && tokenCommand == null) {
+        if (line.serviceAccount() != null) {
+          token(line.serviceAccount());
+        } else if (line.serviceAccountFile() != null) {
+          tokenFile(line.serviceAccountFile());
+        }
+      }
+      return route(line.destination());
+    }
+
+    /** The settings; also used for the system-property configuration. */
     Settings settings() {
       List<Route> all = new ArrayList<>();
       for (String spec : routeSpecs) {

@@ -1,10 +1,10 @@
 package dev.jgitpomerium.sample;
 
 import dev.jgitpomerium.transport.PomeriumSshSessionFactory;
+import dev.jgitpomerium.transport.internal.SshConfig;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 import org.eclipse.jgit.transport.URIish;
 
 /** Builds the session factory a command needs, from the flags, ~/.ssh/config and the environment. */
@@ -18,7 +18,7 @@ final class Factories {
 
   /**
    * A factory that routes {@code uri}'s host through Pomerium: as the flags say (--route, --pomerium-url), else as
-   * the host's ProxyCommand in ~/.ssh/config says (its flags apply, ours override them).
+   * the host's ProxyCommand in ~/.ssh/config says (the library reads that line; its flags apply, ours win).
    *
    * @throws CliException if nothing says the host is behind Pomerium
    */
@@ -26,35 +26,18 @@ final class Factories {
     if (uri.getHost() == null || !(uri.getScheme() == null || uri.getScheme().equals("ssh"))) {
       throw new CliException(uri + " is not an SSH URL (ssh://user@host[:port]/path or user@host:path)");
     }
-    // Where JGit will connect: it applies HostName and Port from ~/.ssh/config, and the route must match that.
-    SshConfigRoutes.HostConfig config = SshConfigRoutes.lookup(sshDirectory(), uri.getHost(), uri.getPort());
-    String host = config.host();
-    int port = config.port();
+    // Where JGit will connect: it applies HostName and Port from ~/.ssh/config, and a route must name that.
+    SshConfig.HostEntry target =
+        SshConfig.lookup(sshDirectory().resolve("config"), uri.getHost(), uri.getPort(), uri.getUser());
     PomeriumSshSessionFactory.Builder builder = PomeriumSshSessionFactory.builderFromEnvironment();
-    if (pomerium.namesPomerium()) {
-      pomerium.applyTo(builder, List.of(host + ":" + port));
-    } else {
-      Optional<SshConfigRoutes.ProxyCommandRoute> configured = config.proxyCommand() == null ? Optional.empty()
-          : SshConfigRoutes.parse(config.proxyCommand(), host, port, uri.getUser());
-      if (configured.isPresent()) {
-        configured.get().options().applyTo(builder, List.of(configured.get().destination()));
-      }
-      pomerium.applyTo(builder, List.of());
-    }
+    pomerium.applyTo(builder, pomerium.namesPomerium() ? List.of(target.host() + ":" + target.port()) : List.of());
     ssh.applyTo(builder);
-    PomeriumSshSessionFactory factory;
-    try {
-      factory = builder.build();
-    } catch (IllegalStateException noRoutes) {
-      factory = null;
-    }
-    // JGIT_POMERIUM_ROUTES may route it, or may route only other hosts.
-    if (factory == null || factory.routes().stream().noneMatch(r -> r.matches(host, port))) {
-      if (factory != null) {
-        factory.close();
-      }
-      throw new CliException("no Pomerium route for " + host + ":" + port + ": pass --pomerium-url (or --route), "
-          + "or give " + uri.getHost() + " a ProxyCommand running 'pomerium-cli tcp' in ~/.ssh/config");
+    PomeriumSshSessionFactory factory = builder.build();
+    if (factory.routeFor(uri.getHost(), uri.getPort()).isEmpty()) {
+      factory.close();
+      throw new CliException("no Pomerium route for " + target.host() + ":" + target.port() + ": pass "
+          + "--pomerium-url (or --route), or give " + uri.getHost() + " a ProxyCommand running 'pomerium-cli tcp' "
+          + "in ~/.ssh/config");
     }
     return factory;
   }

@@ -52,7 +52,7 @@ public final class Browsers {
   }
 
   public static BrowserLauncher command(String commandLine) {
-    List<String> words = split(commandLine);
+    List<String> words = Words.split(commandLine);
     if (words.isEmpty()) {
       throw new IllegalArgumentException("browser command is empty");
     }
@@ -107,40 +107,5 @@ public final class Browsers {
         ? "NUL" : "/dev/null");
   }
 
-  /** Splits a command line on white space, honouring single and double quotes. */
-  static List<String> split(String commandLine) {
-    List<String> words = new ArrayList<>();
-    StringBuilder word = new StringBuilder();
-    boolean inWord = false;
-    char quote = 0;
-    for (char c : commandLine.toCharArray()) {
-      if (quote != 0) {
-        if (c == quote) {
-          quote = 0;
-        } else {
-          word.append(c);
-        }
-      } else if (c == '\'' || c == '"') {
-        quote = c;
-        inWord = true;
-      } else if (Character.isWhitespace(c)) {
-        if (inWord) {
-          words.add(word.toString());
-          word.setLength(0);
-          inWord = false;
-        }
-      } else {
-        word.append(c);
-        inWord = true;
-      }
-    }
-    if (quote != 0) {
-      throw new IllegalArgumentException("unbalanced quote in command: " + commandLine);
-    }
-    if (inWord) {
-      words.add(word.toString());
-    }
-    return words;
-  }
 
 }

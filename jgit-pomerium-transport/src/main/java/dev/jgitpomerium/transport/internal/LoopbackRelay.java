@@ -91,11 +91,13 @@ public final class LoopbackRelay implements Closeable {
 
   private static final class Grant {
     final Tunnel tunnel;
+    final String target;
     final byte[] secret;
     final long expiresAt;
 
-    Grant(Tunnel tunnel, byte[] secret, long expiresAt) {
+    Grant(Tunnel tunnel, String target, byte[] secret, long expiresAt) {
       this.tunnel = tunnel;
+      this.target = target;
       this.secret = secret;
       this.expiresAt = expiresAt;
     }
@@ -103,6 +105,14 @@ public final class LoopbackRelay implements Closeable {
 
   /** Parks {@code tunnel} until one local connection presents the returned credentials for its destination. */
   public Credentials grant(Tunnel tunnel) throws IOException {
+    return grant(tunnel, tunnel.route().destination());
+  }
+
+  /**
+   * Parks {@code tunnel} until one local connection presents the returned credentials and asks for {@code target}
+   * ({@code host:port}, as the client will name it in its CONNECT).
+   */
+  public Credentials grant(Tunnel tunnel, String target) throws IOException {
     ServerSocket s = ensureStarted();
     byte[] idBytes = new byte[16];
     byte[] secretBytes = new byte[32];
@@ -110,7 +120,7 @@ public final class LoopbackRelay implements Closeable {
     random.nextBytes(secretBytes);
     String id = base64(idBytes);
     String secret = base64(secretBytes);
-    grants.put(id, new Grant(tunnel, secret.getBytes(StandardCharsets.US_ASCII),
+    grants.put(id, new Grant(tunnel, target, secret.getBytes(StandardCharsets.US_ASCII),
         System.nanoTime() + grantTtl.toNanos()));
     InetSocketAddress address = new InetSocketAddress(s.getInetAddress(), s.getLocalPort());
     return new Credentials(address, USER + "." + id, secret.toCharArray());
@@ -270,7 +280,7 @@ public final class LoopbackRelay implements Closeable {
       return rejected("expired credentials");
     }
     String target = normalize(requestLine[1]);
-    if (!target.equals(normalize(grant.tunnel.route().destination()))) {
+    if (!target.equals(normalize(grant.target))) {
       grant.tunnel.close();
       return rejected("credentials are for another destination");
     }

@@ -5,7 +5,6 @@ import dev.jgitpomerium.transport.Route;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Proxy;
-import java.util.function.Supplier;
 import org.eclipse.jgit.transport.sshd.DefaultProxyDataFactory;
 import org.eclipse.jgit.transport.sshd.ProxyData;
 import org.eclipse.jgit.transport.sshd.ProxyDataFactory;
@@ -21,38 +20,48 @@ import org.eclipse.jgit.transport.sshd.ProxyDataFactory;
  * the proxy's address.
  */
 public final class PomeriumProxyDataFactory implements ProxyDataFactory {
-  private final Supplier<Settings> settings;
-  private final Supplier<TunnelDialer> dialer;
+  /** A route and the settings to open it with. */
+  public record Routed(Route route, Settings settings) {}
+
+  /** Which route, if any, carries connections to a host (after ssh config's HostName and Port). */
+  @FunctionalInterface
+  public interface Resolver {
+    /** The route for {@code host:port}, or null to connect as stock JGit would. */
+    Routed resolve(String host, int port) throws IOException;
+  }
+
+  private final Resolver resolver;
   private final LoopbackRelay relay;
   private final ProxyDataFactory fallback = new DefaultProxyDataFactory();
 
-  public PomeriumProxyDataFactory(Supplier<Settings> settings, LoopbackRelay relay) {
-    this.settings = settings;
-    this.dialer = Lazy.of(() -> new TunnelDialer(settings.get()));
+  public PomeriumProxyDataFactory(Resolver resolver, LoopbackRelay relay) {
+    this.resolver = resolver;
     this.relay = relay;
   }
 
   @Override
   public ProxyData get(InetSocketAddress remote) {
-    Settings current;
+    Routed routed;
     try {
-      current = settings.get();
+      routed = resolver.resolve(remote.getHostString(), remote.getPort());
     } catch (IllegalArgumentException | IllegalStateException e) {
-      // A ServiceLoader factory meets its configuration only here; fail this connection, try again next time.
+      // A ServiceLoader factory (or a ProxyCommand line) meets its configuration only here.
       throw sneakyThrow(new IOException("jgit-pomerium is misconfigured: " + e.getMessage(), e));
+    } catch (IOException e) {
+      throw sneakyThrow(e);
     }
-    Route route = current.routeFor(remote.getHostString(), remote.getPort());
-    if (route == null) {
+    if (routed == null) {
       return fallback.get(remote);
     }
     Tunnel tunnel;
     try {
-      tunnel = dialer.get().open(route);
+      tunnel = new TunnelDialer(routed.settings()).open(routed.route());
     } catch (PomeriumException e) {
       throw sneakyThrow(e);
     }
     try {
-      LoopbackRelay.Credentials grant = relay.grant(tunnel);
+      // Bound to what JGit will ask the relay for, which is the address it resolved (the route may name another).
+      LoopbackRelay.Credentials grant = relay.grant(tunnel, remote.getHostString() + ":" + remote.getPort());
       return new ProxyData(new Proxy(Proxy.Type.HTTP, grant.address()), grant.user(), grant.password());
     } catch (IOException e) {
       tunnel.close();

@@ -16,9 +16,9 @@ class BrowsersTest {
   @Test
   void browserCommandsSplitOnWhiteSpaceAndHonourQuotes() {
     assertEquals(List.of("chromium", "--headless", "--user-data-dir=/tmp/a b"),
-        Browsers.split("chromium  --headless '--user-data-dir=/tmp/a b'"));
-    assertEquals(List.of("open", "-a", "Google Chrome"), Browsers.split("open -a \"Google Chrome\""));
-    assertThrows(IllegalArgumentException.class, () -> Browsers.split("open 'unbalanced"));
+        Words.split("chromium  --headless '--user-data-dir=/tmp/a b'"));
+    assertEquals(List.of("open", "-a", "Google Chrome"), Words.split("open -a \"Google Chrome\""));
+    assertThrows(IllegalArgumentException.class, () -> Words.split("open 'unbalanced"));
   }
 
   @Test

@@ -1,0 +1,78 @@
+package dev.jgitpomerium.transport.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** ~/.ssh/config as OpenSSH reads it, for the keywords that decide where and how a host is reached. */
+class SshConfigTest {
+  @TempDir Path ssh;
+
+  private SshConfig.HostEntry lookup(String host, String... lines) throws IOException {
+    Path config = Files.writeString(ssh.resolve("config"), String.join("\n", lines) + "\n");
+    return SshConfig.lookup(config, host, 0, null);
+  }
+
+  @Test
+  void theWholeProxyCommandLineIsKeptNotOnlyItsFirstWord() throws IOException {
+    SshConfig.HostEntry e = lookup("git.corp.example.com",
+        "Host git.corp.example.com",
+        "  ProxyCommand pomerium-cli tcp --listen - --pomerium-url https://p.example.com %h:%p");
+    assertEquals("pomerium-cli tcp --listen - --pomerium-url https://p.example.com %h:%p", e.proxyCommand());
+    assertEquals("git.corp.example.com", e.host());
+    assertEquals(22, e.port());
+  }
+
+  @Test
+  void theFirstValueWinsAndPatternsWithNegationSelectBlocks() throws IOException {
+    SshConfig.HostEntry e = lookup("gitlab",
+        "Host !bastion *",
+        "  User first",
+        "Host gitlab",
+        "  HostName git.%h.corp.example.com",
+        "  Port 2222",
+        "  User second",
+        "  ProxyCommand none");
+    assertEquals("git.gitlab.corp.example.com", e.host());
+    assertEquals(2222, e.port());
+    assertEquals("first", e.user());
+    assertNull(e.proxyCommand(), "ProxyCommand none means direct");
+    assertNull(lookup("bastion", "Host !bastion *", "  ProxyCommand nc %h %p").proxyCommand());
+  }
+
+  @Test
+  void includeIsReadInPlaceAndKeepsTheIncludingBlocksScope() throws IOException {
+    Files.writeString(ssh.resolve("common.conf"), "Host github.com\n  User git\n");
+    Files.createDirectories(ssh.resolve("config.d"));
+    Files.writeString(ssh.resolve("config.d/pomerium.conf"), "Host *.corp.example.com\n  ProxyCommand pomerium-cli tcp --listen - %h:%p\n");
+    SshConfig.HostEntry e = lookup("git.corp.example.com",
+        "Include config.d/*.conf",
+        "Host git.corp.example.com",
+        "  Include common.conf",
+        "  Port 2200");
+    assertEquals("pomerium-cli tcp --listen - %h:%p", e.proxyCommand());
+    assertEquals(2200, e.port(), "the Host block goes on after an Include that ends in another Host line");
+  }
+
+  @Test
+  void matchBlocksAreNotEvaluatedAndDoNotApply() throws IOException {
+    assertNull(lookup("git.corp.example.com", "Match host git.corp.example.com", "  ProxyCommand nc %h %p")
+        .proxyCommand());
+  }
+
+  @Test
+  void noConfigFileMeansTheHostAsGiven() throws IOException {
+    SshConfig.HostEntry e = SshConfig.lookup(ssh.resolve("absent"), "git.corp.example.com", 2222, "git");
+    assertEquals(new SshConfig.HostEntry("git.corp.example.com", 2222, "git", null), e);
+  }
+
+  @Test
+  void percentTokensExpandAsInOpenSsh() {
+    assertEquals("h.example.com:22 git 100%", SshConfig.expand("%h:%p %r 100%%", "h.example.com", 22, "git"));
+  }
+}
