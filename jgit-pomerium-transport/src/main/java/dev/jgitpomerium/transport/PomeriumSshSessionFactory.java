@@ -169,15 +169,15 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
     Settings explicit = settings.get();
     Route route = explicit.routeFor(host, port);
     if (route != null) {
-      return new PomeriumProxyDataFactory.Routed(route, explicit);
+      return PomeriumProxyDataFactory.Routed.pomerium(route, explicit);
     }
     return viaSshConfig.get(key(host, port));
   }
 
   /**
-   * The route a connection to {@code host} (as written in a git URL) and {@code port} (0: none given) takes: one of
-   * this factory's routes, or one that ~/.ssh/config gives it with a {@code pomerium-cli tcp} ProxyCommand. Empty if
-   * it is connected as stock JGit would.
+   * The Pomerium route a connection to {@code host} (as written in a git URL) and {@code port} (0: none given) takes:
+   * one of this factory's routes, or one that ~/.ssh/config gives it with a {@code pomerium-cli tcp} ProxyCommand.
+   * Empty if it does not go through Pomerium (directly, or through another ProxyCommand).
    */
   public Optional<Route> routeFor(String host, int port) throws IOException {
     SshConfig.HostEntry entry = SshConfig.lookup(sshConfigFile().toPath(), host, port, null);
@@ -186,7 +186,7 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
       return Optional.of(route);
     }
     PomeriumProxyDataFactory.Routed routed = fromProxyCommand(entry);
-    return routed == null ? Optional.empty() : Optional.of(routed.route());
+    return routed == null ? Optional.empty() : Optional.ofNullable(routed.route());
   }
 
   private File sshConfigFile() {
@@ -228,6 +228,8 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
           PomeriumProxyDataFactory.Routed routed = fromProxyCommand(entry);
           if (routed != null) {
             viaSshConfig.put(key(entry.host(), entry.port()), routed);
+          } else {
+            viaSshConfig.remove(key(entry.host(), entry.port()));
           }
         } catch (IOException | RuntimeException e) {
           log.warn("cannot use the ssh config ProxyCommand for {}: {}", hostName, e.getMessage());
@@ -243,8 +245,8 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
     Optional<PomeriumCliCommand> command =
         PomeriumCliCommand.parse(entry.proxyCommand(), entry.host(), entry.port(), entry.user());
     if (command.isEmpty()) {
-      log.debug("{}'s ProxyCommand is not pomerium-cli tcp; JGit will connect directly", entry.host());
-      return null;
+      // Any other ProxyCommand is run as OpenSSH would, and its stdin/stdout carry the connection.
+      return PomeriumProxyDataFactory.Routed.proxyCommand(entry);
     }
     String line = SshConfig.expand(entry.proxyCommand(), entry.host(), entry.port(), entry.user());
     Settings lineSettings = byProxyCommand.computeIfAbsent(line,
@@ -252,7 +254,7 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
     Route destination = Route.parse(command.get().destination());
     for (Route route : lineSettings.routes()) {
       if (route.host().equals(destination.host()) && route.port() == destination.port()) {
-        return new PomeriumProxyDataFactory.Routed(route, lineSettings);
+        return PomeriumProxyDataFactory.Routed.pomerium(route, lineSettings);
       }
     }
     return null;

@@ -30,7 +30,9 @@ public final class NoLeaks implements BeforeEachCallback, AfterEachCallback {
       "process reaper.*|Attach Listener|Common-Cleaner|JGit-WorkQueue.*|JGit-FileStoreAttributeReader.*"
           + "|ForkJoinPool.commonPool.*|InnocuousThread.*|Keep-Alive-.*|JGit-Cleaner.*|idle-connection-.*"
           // OkHttp 5 and Okio share these among all clients of the process, and retire them when idle.
-          + "|OkHttp TaskRunner|Okio Watchdog");
+          + "|OkHttp TaskRunner|Okio Watchdog"
+          // The JDK's timer for CompletableFuture timeouts, started once per process.
+          + "|CompletableFutureDelayScheduler");
 
   @Override
   public void beforeEach(ExtensionContext context) throws IOException {

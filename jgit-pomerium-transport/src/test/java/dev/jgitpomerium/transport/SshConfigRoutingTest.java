@@ -85,7 +85,7 @@ class SshConfigRoutingTest extends TestbedTest {
   }
 
   @Test
-  void anotherProxyCommandOrNoneLeavesTheHostToStockJGit() throws Exception {
+  void anotherProxyCommandOrNoneIsNoPomeriumRoute() throws Exception {
     writeSshConfig("Host git.corp.example.com", "  ProxyCommand nc %h %p", "Host other.corp.example.com",
         "  ProxyCommand none");
     try (PomeriumSshSessionFactory pomerium = PomeriumSshSessionFactory.builder()

@@ -1,6 +1,5 @@
 package dev.jgitpomerium.transport.internal;
 
-import dev.jgitpomerium.transport.PomeriumException;
 import dev.jgitpomerium.transport.Route;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -20,8 +19,19 @@ import org.eclipse.jgit.transport.sshd.ProxyDataFactory;
  * the proxy's address.
  */
 public final class PomeriumProxyDataFactory implements ProxyDataFactory {
-  /** A route and the settings to open it with. */
-  public record Routed(Route route, Settings settings) {}
+  /**
+   * How to reach a host: a Pomerium route and the settings to open it with, or (route null) the host's ssh config
+   * entry whose ProxyCommand is run instead.
+   */
+  public record Routed(Route route, Settings settings, SshConfig.HostEntry proxyCommand) {
+    public static Routed pomerium(Route route, Settings settings) {
+      return new Routed(route, settings, null);
+    }
+
+    public static Routed proxyCommand(SshConfig.HostEntry entry) {
+      return new Routed(null, null, entry);
+    }
+  }
 
   /** Which route, if any, carries connections to a host (after ssh config's HostName and Port). */
   @FunctionalInterface
@@ -55,8 +65,11 @@ public final class PomeriumProxyDataFactory implements ProxyDataFactory {
     }
     Tunnel tunnel;
     try {
-      tunnel = new TunnelDialer(routed.settings()).open(routed.route());
-    } catch (PomeriumException e) {
+      SshConfig.HostEntry command = routed.proxyCommand();
+      tunnel = command != null
+          ? ProxyCommands.open(command.proxyCommand(), command.host(), command.port(), command.user())
+          : new TunnelDialer(routed.settings()).open(routed.route());
+    } catch (IOException e) {
       throw sneakyThrow(e);
     }
     try {

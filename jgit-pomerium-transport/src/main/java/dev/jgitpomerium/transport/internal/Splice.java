@@ -62,7 +62,9 @@ final class Splice {
       long s = sent.get();
       long r = received.get();
       log.debug("{} closed: {} bytes sent, {} received", tunnel, s, r);
-      Events.safely(() -> listener.tunnelClosed(tunnel.route(), s, r));
+      if (tunnel.route() != null) {
+        Events.safely(() -> listener.tunnelClosed(tunnel.route(), s, r));
+      }
     }
   }
 

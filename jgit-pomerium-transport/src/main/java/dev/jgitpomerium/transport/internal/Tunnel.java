@@ -7,43 +7,67 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 
-/** An open {@code CONNECT} tunnel: a TLS socket to Pomerium whose streams now carry the destination's bytes. */
+/**
+ * An open byte stream to an SSH server, handed to JGit through the relay: a Pomerium {@code CONNECT} tunnel (a TLS
+ * socket whose streams now carry the destination's bytes), or the standard input and output of a ProxyCommand.
+ */
 public final class Tunnel implements Closeable {
   private final Route route;
+  private final String description;
   private final Socket socket;
-  private final Socket raw;
+  private final InputStream in;
+  private final OutputStream out;
+  private final Closeable resources;
 
-  Tunnel(Route route, Socket socket, Socket raw) {
+  private Tunnel(Route route, String description, Socket socket, InputStream in, OutputStream out,
+      Closeable resources) {
     this.route = route;
+    this.description = description;
     this.socket = socket;
-    this.raw = raw;
+    this.in = in;
+    this.out = out;
+    this.resources = resources;
   }
 
+  /** A Pomerium tunnel over {@code tls}, layered on {@code raw}. */
+  static Tunnel pomerium(Route route, Socket tls, Socket raw) throws IOException {
+    return new Tunnel(route, route.toString(), tls, tls.getInputStream(), tls.getOutputStream(), () -> {
+      Sockets.closeQuietly(tls);
+      // An SSLSocket whose close_notify cannot be sent (the peer reset) may leave its transport open.
+      Sockets.closeQuietly(raw);
+    });
+  }
+
+  /** A ProxyCommand's standard output and input; closing ends the process. */
+  static Tunnel command(String description, InputStream stdout, OutputStream stdin, Closeable process) {
+    return new Tunnel(null, description, null, stdout, stdin, process);
+  }
+
+  /** The Pomerium route, or {@code null} for a ProxyCommand (which reports no tunnel events). */
   public Route route() {
     return route;
   }
 
+  /** The TLS socket of a Pomerium tunnel, or {@code null} for a ProxyCommand. */
   public Socket socket() {
     return socket;
   }
 
-  public InputStream inputStream() throws IOException {
-    return socket.getInputStream();
+  public InputStream inputStream() {
+    return in;
   }
 
-  public OutputStream outputStream() throws IOException {
-    return socket.getOutputStream();
+  public OutputStream outputStream() {
+    return out;
   }
 
   @Override
   public void close() {
-    Sockets.closeQuietly(socket);
-    // An SSLSocket whose close_notify cannot be sent (the peer reset) may leave its transport open.
-    Sockets.closeQuietly(raw);
+    Sockets.closeQuietly(resources);
   }
 
   @Override
   public String toString() {
-    return "Tunnel{" + route + "}";
+    return "Tunnel{" + description + "}";
   }
 }

@@ -132,7 +132,7 @@ public final class TunnelDialer {
         // The data phase has no read timeout here: SSH has its own, and git may legitimately sit idle.
         tls.setSoTimeout(0);
         keep = true;
-        return new Attempt(new Tunnel(route, tls, raw), status);
+        return new Attempt(Tunnel.pomerium(route, tls, raw), status);
       }
       if (status == 401 || (status >= 300 && status < 400)) {
         // Never follow Location: it is the identity provider's page, meant for a browser.

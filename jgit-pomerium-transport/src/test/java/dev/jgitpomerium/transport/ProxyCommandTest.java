@@ -1,0 +1,82 @@
+package dev.jgitpomerium.transport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jgitpomerium.testkit.TestRepositories;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.api.errors.TransportException;
+import org.eclipse.jgit.revwalk.RevCommit;
+import org.eclipse.jgit.transport.RefSpec;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Any other ssh config ProxyCommand is run as OpenSSH runs it, and carries JGit's connection over its standard input
+ * and output: JGit alone ignores every ProxyCommand. Uses Debian's socat (test.sh installs it).
+ */
+class ProxyCommandTest extends TestbedTest {
+
+  private PomeriumSshSessionFactory factory() {
+    return PomeriumSshSessionFactory.builder()
+        .homeDirectory(testbed.home.toFile()).sshDirectory(testbed.sshDirectory.toFile()).build();
+  }
+
+  private void writeSshConfig(String... lines) throws Exception {
+    Files.writeString(testbed.sshDirectory.resolve("config"), String.join("\n", lines) + "\n");
+  }
+
+  @Test
+  void aSocatProxyCommandCarriesACloneAndAPushAndEndsWithTheConnection() throws Exception {
+    assertTrue(Files.isExecutable(Path.of("/usr/bin/socat")), "needs Debian's socat; ./test.sh installs it");
+    Path pids = dir.resolve("proxycommand.pids");
+    writeSshConfig("Host git.corp.example.com",
+        "  ProxyCommand sh -c 'echo $$ >> " + pids + "; exec socat - TCP:127.0.0.1:" + testbed.ssh.port() + "'");
+    try (PomeriumSshSessionFactory pomerium = factory();
+        Git clone = testbed.cloneThrough(pomerium, "clone")) {
+      assertEquals(testbed.initialHead, clone.getRepository().resolve("HEAD"));
+      Files.writeString(dir.resolve("clone/via-proxycommand.txt"), "pushed through socat\n");
+      clone.add().addFilepattern("via-proxycommand.txt").call();
+      RevCommit local = clone.commit().setMessage("through a ProxyCommand").setSign(false).call();
+      clone.push().setTransportConfigCallback(pomerium).setRefSpecs(new RefSpec("main:main")).call();
+      assertEquals(local.getId(), testbed.origin.resolve("refs/heads/main"));
+    }
+    assertEquals(0, testbed.gateway.requestCount(), "not Pomerium: the ProxyCommand reached the server");
+    for (String pid : Files.readAllLines(pids)) {
+      ProcessHandle.of(Long.parseLong(pid.strip())).ifPresent(p -> {
+        p.onExit().completeOnTimeout(p, 10, TimeUnit.SECONDS).join();
+        assertFalse(p.isAlive(), "ProxyCommand process " + pid + " still runs after its connection closed");
+      });
+    }
+    assertEquals(2, Files.readAllLines(pids).size(), "one ProxyCommand per connection: clone and push");
+  }
+
+  @Test
+  void aProxyCommandThatFailsIsReportedWithItsStatusAndError() throws Exception {
+    writeSshConfig("Host git.corp.example.com",
+        "  ProxyCommand sh -c 'echo \"bastion: permission denied for %r\" >&2; exit 3'");
+    try (PomeriumSshSessionFactory pomerium = factory()) {
+      TransportException e = assertThrows(TransportException.class, () -> testbed.cloneThrough(pomerium, "clone"));
+      assertTrue(e.getMessage().contains("ProxyCommand for git.corp.example.com:22 exited with status 3 before the "
+          + "SSH server spoke"), e.getMessage());
+      assertTrue(e.getMessage().contains("bastion: permission denied for git"), e.getMessage());
+    }
+    assertFalse(Files.exists(dir.resolve("clone/.git")));
+  }
+
+  @Test
+  void proxyCommandNoneConnectsDirectly() throws Exception {
+    Files.writeString(testbed.sshDirectory.resolve("known_hosts"), testbed.ssh.hostKeyLine("127.0.0.1") + "\n");
+    writeSshConfig("Host direct", "  HostName 127.0.0.1", "  Port " + testbed.ssh.port(), "  ProxyCommand none");
+    TestRepositories.commitFiles(testbed.origin, 1, 64, 9);
+    try (PomeriumSshSessionFactory pomerium = factory();
+        Git clone = Git.cloneRepository().setURI("ssh://git@direct/" + Testbed.REPOSITORY)
+            .setDirectory(dir.resolve("clone").toFile()).setTransportConfigCallback(pomerium).call()) {
+      assertEquals(testbed.origin.resolve("refs/heads/main"), clone.getRepository().resolve("HEAD"));
+    }
+  }
+}
