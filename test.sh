@@ -50,9 +50,10 @@ mvn -B -ntp verify "$@"
 # The shaded jar as users run it (the tests above call Main in-process): it starts, and its demo works.
 jar=sample-app/target/jgit-pomerium.jar
 java -jar "$jar" --help >/dev/null
+java -javaagent:"$jar" -jar "$jar" --version >/dev/null   # the same jar as a Java agent (no configuration: a no-op)
 java -jar "$jar" demo </dev/null | tail -n 1 | grep -qx "Demo OK: clone, push and fetch went through the Pomerium tunnel." \
   || { echo "test.sh: java -jar $jar demo did not end with Demo OK" >&2; exit 1; }
-echo "test.sh: java -jar $jar --help and demo work"
+echo "test.sh: java -jar $jar --help, -javaagent and demo work"
 
 # Suite-wide: no token may appear in any test's captured output (every module; our code logs at debug level in
 # tests). The transport tests also check this per class, with the exact tokens they used.

@@ -164,6 +164,40 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
     chain.signInNow(Route.of(endpoint.host(), endpoint.port(), endpoint));
   }
 
+  /**
+   * Makes this factory's relay serve connections from JGit factories of this process that take their proxy from the
+   * JVM's ProxySelector (see {@link PomeriumProxySelector}), and returns the relay's address.
+   */
+  java.net.InetSocketAddress serveProxySelectorClients() throws IOException {
+    relay.acceptInProcessPeers(this::dialForRelay);
+    return relay.address();
+  }
+
+  /** Whether connections to {@code host} (no port known: a ProxySelector is asked by host only) go through us. */
+  boolean routesHost(String host) {
+    String h = host.toLowerCase(java.util.Locale.ROOT);
+    if (settings.get().routes().stream().anyMatch(r -> r.host().equals(h))) {
+      return true;
+    }
+    try {
+      return routeFor(host, 0).isPresent();
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private dev.jgitpomerium.transport.internal.Tunnel dialForRelay(String host, int port) throws IOException {
+    PomeriumProxyDataFactory.Routed routed = resolve(host, port);
+    if (routed == null) {
+      SshConfig.HostEntry entry = SshConfig.lookup(sshConfigFile().toPath(), host, port, null);
+      routed = fromProxyCommand(entry);
+    }
+    if (routed == null || routed.route() == null) {
+      throw new IOException("no Pomerium route for " + host + ":" + port);
+    }
+    return new TunnelDialer(routed.settings()).open(routed.route());
+  }
+
   /** Explicit routes first, then hosts whose ssh config ProxyCommand runs pomerium-cli tcp. */
   private PomeriumProxyDataFactory.Routed resolve(String host, int port) {
     Settings explicit = settings.get();

@@ -54,6 +54,7 @@ public final class LoopbackRelay implements Closeable {
   private final Set<Splice> splices = ConcurrentHashMap.newKeySet();
   private final Set<Socket> handshaking = ConcurrentHashMap.newKeySet();
   private final AtomicInteger threadIds = new AtomicInteger();
+  private volatile InProcessDialer inProcessDialer;
   private ServerSocket server;
   private Thread acceptor;
   private boolean closed;
@@ -61,6 +62,27 @@ public final class LoopbackRelay implements Closeable {
   public LoopbackRelay(Duration grantTtl, Supplier<PomeriumEventListener> listener) {
     this.grantTtl = grantTtl;
     this.listener = listener;
+  }
+
+  /** Opens a tunnel for a CONNECT that came, without a credential, from this very process. */
+  @FunctionalInterface
+  public interface InProcessDialer {
+    Tunnel dial(String host, int port) throws IOException;
+  }
+
+  /**
+   * Serves CONNECTs that carry no credential but come from a socket of this process (checked in the kernel's tables,
+   * Linux only), by dialling {@code dialer} then: for JGit factories that take their proxy from the JVM's
+   * ProxySelector, which passes no credential. Other processes are still refused.
+   */
+  public void acceptInProcessPeers(InProcessDialer dialer) {
+    this.inProcessDialer = dialer;
+  }
+
+  /** The relay's address, starting it if needed. */
+  public InetSocketAddress address() throws IOException {
+    ServerSocket s = ensureStarted();
+    return new InetSocketAddress(s.getInetAddress(), s.getLocalPort());
   }
 
   /** Credentials for one connection, to be handed to JGit as {@code ProxyData}. */
@@ -195,7 +217,7 @@ public final class LoopbackRelay implements Closeable {
       long deadline = System.nanoTime() + REQUEST_HEAD_TIMEOUT_NANOS;
       byte[] head = HeadReader.read(local.getInputStream(), MAX_REQUEST_HEAD_BYTES,
           () -> local.setSoTimeout(HeadReader.remainingMillis(deadline)));
-      Claim claim = claim(new String(head, StandardCharsets.ISO_8859_1));
+      Claim claim = claim(new String(head, StandardCharsets.ISO_8859_1), local);
       if (claim.grant() == null) {
         reject(local, claim.refusal());
         return;
@@ -237,8 +259,20 @@ public final class LoopbackRelay implements Closeable {
   /** A claimed grant, or why the request was refused. */
   private record Claim(Grant grant, String refusal) {}
 
+  /** Dials for a credential-less CONNECT from this process; a failure is answered 502 with its reason. */
+  private Claim dialInProcess(InProcessDialer dialer, String target) {
+    int colon = target.lastIndexOf(':');
+    try {
+      String host = target.substring(0, colon).replace("[", "").replace("]", "");
+      int port = Integer.parseInt(target.substring(colon + 1));
+      return new Claim(new Grant(dialer.dial(host, port), target, new byte[0], Long.MAX_VALUE), null);
+    } catch (IOException | RuntimeException e) {
+      return new Claim(null, "502:" + HeadReader.printable(String.valueOf(e.getMessage())));
+    }
+  }
+
   /** Consumes and returns the grant the request proves it holds; otherwise says why not (and logs it). */
-  private Claim claim(String head) {
+  private Claim claim(String head, Socket local) {
     String[] lines = head.split("\r?\n");
     String[] requestLine = lines[0].split(" ");
     if (requestLine.length != 3 || !requestLine[0].equals("CONNECT")) {
@@ -251,7 +285,14 @@ public final class LoopbackRelay implements Closeable {
         credentials = lines[i].substring(colon + 1).trim();
       }
     }
-    if (credentials == null || !credentials.regionMatches(true, 0, "Basic ", 0, 6)) {
+    if (credentials == null) {
+      InProcessDialer dialer = inProcessDialer;
+      if (dialer != null && ProcessPeers.isThisProcess(local)) {
+        return dialInProcess(dialer, normalize(requestLine[1]));
+      }
+      return rejected("no credentials");
+    }
+    if (!credentials.regionMatches(true, 0, "Basic ", 0, 6)) {
       return rejected("no credentials");
     }
     String decoded;
@@ -297,11 +338,16 @@ public final class LoopbackRelay implements Closeable {
     return new Claim(null, reason);
   }
 
-  /** Answers 403, never 407 (which would make JGit prompt for proxy credentials); JGit shows the reason phrase. */
+  /**
+   * Answers 403, never 407 (which would make JGit prompt for proxy credentials), or 502 when an in-process dial
+   * failed; JGit shows the reason phrase in its error.
+   */
   private static void reject(Socket local, String reason) {
     try {
       OutputStream out = local.getOutputStream();
-      out.write(("HTTP/1.1 403 Forbidden by the jgit-pomerium relay: " + reason
+      String status = reason.startsWith("502:") ? "502 Bad Gateway: " + reason.substring(4)
+          : "403 Forbidden by the jgit-pomerium relay: " + reason;
+      out.write(("HTTP/1.1 " + status
           + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
       out.flush();
     } catch (IOException ignored) {

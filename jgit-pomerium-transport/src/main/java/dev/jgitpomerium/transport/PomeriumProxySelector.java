@@ -1,0 +1,73 @@
+package dev.jgitpomerium.transport;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Proxy;
+import java.net.ProxySelector;
+import java.net.SocketAddress;
+import java.net.URI;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Reaches JGit code that builds its own session factory with {@code new SshdSessionFactory()} (Maven SCM's jgit
+ * provider does, per command), which consults neither the ServiceLoader nor this library: its only hook is the JVM's
+ * {@link ProxySelector}. Installed, this selector sends hosts behind Pomerium (routes, or a pomerium-cli ProxyCommand in
+ * ~/.ssh/config) to the factory's loopback relay, and every other URI to the selector it replaced.
+ *
+ * <p>JGit's {@code DefaultProxyDataFactory} passes no credential to a proxy chosen this way, so the relay accepts such
+ * a connection only when the kernel shows it comes from this very process (Linux); another local process is refused
+ * as always. The tunnel is opened when JGit connects, within JGit's 30 s proxy budget: give such tools a token (a
+ * service-account token or cached sign-in) rather than relying on an interactive sign-in.
+ *
+ * <pre>{@code
+ * PomeriumProxySelector.install(PomeriumSshSessionFactory.builderFromEnvironment().build());
+ * }</pre>
+ */
+public final class PomeriumProxySelector extends ProxySelector {
+  private final PomeriumSshSessionFactory factory;
+  private final InetSocketAddress relay;
+  private final ProxySelector previous;
+
+  private PomeriumProxySelector(PomeriumSshSessionFactory factory, InetSocketAddress relay, ProxySelector previous) {
+    this.factory = factory;
+    this.relay = relay;
+    this.previous = previous;
+  }
+
+  /** Makes this the JVM's default ProxySelector, in front of the current one; returns it, for {@link #uninstall}. */
+  public static synchronized PomeriumProxySelector install(PomeriumSshSessionFactory factory) throws IOException {
+    Objects.requireNonNull(factory, "factory == null");
+    PomeriumProxySelector selector =
+        new PomeriumProxySelector(factory, factory.serveProxySelectorClients(), ProxySelector.getDefault());
+    ProxySelector.setDefault(selector);
+    return selector;
+  }
+
+  /** Puts back the selector this one replaced (if this one is still the default). */
+  public synchronized void uninstall() {
+    if (ProxySelector.getDefault() == this) {
+      ProxySelector.setDefault(previous);
+    }
+  }
+
+  @Override
+  public List<Proxy> select(URI uri) {
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme();
+    String host = uri.getHost();
+    // JGit's DefaultProxyDataFactory asks for "SOCKS://host", then "HTTP://host" (upper case, no port); ordinary
+    // http(s) traffic to the same host uses lower-case schemes and goes on as before.
+    boolean jgitAsks = scheme.equals("SOCKS") || scheme.equals("HTTP");
+    if (jgitAsks && host != null && factory.routesHost(host)) {
+      return scheme.equals("HTTP") ? List.of(new Proxy(Proxy.Type.HTTP, relay)) : List.of(Proxy.NO_PROXY);
+    }
+    return previous != null ? previous.select(uri) : List.of(Proxy.NO_PROXY);
+  }
+
+  @Override
+  public void connectFailed(URI uri, SocketAddress address, IOException failure) {
+    if (previous != null && !relay.equals(address)) {
+      previous.connectFailed(uri, address, failure);
+    }
+  }
+}
