@@ -59,8 +59,8 @@ final class OpenSshServer implements AutoCloseable {
   private OpenSshServer(Path directory) throws IOException {
     this.directory = directory;
     this.processes = new OpenSshProcesses(directory.resolve("process-output"), directory.resolve("home"));
-    this.hostPublicKey = directory.resolve("ssh_host_ed25519_key.pub");
-    this.clientKey = directory.resolve("client_ed25519");
+    this.hostPublicKey = directory.resolve("ssh_host_ecdsa_key.pub");
+    this.clientKey = directory.resolve("client_ecdsa");
     this.log = directory.resolve("sshd.log");
   }
 
@@ -102,7 +102,10 @@ final class OpenSshServer implements AutoCloseable {
     return new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
   }
 
-  /** The client's private key (ed25519, no passphrase), authorized for {@link #USER}. */
+  /**
+   * The client's private key (ECDSA P-256, no passphrase), authorized for {@link #USER}. Not ed25519: JGit's sshd
+   * needs an extra EdDSA provider for that, and JGit is a client of this server too.
+   */
   Path clientKey() {
     return clientKey;
   }
@@ -188,13 +191,13 @@ final class OpenSshServer implements AutoCloseable {
   }
 
   private void createKeys() throws IOException, InterruptedException {
-    processes.check(directory, List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "openssh-test-host",
-        "-f", directory.resolve("ssh_host_ed25519_key").toString()));
-    processes.check(directory, List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "openssh-test-client",
+    processes.check(directory, List.of("ssh-keygen", "-q", "-t", "ecdsa", "-b", "256", "-N", "", "-C", "openssh-test-host",
+        "-f", directory.resolve("ssh_host_ecdsa_key").toString()));
+    processes.check(directory, List.of("ssh-keygen", "-q", "-t", "ecdsa", "-b", "256", "-N", "", "-C", "openssh-test-client",
         "-f", clientKey.toString()));
     Path authorizedKeys = Files.createDirectories(directory.resolve("authorized_keys"));
     Path file = authorizedKeys.resolve(USER);
-    Files.copy(directory.resolve("client_ed25519.pub"), file);
+    Files.copy(directory.resolve("client_ecdsa.pub"), file);
     Files.setPosixFilePermissions(authorizedKeys, PosixFilePermissions.fromString("rwxr-xr-x"));
     Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
   }
@@ -220,7 +223,7 @@ final class OpenSshServer implements AutoCloseable {
     String text = String.join("\n",
         "# sshd for jgit-pomerium's OpenSSH tests; its port is given with -p",
         "ListenAddress 127.0.0.1",
-        "HostKey " + directory.resolve("ssh_host_ed25519_key"),
+        "HostKey " + directory.resolve("ssh_host_ecdsa_key"),
         "AuthorizedKeysFile " + directory.resolve("authorized_keys") + "/%u",
         "StrictModes no",
         "PasswordAuthentication no",
