@@ -16,7 +16,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +42,7 @@ class GitCliThroughTcpProxyCommandTest {
   @TempDir Path work;
 
   private final String token = "openssh-test-token-" + UUID.randomUUID();
+  private OpenSshBehindPomerium environment;
   private OpenSshServer server;
   private OpenSshProcesses processes;
   private PomeriumGateway gateway;
@@ -52,31 +52,18 @@ class GitCliThroughTcpProxyCommandTest {
 
   @BeforeEach
   void startServer() throws Exception {
-    server = OpenSshServer.start(REPOSITORY);
-    processes = new OpenSshProcesses(work.resolve("process-output"), work.resolve("home"));
-    tokenFile = work.resolve("pomerium-token");
-    Files.writeString(tokenFile, token + "\n", UTF_8);
-    Files.setPosixFilePermissions(tokenFile, PosixFilePermissions.fromString("rw-------"));
+    environment = OpenSshBehindPomerium.start(work, REPOSITORY, token);
+    server = environment.server;
+    processes = environment.processes;
+    tokenFile = environment.tokenFile;
     knownHosts = work.resolve("known_hosts");
     Files.writeString(knownHosts, server.knownHostsLine(HOST) + "\n", UTF_8);
   }
 
   @AfterEach
   void stopEverything() throws Exception {
-    try {
-      if (processes != null) {
-        processes.close();
-      }
-    } finally {
-      try {
-        if (gateway != null) {
-          gateway.close();
-        }
-      } finally {
-        if (server != null) {
-          server.close();
-        }
-      }
+    if (environment != null) {
+      environment.close();
     }
   }
 
@@ -217,11 +204,8 @@ class GitCliThroughTcpProxyCommandTest {
   }
 
   private void startGateway(String requiredToken) throws IOException {
-    gateway = PomeriumGateway.builder()
-        .requireToken(requiredToken)
-        .route(DESTINATION, server.address())
-        .start();
-    caFile = gateway.writeCaCertificate(work.resolve("pomerium-ca.pem"));
+    gateway = environment.startGateway(requiredToken, DESTINATION);
+    caFile = environment.caFile();
   }
 
   /** The pomerium-cli-compatible command line: {@code tcp --listen - --pomerium-url ... DESTINATION}. */

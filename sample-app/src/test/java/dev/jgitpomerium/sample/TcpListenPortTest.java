@@ -21,7 +21,6 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -51,6 +50,7 @@ class TcpListenPortTest {
   @TempDir Path work;
 
   private final String token = "openssh-test-token-" + UUID.randomUUID();
+  private OpenSshBehindPomerium environment;
   private OpenSshServer server;
   private OpenSshProcesses processes;
   private PomeriumGateway gateway;
@@ -62,31 +62,18 @@ class TcpListenPortTest {
 
   @BeforeEach
   void startServerAndPomerium() throws Exception {
-    server = OpenSshServer.start(REPOSITORY);
-    processes = new OpenSshProcesses(work.resolve("process-output"), work.resolve("home"));
-    tokenFile = work.resolve("pomerium-token");
-    Files.writeString(tokenFile, token + "\n", UTF_8);
-    Files.setPosixFilePermissions(tokenFile, PosixFilePermissions.fromString("rw-------"));
-    gateway = PomeriumGateway.builder().requireToken(token).route(DESTINATION, server.address()).start();
-    caFile = gateway.writeCaCertificate(work.resolve("pomerium-ca.pem"));
+    environment = OpenSshBehindPomerium.start(work, REPOSITORY, token);
+    server = environment.server;
+    processes = environment.processes;
+    tokenFile = environment.tokenFile;
+    gateway = environment.startGateway(token, DESTINATION);
+    caFile = environment.caFile();
   }
 
   @AfterEach
   void stopEverything() throws Exception {
-    try {
-      if (processes != null) {
-        processes.close();
-      }
-    } finally {
-      try {
-        if (gateway != null) {
-          gateway.close();
-        }
-      } finally {
-        if (server != null) {
-          server.close();
-        }
-      }
+    if (environment != null) {
+      environment.close();
     }
   }
 

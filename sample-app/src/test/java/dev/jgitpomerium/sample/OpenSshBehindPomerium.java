@@ -1,0 +1,67 @@
+package dev.jgitpomerium.sample;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import dev.jgitpomerium.testkit.PomeriumGateway;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+
+/**
+ * The shared fixture of the OpenSSH tests: a real sshd with a git repository, a place to run child processes, a
+ * service-account token file, and (once {@link #startGateway} is called) a Pomerium gateway routing the destination
+ * to that sshd.
+ */
+final class OpenSshBehindPomerium implements AutoCloseable {
+  final OpenSshServer server;
+  final OpenSshProcesses processes;
+  final Path tokenFile;
+  private final Path work;
+  private PomeriumGateway gateway;
+  private Path caFile;
+
+  private OpenSshBehindPomerium(Path work, OpenSshServer server, OpenSshProcesses processes, Path tokenFile) {
+    this.work = work;
+    this.server = server;
+    this.processes = processes;
+    this.tokenFile = tokenFile;
+  }
+
+  static OpenSshBehindPomerium start(Path work, String repository, String token) throws Exception {
+    OpenSshServer server = OpenSshServer.start(repository);
+    OpenSshProcesses processes = new OpenSshProcesses(work.resolve("process-output"), work.resolve("home"));
+    Path tokenFile = work.resolve("pomerium-token");
+    Files.writeString(tokenFile, token + "\n", UTF_8);
+    Files.setPosixFilePermissions(tokenFile, PosixFilePermissions.fromString("rw-------"));
+    return new OpenSshBehindPomerium(work, server, processes, tokenFile);
+  }
+
+  /** Starts the gateway, wanting {@code requiredToken} and routing {@code destination} to the sshd. */
+  PomeriumGateway startGateway(String requiredToken, String destination) throws IOException {
+    gateway = PomeriumGateway.builder().requireToken(requiredToken).route(destination, server.address()).start();
+    caFile = gateway.writeCaCertificate(work.resolve("pomerium-ca.pem"));
+    return gateway;
+  }
+
+  /** The gateway's CA certificate, for {@code --alternate-ca-path}. */
+  Path caFile() {
+    return caFile;
+  }
+
+  /** Ends the child processes first (they hold tunnels), then the gateway, then sshd. */
+  @Override
+  public void close() throws Exception {
+    try {
+      processes.close();
+    } finally {
+      try {
+        if (gateway != null) {
+          gateway.close();
+        }
+      } finally {
+        server.close();
+      }
+    }
+  }
+}
