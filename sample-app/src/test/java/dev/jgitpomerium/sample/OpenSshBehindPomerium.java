@@ -44,6 +44,11 @@ final class OpenSshBehindPomerium implements AutoCloseable {
     return gateway;
   }
 
+  /** The running gateway's URL. */
+  String gatewayUrl() {
+    return gateway.url();
+  }
+
   /** The gateway's CA certificate, for {@code --alternate-ca-path}. */
   Path caFile() {
     return caFile;

@@ -126,6 +126,11 @@ final class OpenSshServer implements AutoCloseable {
   }
 
   /** {@code git --git-dir=<bare repository> rev-parse <revision>}, e.g. of "main". */
+  /** {@code git show <object>} in the server's repository, run by the real git. */
+  String show(String repository, String object) throws IOException, InterruptedException {
+    return processes.check(null, List.of("git", "--git-dir=" + repoPath(repository), "show", object));
+  }
+
   String revParse(String repository, String revision) throws IOException, InterruptedException {
     return processes.check(null, List.of("git", "--git-dir=" + repoPath(repository), "rev-parse", revision)).strip();
   }
