@@ -155,6 +155,18 @@ class RelayAbuseTest extends TestbedTest {
   }
 
   @Test
+  void anEmptyRequestHeadIsForbiddenNotAnError() throws IOException {
+    try (Socket s = new Socket()) {
+      s.connect(grant.address(), 5_000);
+      s.setSoTimeout(5_000);
+      s.getOutputStream().write("\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      String head = new String(HeadReader.read(s.getInputStream(), 8192, () -> { }), StandardCharsets.US_ASCII);
+      assertForbidden(head);
+    }
+    assertEquals(List.of("not a CONNECT request"), rejections);
+  }
+
+  @Test
   void theRelayListensOnLoopbackOnly() {
     assertTrue(grant.address().getAddress().isLoopbackAddress(), grant.address().toString());
   }

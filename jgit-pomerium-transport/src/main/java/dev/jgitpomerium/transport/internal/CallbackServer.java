@@ -114,14 +114,14 @@ final class CallbackServer implements Closeable {
     }
   }
 
-  private record Answer(int status, String reason, String page, PomeriumToken token) {
+  record Answer(int status, String reason, String page, PomeriumToken token) {
     Answer(int status, String reason, String page) {
       this(status, reason, page, null);
     }
   }
 
-  private Answer answer(String head) {
-    String[] lines = head.split("\r?\n");
+  Answer answer(String head) {
+    String[] lines = head.split("\r?\n", -1);
     String[] requestLine = lines[0].split(" ", -1);
     if (requestLine.length != 3 || !requestLine[2].startsWith("HTTP/1.")) {
       return refuse(400, "Bad Request", "not an HTTP/1 request");

@@ -273,7 +273,7 @@ public final class LoopbackRelay implements Closeable {
 
   /** Consumes and returns the grant the request proves it holds; otherwise says why not (and logs it). */
   private Claim claim(String head, Socket local) {
-    String[] lines = head.split("\r?\n");
+    String[] lines = head.split("\r?\n", -1);
     String[] requestLine = lines[0].split(" ");
     if (requestLine.length != 3 || !requestLine[0].equals("CONNECT")) {
       return rejected("not a CONNECT request");

@@ -26,7 +26,12 @@ public record PomeriumCliCommand(String destination, String pomeriumUrl, List<Pa
    * is not a pomerium-cli (or jgit-pomerium) {@code tcp} command with a destination.
    */
   public static Optional<PomeriumCliCommand> parse(String line, String host, int port, String user) {
-    List<String> words = Words.split(line);
+    List<String> words;
+    try {
+      words = Words.split(line);
+    } catch (IllegalArgumentException unbalancedQuote) {
+      return Optional.empty(); // not a pomerium-cli line we can read; the shell will report it when run
+    }
     int program = -1;
     for (int i = 0; i < words.size() && program < 0; i++) {
       String w = words.get(i);

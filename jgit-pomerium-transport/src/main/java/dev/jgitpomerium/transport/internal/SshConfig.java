@@ -101,7 +101,9 @@ public final class SshConfig {
       throw new IOException("ssh config Include nested deeper than " + MAX_INCLUDE_DEPTH + " at " + file);
     }
     boolean applies = !neverMatch;
+    int number = 0;
     for (String raw : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+      number++;
       String line = raw.strip();
       if (line.isEmpty() || line.startsWith("#")) {
         continue;
@@ -110,10 +112,10 @@ public final class SshConfig {
       String keyword = kv[0].toLowerCase(Locale.ROOT);
       String value = kv.length > 1 ? kv[1].strip() : "";
       switch (keyword) {
-        case "host" -> applies = !neverMatch && hostMatches(host, Words.split(value));
+        case "host" -> applies = !neverMatch && hostMatches(host, words(value, file, number));
         case "match" -> applies = false;
         case "include" -> {
-          for (String pattern : Words.split(value)) {
+          for (String pattern : words(value, file, number)) {
             for (Path included : glob(sshDirectory, pattern)) {
               read(included, sshDirectory, host, !applies, depth + 1, sink);
             }
@@ -125,6 +127,14 @@ public final class SshConfig {
           }
         }
       }
+    }
+  }
+
+  private static List<String> words(String value, Path file, int line) throws IOException {
+    try {
+      return Words.split(value);
+    } catch (IllegalArgumentException e) {
+      throw new IOException(file + " line " + line + ": " + e.getMessage(), e);
     }
   }
 
@@ -160,7 +170,12 @@ public final class SshConfig {
     if (parent == null || !Files.isDirectory(parent)) {
       return List.of();
     }
-    PathMatcher matcher = FileSystems.getDefault().getPathMatcher("glob:" + absolute.getFileName());
+    PathMatcher matcher;
+    try {
+      matcher = FileSystems.getDefault().getPathMatcher("glob:" + absolute.getFileName());
+    } catch (java.util.regex.PatternSyntaxException e) {
+      throw new IOException("invalid Include pattern '" + pattern + "': " + e.getDescription(), e);
+    }
     try (Stream<Path> entries = Files.list(parent)) {
       return entries.filter(p -> matcher.matches(p.getFileName()) && Files.isRegularFile(p)).sorted().toList();
     }

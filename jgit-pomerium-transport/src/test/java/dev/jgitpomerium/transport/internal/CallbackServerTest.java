@@ -110,6 +110,12 @@ class CallbackServerTest {
   }
 
   @Test
+  void anEmptyRequestIsRefused() {
+    assertEquals(400, callback.answer("\r\n\r\n").status());
+    assertFalse(callback.token().isDone());
+  }
+
+  @Test
   void aPostIsRefused() throws IOException {
     assertEquals("HTTP/1.1 405 Method Not Allowed", send("POST", validTarget(), host()));
     assertFalse(callback.token().isDone());
