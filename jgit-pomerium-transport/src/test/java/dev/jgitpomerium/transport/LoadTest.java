@@ -1,0 +1,105 @@
+package dev.jgitpomerium.transport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jgit.api.Git;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Load within CI's budget: many concurrent clones share one sign-in, and long runs of connections leave no growth in
+ * threads, sockets or heap (asserted with a margin; the figures are printed for the record).
+ */
+class LoadTest extends TestbedTest {
+  private static final int CONCURRENT_CLONES = 64;
+  private static final int SEQUENTIAL_LS_REMOTES = 2000;
+  private static final int WARM_UP = 50;
+
+  @Test
+  void sixtyFourConcurrentClonesThroughOneFactorySignInOnce() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(CONCURRENT_CLONES);
+    try (PomeriumSshSessionFactory pomerium = testbed.signInFactory().build()) {
+      List<Future<?>> clones = new ArrayList<>();
+      for (int i = 0; i < CONCURRENT_CLONES; i++) {
+        String directory = "clone-" + i;
+        clones.add(pool.submit(() -> {
+          try (Git clone = testbed.cloneThrough(pomerium, directory)) {
+            assertEquals(testbed.initialHead, clone.getRepository().resolve("HEAD"));
+          }
+          return null;
+        }));
+      }
+      for (Future<?> clone : clones) {
+        clone.get(5, TimeUnit.MINUTES);
+      }
+    } finally {
+      pool.shutdown();
+      assertTrue(pool.awaitTermination(30, TimeUnit.SECONDS));
+    }
+    assertEquals(1, testbed.gateway.signInCount());
+    // A clone that started before the sign-in ended made two CONNECTs (302, then with the token); a later one, one.
+    int requests = testbed.gateway.requestCount();
+    assertTrue(requests >= CONCURRENT_CLONES + 1 && requests <= 2 * CONCURRENT_CLONES, "CONNECTs: " + requests);
+  }
+
+  @Test
+  void twoThousandSequentialLsRemotesLeaveNoGrowth() throws Exception {
+    try (PomeriumSshSessionFactory pomerium = testbed.factory().build()) {
+      for (int i = 0; i < WARM_UP; i++) {
+        lsRemote(pomerium);
+      }
+      long threadsBefore = settledThreads();
+      long socketsBefore = NoLeaks.openSockets();
+      long heapBefore = usedHeapAfterGc();
+      long start = System.nanoTime();
+      for (int i = 0; i < SEQUENTIAL_LS_REMOTES; i++) {
+        lsRemote(pomerium);
+      }
+      long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+      long threadsAfter = settledThreads();
+      long socketsAfter = NoLeaks.openSockets();
+      long heapAfter = usedHeapAfterGc();
+      System.err.printf("load: %d ls-remotes in %d ms; threads %d -> %d, TCP sockets %d -> %d, heap %d KiB -> %d KiB%n",
+          SEQUENTIAL_LS_REMOTES, millis, threadsBefore, threadsAfter, socketsBefore, socketsAfter, heapBefore >> 10,
+          heapAfter >> 10);
+      assertTrue(threadsAfter <= threadsBefore + 4, "threads grew: " + threadsBefore + " -> " + threadsAfter);
+      assertTrue(socketsAfter <= socketsBefore + 4, "sockets grew: " + socketsBefore + " -> " + socketsAfter);
+      assertTrue(heapAfter <= heapBefore + 32L * 1024 * 1024, "heap grew: " + heapBefore + " -> " + heapAfter);
+    }
+    assertEquals(WARM_UP + SEQUENTIAL_LS_REMOTES, testbed.gateway.requestCount());
+  }
+
+  private static void lsRemote(PomeriumSshSessionFactory pomerium) throws Exception {
+    Git.lsRemoteRepository().setRemote(Testbed.URI).setTransportConfigCallback(pomerium).call();
+  }
+
+  /** The live thread count once the last connection's threads have ended (each ends within a moment). */
+  private static long settledThreads() throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    long count = ManagementFactory.getThreadMXBean().getThreadCount();
+    // Threads of the last connection end asynchronously; wait until the count stops falling.
+    while (System.nanoTime() < deadline) {
+      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
+      long now = ManagementFactory.getThreadMXBean().getThreadCount();
+      if (now >= count) {
+        return now;
+      }
+      count = now;
+    }
+    return count;
+  }
+
+  private static long usedHeapAfterGc() {
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+    }
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+  }
+}
