@@ -25,12 +25,17 @@ import org.junit.jupiter.api.Test;
  */
 class FaultsTest extends TestbedTest {
 
-  /** Runs {@code command} expecting a failure within {@code bound}; returns it. */
+  /**
+   * Runs {@code command} expecting a failure within {@code bound}; returns it. The time to the error is printed to
+   * the test output ("fault: ..."), where the README's reliability table comes from.
+   */
   private static TransportException failsWithin(Duration bound, ThrowingRunnable command) {
     long start = System.nanoTime();
     TransportException e = assertThrows(TransportException.class, command::run);
     Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
     assertTrue(elapsed.compareTo(bound) < 0, "took " + elapsed + ", bound " + bound + ": " + e.getMessage());
+    String test = StackWalker.getInstance().walk(frames -> frames.skip(1).findFirst().orElseThrow()).getMethodName();
+    System.err.printf("fault: %s: error after %d ms (bound %d s)%n", test, elapsed.toMillis(), bound.toSeconds());
     return e;
   }
 
