@@ -4,11 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.management.ManagementFactory;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jgit.api.Git;
 import org.junit.jupiter.api.Test;
@@ -24,24 +19,8 @@ class LoadTest extends TestbedTest {
 
   @Test
   void sixtyFourConcurrentClonesThroughOneFactorySignInOnce() throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(CONCURRENT_CLONES);
     try (PomeriumSshSessionFactory pomerium = testbed.signInFactory().build()) {
-      List<Future<?>> clones = new ArrayList<>();
-      for (int i = 0; i < CONCURRENT_CLONES; i++) {
-        String directory = "clone-" + i;
-        clones.add(pool.submit(() -> {
-          try (Git clone = testbed.cloneThrough(pomerium, directory)) {
-            assertEquals(testbed.initialHead, clone.getRepository().resolve("HEAD"));
-          }
-          return null;
-        }));
-      }
-      for (Future<?> clone : clones) {
-        clone.get(5, TimeUnit.MINUTES);
-      }
-    } finally {
-      pool.shutdown();
-      assertTrue(pool.awaitTermination(30, TimeUnit.SECONDS));
+      testbed.cloneConcurrently(pomerium, CONCURRENT_CLONES);
     }
     assertEquals(1, testbed.gateway.signInCount());
     // A clone that started before the sign-in ended made two CONNECTs (302, then with the token); a later one, one.

@@ -11,13 +11,9 @@ import dev.jgitpomerium.testkit.GatewayResponse;
 import dev.jgitpomerium.testkit.RecordedConnect;
 import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.TransportException;
 import org.junit.jupiter.api.Test;
@@ -56,24 +52,8 @@ class SignInTest extends TestbedTest {
   @Test
   void sixteenParallelClonesWithoutATokenCauseExactlyOneSignIn() throws Exception {
     restartTestbed("slow-sign-in", gateway -> gateway.signInDelay(Duration.ofMillis(500)));
-    ExecutorService pool = Executors.newFixedThreadPool(16);
     try (PomeriumSshSessionFactory pomerium = testbed.signInFactory().build()) {
-      List<Future<?>> clones = new ArrayList<>();
-      for (int i = 0; i < 16; i++) {
-        String directory = "clone-" + i;
-        clones.add(pool.submit(() -> {
-          try (Git clone = testbed.cloneThrough(pomerium, directory)) {
-            assertEquals(testbed.initialHead, clone.getRepository().resolve("HEAD"));
-          }
-          return null;
-        }));
-      }
-      for (Future<?> clone : clones) {
-        clone.get();
-      }
-    } finally {
-      pool.shutdown();
-      assertTrue(pool.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS));
+      testbed.cloneConcurrently(pomerium, 16);
     }
     assertEquals(1, testbed.gateway.signInCount());
     assertEquals(1, testbed.browser.opened());

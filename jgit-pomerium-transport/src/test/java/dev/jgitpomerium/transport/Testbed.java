@@ -6,6 +6,12 @@ import dev.jgitpomerium.testkit.TestRepositories;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.eclipse.jgit.api.Git;
@@ -109,6 +115,32 @@ final class Testbed implements AutoCloseable {
         .setDirectory(root.resolve(directory).toFile())
         .setTransportConfigCallback(factory)
         .call();
+  }
+
+  /** Clones through {@code factory} from {@code count} threads at once, each into its own directory; all must succeed. */
+  void cloneConcurrently(PomeriumSshSessionFactory factory, int count) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(count);
+    try {
+      List<Future<ObjectId>> clones = new ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        String directory = "clone-" + i;
+        clones.add(pool.submit(() -> {
+          try (Git clone = cloneThrough(factory, directory)) {
+            return clone.getRepository().resolve("HEAD");
+          }
+        }));
+      }
+      for (Future<ObjectId> clone : clones) {
+        if (!initialHead.equals(clone.get(5, TimeUnit.MINUTES))) {
+          throw new AssertionError("a concurrent clone did not get the server's commit");
+        }
+      }
+    } finally {
+      pool.shutdown();
+      if (!pool.awaitTermination(30, TimeUnit.SECONDS)) {
+        throw new AssertionError("concurrent clones did not end");
+      }
+    }
   }
 
   @Override
