@@ -28,9 +28,6 @@ final class StatusCommand implements Callable<Integer> {
     try (PomeriumSshSessionFactory factory = builder.build()) {
       routes = factory.routes();
       store = factory.tokenStore();
-    } catch (IllegalStateException noRoutes) {
-      routes = List.of();
-      store = tokenStore();
     }
     main.out().println("jgit-pomerium " + PomeriumSshSessionFactory.version());
     main.out().println("Token cache: " + store.location());
@@ -62,8 +59,7 @@ final class StatusCommand implements Callable<Integer> {
 
   /** The token cache the environment selects (JGIT_POMERIUM_TOKEN_CACHE), else pomerium-cli's. */
   static TokenStore tokenStore() {
-    try (PomeriumSshSessionFactory factory = PomeriumSshSessionFactory.builderFromEnvironment()
-        .route("placeholder.invalid:22").build()) {
+    try (PomeriumSshSessionFactory factory = PomeriumSshSessionFactory.builderFromEnvironment().build()) {
       return factory.tokenStore();
     }
   }

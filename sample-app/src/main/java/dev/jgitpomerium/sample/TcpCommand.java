@@ -2,6 +2,7 @@ package dev.jgitpomerium.sample;
 
 import dev.jgitpomerium.transport.PomeriumSshSessionFactory;
 import dev.jgitpomerium.transport.Route;
+import dev.jgitpomerium.transport.internal.SignInOptions;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -29,7 +30,6 @@ import picocli.CommandLine.ParentCommand;
     "ssh_config: ProxyCommand java -jar /path/to/jgit-pomerium.jar tcp --listen - %%h:%%p"})
 final class TcpCommand implements Callable<Integer> {
   /** The variables by which the library recognizes a CI run, where no sign-in may wait for a person. */
-  private static final List<String> CI_VARIABLES = List.of("CI", "JENKINS_URL", "TEAMCITY_VERSION", "BUILD_BUILDID");
 
   @ParentCommand Main main;
   @Mixin PomeriumOptions pomerium;
@@ -62,8 +62,7 @@ final class TcpCommand implements Callable<Integer> {
    */
   private static void talkToTheTerminal(PomeriumSshSessionFactory.Builder builder, PrintStream err) {
     if (System.getenv("JGIT_POMERIUM_INTERACTIVE") != null || System.getProperty("jgit.pomerium.interactive") != null
-        || CI_VARIABLES.stream().map(System::getenv)
-            .anyMatch(v -> v != null && !v.isBlank() && !v.equalsIgnoreCase("false"))) {
+        || SignInOptions.ciVariable(System::getenv) != null) {
       return; // the user or the CI system decided; the library reads the same variables
     }
     InputStream tty = null;

@@ -153,11 +153,6 @@ public final class LoopbackRelay implements Closeable {
     return splices.size();
   }
 
-  /** Tunnels opened but not (yet) claimed by a local connection. */
-  public int pendingGrants() {
-    return grants.size();
-  }
-
   private synchronized ServerSocket ensureStarted() throws IOException {
     if (closed) {
       throw new IOException("the Pomerium session factory is closed");

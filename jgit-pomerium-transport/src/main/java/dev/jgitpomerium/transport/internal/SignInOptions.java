@@ -24,13 +24,22 @@ public record SignInOptions(BrowserLauncher launcher, boolean useBrowser, Boolea
     if (interactive != null) {
       return interactive ? null : "interactive sign-in is turned off";
     }
+    String ci = ciVariable(environment);
+    if (ci != null) {
+      return "this looks like a CI run (" + ci + " is set)";
+    }
+    return console.hasInput() ? null : "there is no console to interact with";
+  }
+
+  /** The CI variable that is set (to anything but {@code false}), or {@code null} outside CI. */
+  public static String ciVariable(UnaryOperator<String> environment) {
     for (String variable : CI_VARIABLES) {
       String value = environment.apply(variable);
       if (value != null && !value.isBlank() && !value.equalsIgnoreCase("false")) {
-        return "this looks like a CI run (" + variable + " is set)";
+        return variable;
       }
     }
-    return console.hasInput() ? null : "there is no console to interact with";
+    return null;
   }
 
   /**
