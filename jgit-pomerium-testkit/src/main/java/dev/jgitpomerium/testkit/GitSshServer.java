@@ -96,6 +96,7 @@ public final class GitSshServer implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Object sessionLock = new Object();
   private int openSessions; // guarded by sessionLock
+  private volatile Duration preReceiveDelay = Duration.ZERO;
 
   private GitSshServer(Path repositoriesRoot) throws IOException {
     this.repositoriesRoot = repositoriesRoot.toAbsolutePath().normalize();
@@ -263,6 +264,17 @@ public final class GitSshServer implements AutoCloseable {
     } catch (GitAPIException e) {
       throw new IOException("cannot create repository " + path, e);
     }
+  }
+
+  /**
+   * Makes each push wait {@code delay} in a pre-receive hook, after the pack arrived and before any ref moves, as a
+   * server running a slow check does: nothing crosses the connection meanwhile. {@link Duration#ZERO} turns it off.
+   */
+  public void setPreReceiveDelay(Duration delay) {
+    if (delay.isNegative()) {
+      throw new IllegalArgumentException("negative delay: " + delay);
+    }
+    this.preReceiveDelay = delay;
   }
 
   /** SSH sessions currently open (authenticated or not). */
@@ -465,6 +477,10 @@ public final class GitSshServer implements AutoCloseable {
         } else {
           ReceivePack receivePack = new ReceivePack(repository);
           receivePack.setTimeout(PACK_TIMEOUT_SECONDS);
+          Duration delay = preReceiveDelay;
+          if (!delay.isZero()) {
+            receivePack.setPreReceiveHook((pack, commands) -> holdSilently(delay));
+          }
           receivePack.receive(in, out, err);
         }
         out.flush();
@@ -472,6 +488,14 @@ public final class GitSshServer implements AutoCloseable {
       } catch (IOException | RuntimeException e) {
         LOG.debug("GitSshServer {}: {} failed: {}", port(), getCommand(), e.toString());
         fail(FATAL, e.getMessage() == null ? e.toString() : e.getMessage());
+      }
+    }
+
+    private void holdSilently(Duration delay) {
+      try {
+        Thread.sleep(delay.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt(); // the server is closing
       }
     }
 

@@ -93,11 +93,10 @@ public final class PomeriumGateway implements AutoCloseable {
   private static final int UPSTREAM_CONNECT_TIMEOUT_MILLIS = 5_000;
   private static final int GREETING_WAIT_MILLIS = 2_000;
 
-  /** How long one splice read blocks before the tunnel's idle time is checked. */
+  /** How long one splice read blocks, at most, before the tunnel's idle time is checked. */
   private static final int SPLICE_READ_TIMEOUT_MILLIS = 30_000;
 
-  /** A tunnel with no bytes either way for this long is closed, like an Envoy idle timeout. */
-  private static final long SPLICE_IDLE_LIMIT_NANOS = Duration.ofMinutes(10).toNanos();
+  private static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(10);
 
   /** Upper bound for faults that hold a connection without progress. */
   private static final long FAULT_HOLD_LIMIT_NANOS = Duration.ofMinutes(2).toNanos();
@@ -129,6 +128,8 @@ public final class PomeriumGateway implements AutoCloseable {
 
   private final Map<String, InetSocketAddress> routes = new ConcurrentHashMap<>();
   private final long signInDelayNanos;
+  private final long idleTimeoutNanos;
+  private final int spliceReadTimeoutMillis;
   private final Set<String> tokens = ConcurrentHashMap.newKeySet(); // changed under tokenLock
   private final Object tokenLock = new Object();
   private volatile boolean tokenCheck; // set under tokenLock
@@ -158,6 +159,10 @@ public final class PomeriumGateway implements AutoCloseable {
     this.coalesceUpstreamGreeting = builder.coalesceUpstreamGreeting;
     this.requireClientCertificate = builder.requireClientCertificate;
     this.signInDelayNanos = saturatedNanos(builder.signInDelay);
+    this.idleTimeoutNanos = builder.idleTimeout.toNanos();
+    // Checks often enough that a tunnel is cut within a quarter of its idle timeout after it expires.
+    this.spliceReadTimeoutMillis =
+        (int) Math.max(10, Math.min(SPLICE_READ_TIMEOUT_MILLIS, builder.idleTimeout.toMillis() / 4));
     this.tokens.addAll(builder.tokens);
     this.tokenCheck = !builder.tokens.isEmpty();
     builder.routes.forEach((authority, upstream) -> routes.put(routeKey(authority), upstream));
@@ -225,6 +230,7 @@ public final class PomeriumGateway implements AutoCloseable {
     private Instant notBefore;
     private Instant notAfter;
     private Duration signInDelay = Duration.ZERO;
+    private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
 
     private Builder() {}
 
@@ -305,6 +311,18 @@ public final class PomeriumGateway implements AutoCloseable {
     }
 
     /** Generates the certificates, binds 127.0.0.1 on an ephemeral port and starts accepting. */
+    /**
+     * Closes a tunnel that carried no byte either way for {@code timeout}, as a Pomerium route's {@code idle_timeout}
+     * (Envoy's TCP proxy idle timeout) or a load balancer does. Default: 10 minutes.
+     */
+    public Builder idleTimeout(Duration timeout) {
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("idleTimeout must be positive: " + timeout);
+      }
+      this.idleTimeout = timeout;
+      return this;
+    }
+
     public PomeriumGateway start() throws IOException {
       return new PomeriumGateway(this);
     }
@@ -498,6 +516,16 @@ public final class PomeriumGateway implements AutoCloseable {
    */
   public void enqueue(GatewayResponse response) {
     scripted.add(Objects.requireNonNull(response, "response"));
+  }
+
+  /**
+   * Makes every tunnel open now a black hole, as a dead peer or a partitioned network does: bytes either way are read
+   * and dropped, and the connections stay open (until the idle timeout or {@link #close()}). Later connections work.
+   */
+  public void blackholeOpenTunnels() {
+    for (Connection connection : connections) {
+      connection.blackholed = true;
+    }
   }
 
   /**
@@ -796,6 +824,7 @@ public final class PomeriumGateway implements AutoCloseable {
     private Socket upstream; // guarded by this
     private boolean aborted; // guarded by this
     private volatile long lastActivity = System.nanoTime();
+    private volatile boolean blackholed;
 
     Connection(int id, Socket raw, Fault fault) {
       this.id = id;
@@ -1086,8 +1115,8 @@ public final class PomeriumGateway implements AutoCloseable {
 
     private void splice(SSLSocket client, Socket up, long responseLimit, long requestLimit)
         throws IOException {
-      raw.setSoTimeout(SPLICE_READ_TIMEOUT_MILLIS);
-      up.setSoTimeout(SPLICE_READ_TIMEOUT_MILLIS);
+      raw.setSoTimeout(spliceReadTimeoutMillis);
+      up.setSoTimeout(spliceReadTimeoutMillis);
       InputStream clientIn = client.getInputStream();
       OutputStream clientOut = client.getOutputStream();
       InputStream upIn = up.getInputStream();
@@ -1134,7 +1163,7 @@ public final class PomeriumGateway implements AutoCloseable {
         try {
           n = in.read(buffer, 0, (int) Math.min(buffer.length, remaining));
         } catch (SocketTimeoutException e) {
-          if (System.nanoTime() - lastActivity > SPLICE_IDLE_LIMIT_NANOS) {
+          if (System.nanoTime() - lastActivity > idleTimeoutNanos) {
             LOG.debug("PomeriumGateway {} connection {} idle, closing", port(), id);
             return;
           }
@@ -1142,6 +1171,9 @@ public final class PomeriumGateway implements AutoCloseable {
         }
         if (n < 0) {
           return;
+        }
+        if (blackholed) {
+          continue; // dropped: the peer sees a link that went silent, not a closed one
         }
         out.write(buffer, 0, n);
         out.flush();

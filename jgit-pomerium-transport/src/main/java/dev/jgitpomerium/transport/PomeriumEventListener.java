@@ -54,6 +54,12 @@ public interface PomeriumEventListener {
   default void signInFailed(PomeriumEndpoint endpoint, java.io.IOException failure) {}
 
   /**
+   * An SSH server ({@code host:port}) left every keepalive unanswered for {@code silence} (see {@link
+   * PomeriumSshSessionFactory.Builder#serverAliveInterval}), so its session was closed as dead.
+   */
+  default void serverNotResponding(String server, Duration silence) {}
+
+  /**
    * The in-process relay refused a local connection that did not carry a valid single-use credential: a stale
    * connection attempt, or another local process probing the port.
    */

@@ -8,6 +8,7 @@ import dev.jgitpomerium.transport.internal.Pem;
 import dev.jgitpomerium.transport.internal.PomeriumCliCommand;
 import dev.jgitpomerium.transport.internal.PomeriumProxyDataFactory;
 import dev.jgitpomerium.transport.internal.PomeriumProxyDataFactory.Resolver;
+import dev.jgitpomerium.transport.internal.ServerAlive;
 import dev.jgitpomerium.transport.internal.SshConfig;
 import dev.jgitpomerium.transport.internal.Settings;
 import dev.jgitpomerium.transport.internal.SignInConsole;
@@ -39,10 +40,14 @@ import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import okhttp3.OkHttpClient;
 import org.eclipse.jgit.api.TransportConfigCallback;
+import org.eclipse.jgit.errors.TransportException;
+import org.eclipse.jgit.transport.CredentialsProvider;
 import org.eclipse.jgit.transport.SshConfigStore;
 import org.eclipse.jgit.transport.SshSessionFactory;
 import org.eclipse.jgit.transport.SshTransport;
 import org.eclipse.jgit.transport.Transport;
+import org.eclipse.jgit.transport.URIish;
+import org.eclipse.jgit.transport.sshd.SshdSession;
 import org.eclipse.jgit.transport.sshd.SshdSessionFactory;
 import org.eclipse.jgit.util.FS;
 import org.slf4j.Logger;
@@ -76,6 +81,11 @@ import org.slf4j.LoggerFactory;
  * <p>Close the factory when done to end its tunnels and its loopback relay.
  */
 public class PomeriumSshSessionFactory extends SshdSessionFactory implements TransportConfigCallback {
+  /** SSH keepalive interval when neither code, environment nor ~/.ssh/config sets one: below common idle cut-offs. */
+  public static final int DEFAULT_SERVER_ALIVE_SECONDS = 30;
+  /** Unanswered keepalives before a session is given up when nothing sets {@code ServerAliveCountMax}; OpenSSH's. */
+  public static final int DEFAULT_SERVER_ALIVE_COUNT_MAX = 3;
+
   private static final Logger log = LoggerFactory.getLogger(PomeriumSshSessionFactory.class);
   /** How long a tunnel opened for JGit waits for JGit to claim it; JGit does so within milliseconds. */
   private static final Duration GRANT_TTL = Duration.ofSeconds(10);
@@ -298,6 +308,29 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
     return host.toLowerCase(java.util.Locale.ROOT) + ":" + port;
   }
 
+  /** Opens the session as JGit does, then keeps it alive (see {@link Builder#serverAliveInterval}). */
+  @Override
+  public SshdSession getSession(URIish uri, CredentialsProvider credentialsProvider, FS fs, int timeoutMillis)
+      throws TransportException {
+    SshdSession session = super.getSession(uri, credentialsProvider, fs, timeoutMillis);
+    Settings current = settings.get();
+    Duration interval = current.serverAliveInterval();
+    Integer countMax = current.serverAliveCountMax();
+    String server = uri.getHost() + ":" + (uri.getPort() > 0 ? uri.getPort() : 22);
+    try {
+      SshConfig.HostEntry entry =
+          SshConfig.lookup(sshConfigFile().toPath(), uri.getHost(), uri.getPort(), uri.getUser());
+      server = entry.host() + ":" + entry.port();
+      interval = interval != null ? interval : entry.serverAliveInterval();
+      countMax = countMax != null ? countMax : entry.serverAliveCountMax();
+    } catch (IOException e) {
+      log.warn("SSH keepalives to {} use the defaults: {}", server, e.getMessage());
+    }
+    ServerAlive.start(session, interval != null ? interval : Duration.ofSeconds(DEFAULT_SERVER_ALIVE_SECONDS),
+        countMax != null ? countMax : DEFAULT_SERVER_ALIVE_COUNT_MAX, server, current.listener());
+    return session;
+  }
+
   @Override
   protected List<Path> getDefaultIdentities(File sshDirectory) {
     return identityFiles != null ? identityFiles : super.getDefaultIdentities(sshDirectory);
@@ -395,6 +428,8 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
     private PrivateKey clientKey;
     private boolean tlsVerificationDisabled;
     private Duration connectTimeout = Duration.ofSeconds(10);
+    private Duration serverAliveInterval;
+    private Integer serverAliveCountMax;
     private Duration responseTimeout = Duration.ofSeconds(15);
     private PomeriumEventListener listener = PomeriumEventListener.NONE;
     private File homeDirectory;
@@ -614,6 +649,37 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
       return this;
     }
 
+    /**
+     * How often to send an SSH keepalive when a session is open, as OpenSSH's {@code ServerAliveInterval}; {@link
+     * Duration#ZERO} sends none. Load balancers and Pomerium's {@code idle_timeout} cut connections that stay silent,
+     * as a push does while the server runs a slow hook. Default: the host's {@code ServerAliveInterval} in
+     * ~/.ssh/config, else {@value PomeriumSshSessionFactory#DEFAULT_SERVER_ALIVE_SECONDS} s. Applies to every session
+     * this factory makes.
+     */
+    public Builder serverAliveInterval(Duration interval) {
+      Objects.requireNonNull(interval, "serverAliveInterval == null");
+      boolean off = interval.isZero();
+      if (!off && (interval.isNegative() || interval.toMillis() < 1 || interval.compareTo(MAX_TIMEOUT) > 0)) {
+        throw new IllegalArgumentException("serverAliveInterval must be zero (off) or 1 ms to 10 min: " + interval);
+      }
+      this.serverAliveInterval = interval;
+      return this;
+    }
+
+    /**
+     * How many keepalives in a row may go unanswered before the session is closed as dead, as OpenSSH's {@code
+     * ServerAliveCountMax}: a server that stops answering is given up after about {@code interval x (count + 1)}.
+     * Default: the host's {@code ServerAliveCountMax} in ~/.ssh/config, else
+     * {@value PomeriumSshSessionFactory#DEFAULT_SERVER_ALIVE_COUNT_MAX}.
+     */
+    public Builder serverAliveCountMax(int count) {
+      if (count < 1 || count > 1000) {
+        throw new IllegalArgumentException("serverAliveCountMax must be 1 to 1000: " + count);
+      }
+      this.serverAliveCountMax = count;
+      return this;
+    }
+
     public Builder eventListener(PomeriumEventListener listener) {
       this.listener = Objects.requireNonNull(listener, "eventListener == null");
       return this;
@@ -681,6 +747,8 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
       b.tlsVerificationDisabled = tlsVerificationDisabled;
       b.connectTimeout = connectTimeout;
       b.responseTimeout = responseTimeout;
+      b.serverAliveInterval = serverAliveInterval;
+      b.serverAliveCountMax = serverAliveCountMax;
       b.listener = listener;
       b.homeDirectory = homeDirectory;
       b.sshDirectory = sshDirectory;
@@ -753,7 +821,8 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
         SignInOptions signIn = new SignInOptions(browserLauncher, useBrowser, interactive, signInTimeout, console, env);
         source = new TokenChain(machine, store, signIn, http, listener);
       }
-      return new Settings(all, source, store, tls, connectTimeout, responseTimeout, listener, http);
+      return new Settings(all, source, store, tls, connectTimeout, responseTimeout, listener, http,
+          serverAliveInterval, serverAliveCountMax);
     }
 
     private static Duration checkTimeout(Duration timeout, String name) {

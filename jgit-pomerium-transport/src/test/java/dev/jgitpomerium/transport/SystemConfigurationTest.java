@@ -1,6 +1,7 @@
 package dev.jgitpomerium.transport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -28,6 +29,17 @@ class SystemConfigurationTest {
             Route.parse("other.example.com:2222", "https://pomerium.corp.example.com:8443")), s.routes());
     assertEquals(Duration.ofMillis(500), s.connectTimeout());
     assertEquals(Duration.ofSeconds(20), s.responseTimeout());
+  }
+
+  @Test
+  void readsServerAliveSettingsAndLeavesThemUnsetOtherwise() {
+    Settings s = settings(Map.of("jgit.pomerium.serverAliveInterval", "15s"),
+        Map.of("JGIT_POMERIUM_SERVER_ALIVE_COUNT_MAX", "5"));
+    assertEquals(Duration.ofSeconds(15), s.serverAliveInterval());
+    assertEquals(5, s.serverAliveCountMax());
+    Settings unset = settings(Map.of(), Map.of());
+    assertNull(unset.serverAliveInterval(), "unset, so that ~/.ssh/config can decide");
+    assertNull(unset.serverAliveCountMax());
   }
 
   @Test

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import jdk.net.ExtendedSocketOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -54,6 +55,20 @@ class TunnelDialerTest extends TestbedTest {
       int n = tunnel.inputStream().readNBytes(banner, 0, banner.length);
       assertEquals(8, n);
       assertArrayEquals("SSH-2.0-".getBytes(StandardCharsets.US_ASCII), banner);
+    }
+  }
+
+  /** The OS default waits two hours before the first probe: too late for NATs and load balancers. */
+  @Test
+  void thePomeriumHopProbesASilentConnectionWithinAMinute() throws Exception {
+    try (Tunnel tunnel = dialer(testbed.factory()).open(route())) {
+      assertTrue(tunnel.socket().getKeepAlive());
+      if (tunnel.socket().supportedOptions().contains(ExtendedSocketOptions.TCP_KEEPIDLE)) {
+        assertEquals(60, tunnel.socket().getOption(ExtendedSocketOptions.TCP_KEEPIDLE));
+        assertEquals(10, tunnel.socket().getOption(ExtendedSocketOptions.TCP_KEEPINTERVAL));
+      } else {
+        assertFalse(System.getProperty("os.name").startsWith("Linux"), "Linux supports TCP_KEEPIDLE");
+      }
     }
   }
 

@@ -8,7 +8,10 @@ import okhttp3.OkHttpClient;
 import java.time.Duration;
 import java.util.List;
 
-/** The validated, immutable configuration behind one session factory. */
+/**
+ * The validated, immutable configuration behind one session factory. {@code serverAliveInterval} and {@code
+ * serverAliveCountMax} are null when not set in code or the environment (ssh config or the defaults decide).
+ */
 public record Settings(
     List<Route> routes,
     TokenSource tokenSource,
@@ -17,7 +20,9 @@ public record Settings(
     Duration connectTimeout,
     Duration responseTimeout,
     PomeriumEventListener listener,
-    Lazy<OkHttpClient> http) {
+    Lazy<OkHttpClient> http,
+    Duration serverAliveInterval,
+    Integer serverAliveCountMax) {
 
   public Settings {
     routes = List.copyOf(routes);

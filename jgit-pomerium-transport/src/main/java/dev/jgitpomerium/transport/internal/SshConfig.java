@@ -6,8 +6,12 @@ import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -19,41 +23,83 @@ import java.util.stream.Stream;
  */
 public final class SshConfig {
   private static final int MAX_INCLUDE_DEPTH = 16;
+  private static final Pattern TIME = Pattern.compile("([0-9]+[smhdw]?)+");
+  private static final Pattern TIME_PART = Pattern.compile("([0-9]+)([smhdw]?)");
 
   /**
-   * A host's settings: where ssh (and JGit) connects after {@code HostName} and {@code Port}, and its ProxyCommand
-   * line as written (null when none or {@code none}).
+   * A host's settings: where ssh (and JGit) connects after {@code HostName} and {@code Port}, its ProxyCommand line as
+   * written (null when none or {@code none}), and its {@code ServerAliveInterval} / {@code ServerAliveCountMax} (null
+   * when not set).
    */
-  public record HostEntry(String host, int port, String user, String proxyCommand) {}
+  public record HostEntry(String host, int port, String user, String proxyCommand, Duration serverAliveInterval,
+      Integer serverAliveCountMax) {
+
+    public HostEntry(String host, int port, String user, String proxyCommand) {
+      this(host, port, user, proxyCommand, null, null);
+    }
+  }
 
   private SshConfig() {}
 
   /**
    * Looks {@code host} (as written in the git URL) up in {@code config}; {@code port} and {@code user} as given in the
-   * URL (port not positive, user null: none given).
+   * URL (port not positive, user null: none given). As in OpenSSH, the first value found for a keyword wins.
    */
   public static HostEntry lookup(Path config, String host, int port, String user) throws IOException {
-    String[] proxyCommand = {null};
-    String[] hostName = {null};
-    String[] configuredPort = {null};
-    String[] configuredUser = {null};
+    Map<String, String> first = new HashMap<>();
     if (Files.isRegularFile(config)) {
       Path sshDirectory = config.toAbsolutePath().getParent();
-      read(config, sshDirectory, host.toLowerCase(Locale.ROOT), false, 0, (keyword, value) -> {
-        switch (keyword) {
-          case "proxycommand" -> proxyCommand[0] = proxyCommand[0] == null ? value : proxyCommand[0];
-          case "hostname" -> hostName[0] = hostName[0] == null ? value : hostName[0];
-          case "port" -> configuredPort[0] = configuredPort[0] == null ? value : configuredPort[0];
-          case "user" -> configuredUser[0] = configuredUser[0] == null ? value : configuredUser[0];
-          default -> { }
-        }
-      });
+      read(config, sshDirectory, host.toLowerCase(Locale.ROOT), false, 0, first::putIfAbsent);
     }
-    String realHost = hostName[0] == null ? host : hostName[0].replace("%h", host);
-    int realPort = port > 0 ? port : configuredPort[0] == null ? 22 : parsePort(configuredPort[0]);
-    String realUser = user != null ? user : configuredUser[0];
-    String command = proxyCommand[0] == null || proxyCommand[0].equalsIgnoreCase("none") ? null : proxyCommand[0];
-    return new HostEntry(realHost, realPort, realUser, command);
+    String hostName = first.get("hostname");
+    String proxyCommand = first.get("proxycommand");
+    String realHost = hostName == null ? host : hostName.replace("%h", host);
+    int realPort = port > 0 ? port : first.containsKey("port") ? parsePort(first.get("port")) : 22;
+    String realUser = user != null ? user : first.get("user");
+    String command = proxyCommand == null || proxyCommand.equalsIgnoreCase("none") ? null : proxyCommand;
+    Duration aliveInterval = first.containsKey("serveraliveinterval")
+        ? parseTime(first.get("serveraliveinterval"), "ServerAliveInterval") : null;
+    Integer aliveCountMax = first.containsKey("serveralivecountmax")
+        ? parseCount(first.get("serveralivecountmax"), "ServerAliveCountMax") : null;
+    return new HostEntry(realHost, realPort, realUser, command, aliveInterval, aliveCountMax);
+  }
+
+  /** OpenSSH's time format: seconds, or a sum of numbers with s, m, h, d or w ({@code 90}, {@code 1m30s}). */
+  static Duration parseTime(String value, String keyword) throws IOException {
+    Matcher m = TIME.matcher(value.toLowerCase(Locale.ROOT));
+    if (value.isEmpty() || !m.matches()) {
+      throw new IOException("ssh config has an invalid " + keyword + ": " + value);
+    }
+    Matcher part = TIME_PART.matcher(value.toLowerCase(Locale.ROOT));
+    long seconds = 0;
+    while (part.find()) {
+      long unit = switch (part.group(2)) {
+        case "", "s" -> 1;
+        case "m" -> 60;
+        case "h" -> 3600;
+        case "d" -> 86_400;
+        default -> 604_800;
+      };
+      seconds += parseBounded(part.group(1), keyword) * unit;
+      if (seconds > Integer.MAX_VALUE) {
+        throw new IOException("ssh config has a too large " + keyword + ": " + value);
+      }
+    }
+    return Duration.ofSeconds(seconds);
+  }
+
+  private static Integer parseCount(String value, String keyword) throws IOException {
+    if (value.isEmpty() || !value.chars().allMatch(Character::isDigit)) {
+      throw new IOException("ssh config has an invalid " + keyword + ": " + value);
+    }
+    return (int) parseBounded(value, keyword);
+  }
+
+  private static long parseBounded(String digits, String keyword) throws IOException {
+    if (digits.length() > 9) {
+      throw new IOException("ssh config has a too large " + keyword + ": " + digits);
+    }
+    return Long.parseLong(digits);
   }
 
   private static int parsePort(String value) throws IOException {

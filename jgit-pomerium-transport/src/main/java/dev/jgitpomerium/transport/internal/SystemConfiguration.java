@@ -38,7 +38,9 @@ public final class SystemConfiguration {
     CLIENT_KEY("jgit.pomerium.clientKey", "JGIT_POMERIUM_CLIENT_KEY"),
     DISABLE_TLS_VERIFICATION("jgit.pomerium.disableTlsVerification", "JGIT_POMERIUM_DISABLE_TLS_VERIFICATION"),
     CONNECT_TIMEOUT("jgit.pomerium.connectTimeout", "JGIT_POMERIUM_CONNECT_TIMEOUT"),
-    RESPONSE_TIMEOUT("jgit.pomerium.responseTimeout", "JGIT_POMERIUM_RESPONSE_TIMEOUT");
+    RESPONSE_TIMEOUT("jgit.pomerium.responseTimeout", "JGIT_POMERIUM_RESPONSE_TIMEOUT"),
+    SERVER_ALIVE_INTERVAL("jgit.pomerium.serverAliveInterval", "JGIT_POMERIUM_SERVER_ALIVE_INTERVAL"),
+    SERVER_ALIVE_COUNT_MAX("jgit.pomerium.serverAliveCountMax", "JGIT_POMERIUM_SERVER_ALIVE_COUNT_MAX");
 
     public final String property;
     public final String environment;
@@ -159,6 +161,12 @@ public final class SystemConfiguration {
       case RESPONSE_TIMEOUT:
         b.responseTimeout(duration(value));
         break;
+      case SERVER_ALIVE_INTERVAL:
+        b.serverAliveInterval(duration(value));
+        break;
+      case SERVER_ALIVE_COUNT_MAX:
+        b.serverAliveCountMax(count(value));
+        break;
       default:
         throw new AssertionError(key);
     }
@@ -176,6 +184,14 @@ public final class SystemConfiguration {
   }
 
   /** {@code 10} or {@code 10s} (seconds), {@code 500ms}, {@code 2m}, or ISO-8601 such as {@code PT10S}. */
+  private static int count(String value) {
+    try {
+      return Integer.parseInt(value.strip());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("not a number: '" + value + "'", e);
+    }
+  }
+
   static Duration duration(String value) {
     Matcher m = DURATION.matcher(value.toLowerCase(Locale.ROOT));
     if (m.matches()) {

@@ -94,7 +94,7 @@ public final class TunnelDialer {
     Socket raw = new Socket();
     try {
       raw.setTcpNoDelay(true);
-      raw.setKeepAlive(true);
+      Sockets.keepAlive(raw);
       raw.connect(new InetSocketAddress(endpoint.host(), endpoint.port()),
           Math.toIntExact(settings.connectTimeout().toMillis()));
     } catch (IOException e) {

@@ -2,10 +2,12 @@ package dev.jgitpomerium.transport.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -69,6 +71,28 @@ class SshConfigTest {
   void noConfigFileMeansTheHostAsGiven() throws IOException {
     SshConfig.HostEntry e = SshConfig.lookup(ssh.resolve("absent"), "git.corp.example.com", 2222, "git");
     assertEquals(new SshConfig.HostEntry("git.corp.example.com", 2222, "git", null), e);
+  }
+
+  @Test
+  void serverAliveSettingsUseOpenSshsTimeFormat() throws IOException {
+    SshConfig.HostEntry e = lookup("git.corp.example.com",
+        "Host git.corp.example.com",
+        "  ServerAliveInterval 1m30s",
+        "  ServerAliveCountMax 5",
+        "Host *",
+        "  ServerAliveInterval 10");
+    assertEquals(Duration.ofSeconds(90), e.serverAliveInterval());
+    assertEquals(5, e.serverAliveCountMax());
+    assertEquals(Duration.ofSeconds(10), lookup("other", "Host *", "  ServerAliveInterval=10").serverAliveInterval());
+    assertNull(lookup("other", "Host *", "  Port 22").serverAliveInterval(), "unset: the library's default applies");
+  }
+
+  @Test
+  void anInvalidServerAliveIntervalIsAnErrorNamingTheKeyword() {
+    IOException e = assertThrows(IOException.class,
+        () -> lookup("h", "Host *", "  ServerAliveInterval soon"));
+    assertEquals("ssh config has an invalid ServerAliveInterval: soon", e.getMessage());
+    assertThrows(IOException.class, () -> lookup("h", "Host *", "  ServerAliveCountMax -1"));
   }
 
   @Test
