@@ -3,8 +3,9 @@
  * dev.jgitpomerium.testkit.PomeriumGateway}, a TLS {@code CONNECT} gateway that answers like
  * Pomerium and can be scripted or made to fail, and {@link dev.jgitpomerium.testkit.GitSshServer},
  * an SSH git server built on MINA sshd and JGit. The gateway also serves Pomerium's programmatic
- * login, which {@link dev.jgitpomerium.testkit.FakeBrowser} completes in place of a person. Both
- * servers bind 127.0.0.1 on ephemeral ports, start in milliseconds and leave no threads or sockets
- * behind after {@code close()}.
+ * login, which {@link dev.jgitpomerium.testkit.FakeBrowser} completes in place of a person. {@link
+ * dev.jgitpomerium.testkit.SlowLink} is a TCP relay that shapes a connection between them to a
+ * bandwidth and a latency. All of them bind 127.0.0.1 on ephemeral ports, start in milliseconds and
+ * leave no threads or sockets behind after {@code close()}.
  */
 package dev.jgitpomerium.testkit;
