@@ -141,6 +141,8 @@ public final class PomeriumGateway implements AutoCloseable {
   private final BlockingQueue<RecordedConnect> untaken = new LinkedBlockingQueue<>();
   private final List<String> httpRequestLines = new ArrayList<>(); // guarded by itself
   private final AtomicInteger loginApiCalls = new AtomicInteger();
+  private final AtomicInteger tlsHandshakes = new AtomicInteger();
+  private final AtomicInteger resumedTlsHandshakes = new AtomicInteger();
   private final Object signInLock = new Object();
   private int signInsInProgress; // guarded by signInLock
 
@@ -561,6 +563,19 @@ public final class PomeriumGateway implements AutoCloseable {
     }
   }
 
+  /** TLS handshakes completed so far. */
+  public int tlsHandshakes() {
+    return tlsHandshakes.get();
+  }
+
+  /**
+   * TLS handshakes that resumed an earlier session (an abbreviated handshake: no certificate sent, fewer round trips
+   * in TLS 1.2), as a client that keeps its session cache does for repeated connections.
+   */
+  public int resumedTlsHandshakes() {
+    return resumedTlsHandshakes.get();
+  }
+
   /**
    * TCP connections accepted so far, including those that never completed TLS or sent a request.
    */
@@ -825,6 +840,7 @@ public final class PomeriumGateway implements AutoCloseable {
     private boolean aborted; // guarded by this
     private volatile long lastActivity = System.nanoTime();
     private volatile boolean blackholed;
+    private final long acceptedAtMillis = System.currentTimeMillis();
 
     Connection(int id, Socket raw, Fault fault) {
       this.id = id;
@@ -903,6 +919,11 @@ public final class PomeriumGateway implements AutoCloseable {
       socket.setSSLParameters(parameters);
       raw.setSoTimeout(HANDSHAKE_TIMEOUT_MILLIS);
       socket.startHandshake();
+      tlsHandshakes.incrementAndGet();
+      // A resumed session keeps the creation time of the one it resumes, from before this connection.
+      if (socket.getSession().getCreationTime() < acceptedAtMillis) {
+        resumedTlsHandshakes.incrementAndGet();
+      }
 
       raw.setSoTimeout(HEAD_TIMEOUT_MILLIS);
       OutputStream out = socket.getOutputStream();

@@ -58,6 +58,20 @@ class TunnelDialerTest extends TestbedTest {
     }
   }
 
+  /** Repeated connections to one endpoint skip the certificate exchange: one full TLS handshake per factory. */
+  @Test
+  void repeatedTunnelsFromOneFactoryResumeTheTlsSession() throws Exception {
+    try (PomeriumSshSessionFactory pomerium = testbed.factory().build()) {
+      for (int i = 0; i < 3; i++) {
+        try (java.net.Socket tunnel = pomerium.openTunnel(Testbed.HOST, 22)) {
+          assertArrayEquals("SSH-2.0-".getBytes(StandardCharsets.US_ASCII), tunnel.getInputStream().readNBytes(8));
+        }
+      }
+    }
+    assertEquals(3, testbed.gateway.tlsHandshakes());
+    assertEquals(2, testbed.gateway.resumedTlsHandshakes());
+  }
+
   /** The OS default waits two hours before the first probe: too late for NATs and load balancers. */
   @Test
   void thePomeriumHopProbesASilentConnectionWithinAMinute() throws Exception {
