@@ -92,9 +92,8 @@ public final class Bench {
       Results results =
           new BenchRun(plan, clients, server, out.resolve("clones"), progress).run();
       Map<String, String> machine = Machine.describe();
-      machine.put(
-          "load average (1 min)",
-          loadBefore + " at the start, " + Machine.loadAverage() + " at the end");
+      // Taken before the server started: other work on the machine, not the benchmark's own.
+      machine.put("load average (1 min) before the run", loadBefore);
       report =
           new Report(
               plan,
