@@ -19,13 +19,17 @@ import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.transport.RemoteSession;
+import org.eclipse.jgit.transport.URIish;
 import org.eclipse.jgit.transport.sshd.SshdSessionFactory;
+import org.eclipse.jgit.util.FS;
 
 /** The measures, in order, against one running {@link BenchServer}. */
 final class BenchRun {
   private static final long BATCH_TIMEOUT_SECONDS = 300;
   private static final long START_TIMEOUT_SECONDS = 60;
   private static final double KIB = 1024.0;
+  static final String NO_DELAY = ", SSH with TCP_NODELAY";
 
   private final Plan plan;
   private final Clients clients;
@@ -46,18 +50,19 @@ final class BenchRun {
     ServerProcess.GatewayStats before = server.stats();
     List<Alternation.Timing> timings = new ArrayList<>();
     timings.add(cloneMeasure());
-    timings.add(firstConnection());
+    timings.add(firstConnection(""));
     Measurement factoryBuild = factoryBuild();
     Map<Via, SshdSessionFactory> longLived = new EnumMap<>(Via.class);
     try {
       for (Via via : Via.values()) {
         longLived.put(via, clients.newFactory(via));
       }
-      timings.add(repeated(longLived));
+      timings.add(repeated(longLived, ""));
       timings.add(concurrent(longLived));
     } finally {
       longLived.values().forEach(SshdSessionFactory::close);
     }
+    timings.addAll(withSshNoDelay());
     List<Measurement> resources = resources();
     ServerProcess.GatewayStats after = server.stats();
     Results.Handshakes handshakes = handshakes();
@@ -121,10 +126,36 @@ final class BenchRun {
     }
   }
 
+  /**
+   * Connection set-up again with TCP_NODELAY on both SSH ends (JGit's client here, the SSH server
+   * there), which neither sets by default: with Nagle's algorithm and delayed ACKs, stalls of
+   * tens of milliseconds dominate an ls-remote on loopback and hide what the tunnel itself adds.
+   */
+  private List<Alternation.Timing> withSshNoDelay() throws Exception {
+    String variant = NO_DELAY;
+    server.sshNoDelay(true);
+    SshNoDelay.set(true);
+    Map<Via, SshdSessionFactory> factories = new EnumMap<>(Via.class);
+    try {
+      List<Alternation.Timing> timings = new ArrayList<>();
+      timings.add(firstConnection(variant));
+      for (Via via : Via.values()) {
+        factories.put(via, clients.newFactory(via));
+      }
+      timings.add(repeated(factories, variant));
+      timings.add(exchanges(factories, variant));
+      return timings;
+    } finally {
+      factories.values().forEach(SshdSessionFactory::close);
+      SshNoDelay.set(false);
+      server.sshNoDelay(false);
+    }
+  }
+
   /** A fresh factory per call: a new sshd client, and for the tunnel a new TLS context. */
-  private Alternation.Timing firstConnection() throws Exception {
+  private Alternation.Timing firstConnection(String variant) throws Exception {
     return section(
-        "ls-remote, first connection (new factory each)",
+        "ls-remote, first connection" + variant + " (new factory each)",
         "ms",
         plan.firstConnectionWarmups(),
         plan.firstConnectionRounds(),
@@ -154,9 +185,10 @@ final class BenchRun {
         }).wall();
   }
 
-  private Alternation.Timing repeated(Map<Via, SshdSessionFactory> factories) throws Exception {
+  private Alternation.Timing repeated(Map<Via, SshdSessionFactory> factories, String variant)
+      throws Exception {
     return section(
-        "ls-remote, repeated (one factory)",
+        "ls-remote, repeated" + variant + " (one factory)",
         "ms",
         plan.repeatedWarmups(),
         plan.repeatedRounds(),
@@ -164,6 +196,34 @@ final class BenchRun {
           count(via, 1);
           return timed(1, () -> clients.lsRemote(via, factories.get(via)));
         });
+  }
+
+  /** git-upload-pack exchanges on one session per client, opened beforehand. */
+  private Alternation.Timing exchanges(Map<Via, SshdSessionFactory> factories, String variant)
+      throws Exception {
+    Map<Via, UploadPackExchange> exchanges = new EnumMap<>(Via.class);
+    try {
+      for (Via via : Via.values()) {
+        count(via, 1);
+        RemoteSession session =
+            factories
+                .get(via)
+                .getSession(
+                    new URIish(clients.url(via)),
+                    null,
+                    FS.DETECTED,
+                    Clients.GIT_TIMEOUT_SECONDS * 1000);
+        exchanges.put(via, new UploadPackExchange(session));
+      }
+      return section(
+          "upload-pack exchange on an open session" + variant,
+          "ms",
+          plan.repeatedWarmups(),
+          plan.repeatedRounds(),
+          via -> timed(1, () -> exchanges.get(via).run()));
+    } finally {
+      exchanges.values().forEach(UploadPackExchange::close);
+    }
   }
 
   private Alternation.Timing concurrent(Map<Via, SshdSessionFactory> factories)

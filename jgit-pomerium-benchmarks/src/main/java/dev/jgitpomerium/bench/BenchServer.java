@@ -25,9 +25,10 @@ import org.apache.sshd.common.config.keys.PublicKeyEntry;
  * to standard output, {@code READY sshPort=… gatewayUrl=… head=… commits=… packBytes=…
  * generated=…}, and then answers each {@code STATS} line on standard input with {@code STATS
  * gatewayConnections=… gatewayRequests=… gatewayOpen=… sshOpen=… cpuNanos=…} (the last is this
- * JVM's CPU time, so the harness can tell the server's share of a measure from its own). It exits
- * when its standard input ends, so it cannot outlive the harness. The token is written to a 0600
- * file and printed nowhere.
+ * JVM's CPU time, so the harness can tell the server's share of a measure from its own), and
+ * {@code NODELAY on|off} by switching TCP_NODELAY for SSH connections accepted from then on
+ * ({@link SshNoDelay}). It exits when its standard input ends, so it cannot outlive the harness.
+ * The token is written to a 0600 file and printed nowhere.
  *
  * <p>Arguments: {@code --cache DIR --client-dir DIR --commits N --bytes-per-file N --seed N}.
  */
@@ -100,6 +101,10 @@ public final class BenchServer {
             gateway.openConnections(),
             ssh.openSessions(),
             Cpu.processNanos());
+      } else if (line.strip().startsWith("NODELAY ")) {
+        boolean on = line.strip().equals("NODELAY on");
+        SshNoDelay.set(on);
+        protocol.println("NODELAY " + (on ? "on" : "off"));
       } else {
         protocol.println("ERROR unknown command");
       }

@@ -134,9 +134,11 @@ final class Chart {
     return "tunnel − direct: " + Report.signed(m.difference()) + unit;
   }
 
+  /** Long names lose their parenthesis, and a variant goes on a line of its own. */
   private static String wrap(String title) {
     int paren = title.indexOf(" (");
-    return paren > 0 && title.length() > 40 ? title.substring(0, paren) : title;
+    String shorter = paren > 0 && title.length() > 36 ? title.substring(0, paren) : title;
+    return shorter.replace(BenchRun.NO_DELAY, "\n" + BenchRun.NO_DELAY.substring(2));
   }
 
   /** Bars with a whisker from each series' spread low to high. */

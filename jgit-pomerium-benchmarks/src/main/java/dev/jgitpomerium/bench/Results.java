@@ -39,6 +39,9 @@ record Results(
   static final int FIRST_CONNECTION = 1;
   static final int REPEATED = 2;
   static final int CONCURRENT = 3;
+  static final int FIRST_CONNECTION_NO_DELAY = 4;
+  static final int REPEATED_NO_DELAY = 5;
+  static final int EXCHANGE_NO_DELAY = 6;
 
   static final int THREADS_OPEN = 0;
   static final int HEAP_OPEN = 1;

@@ -94,6 +94,14 @@ final class ServerProcess implements AutoCloseable {
     return Boolean.parseBoolean(ready.get("generated"));
   }
 
+  /** Switches TCP_NODELAY on the SSH server's connections accepted from now on. */
+  void sshNoDelay(boolean on) throws IOException, InterruptedException {
+    String answer = on ? "on" : "off";
+    stdin.write(("NODELAY " + answer + "\n").getBytes(StandardCharsets.US_ASCII));
+    stdin.flush();
+    expect("NODELAY", ANSWER_TIMEOUT);
+  }
+
   /** The gateway's and the SSH server's counters, now. */
   GatewayStats stats() throws IOException, InterruptedException {
     stdin.write("STATS\n".getBytes(StandardCharsets.US_ASCII));
