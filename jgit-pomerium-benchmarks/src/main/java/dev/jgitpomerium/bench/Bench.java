@@ -60,6 +60,10 @@ public final class Bench {
       System.err.println("bench: no " + docs.resolve(Docs.MARKDOWN) + " to write into");
       System.exit(2);
     }
+    // sshd's NIO2 threads can race a client's close (seen on direct connections too): one line,
+    // not a stack trace in the middle of the progress output; the measures fail on their own.
+    Thread.setDefaultUncaughtExceptionHandler(
+        (thread, e) -> System.err.println("bench: uncaught in " + thread.getName() + ": " + e));
     try {
       run(quick ? Plan.QUICK : Plan.FULL, work, writeDocs ? docs : null);
     } catch (Exception e) {
@@ -128,6 +132,8 @@ public final class Bench {
     out.println(
         "usage: bench.sh [--quick] [--write-docs] [--work-dir DIR] [--docs-dir DIR]\n"
             + "  --quick        tiny repository and one round of each measure (a smoke run)\n"
-            + "  --write-docs   also update DIR/benchmarks.md and DIR/benchmarks.png (full runs)");
+            + "  --write-docs   also update benchmarks.md and benchmarks.png in the docs directory\n"
+            + "  --work-dir DIR  repository cache and results (default: target)\n"
+            + "  --docs-dir DIR  the docs directory (default: docs)");
   }
 }

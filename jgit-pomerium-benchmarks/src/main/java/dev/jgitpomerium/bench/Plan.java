@@ -26,7 +26,7 @@ record Plan(
   static final Plan FULL =
       new Plan(
           "full", RepositorySpec.FULL, Duration.ofMinutes(10),
-          2, 10, // clone
+          2, 15, // clone
           5, 30, // first connection
           10, 100, // repeated
           32, 1, 8, // concurrent
