@@ -1,0 +1,104 @@
+package dev.jgitpomerium.bench;
+
+import dev.jgitpomerium.transport.PomeriumSshSessionFactory;
+import dev.jgitpomerium.transport.TokenStore;
+import java.io.IOException;
+import java.util.Map;
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.api.TransportConfigCallback;
+import org.eclipse.jgit.api.errors.GitAPIException;
+import org.eclipse.jgit.lib.Ref;
+import org.eclipse.jgit.transport.SshTransport;
+import org.eclipse.jgit.transport.sshd.JGitKeyCache;
+import org.eclipse.jgit.transport.sshd.SshdSessionFactory;
+import org.eclipse.jgit.transport.sshd.SshdSessionFactoryBuilder;
+
+/**
+ * Builds the two clients the benchmark compares, both from the files the server wrote: stock JGit
+ * ({@link SshdSessionFactory}) dialling the SSH port, and {@link PomeriumSshSessionFactory} going
+ * through the gateway. Everything else (keys, known_hosts, JGit's version and settings) is the
+ * same.
+ */
+final class Clients {
+  /** JGit's transport timeout, in seconds: bounds every network wait of a git operation. */
+  static final int GIT_TIMEOUT_SECONDS = 120;
+
+  private static final String REPOSITORY = "/" + BenchRepository.NAME;
+
+  private final ClientFiles files;
+  private final int sshPort;
+  private final String gatewayUrl;
+  private final String head;
+
+  Clients(ClientFiles files, int sshPort, String gatewayUrl, String head) {
+    this.files = files;
+    this.sshPort = sshPort;
+    this.gatewayUrl = gatewayUrl;
+    this.head = head;
+  }
+
+  String gatewayUrl() {
+    return gatewayUrl;
+  }
+
+  java.nio.file.Path caCertificate() {
+    return files.caCertificate();
+  }
+
+  /** The commit the server's {@code main} points at, to check every answer against. */
+  String head() {
+    return head;
+  }
+
+  String url(Via via) {
+    return via == Via.DIRECT
+        ? "ssh://git@127.0.0.1:" + sshPort + REPOSITORY
+        : "ssh://git@" + BenchServer.HOST + REPOSITORY;
+  }
+
+  /** A new factory; the caller closes it. */
+  SshdSessionFactory newFactory(Via via) {
+    if (via == Via.DIRECT) {
+      return new SshdSessionFactoryBuilder()
+          .setHomeDirectory(files.home().toFile())
+          .setSshDirectory(files.sshDirectory().toFile())
+          .build(new JGitKeyCache());
+    }
+    return newTunnelFactory();
+  }
+
+  PomeriumSshSessionFactory newTunnelFactory() {
+    return PomeriumSshSessionFactory.builder()
+        .route(BenchServer.HOST + ":22")
+        .pomeriumUrl(gatewayUrl)
+        .addCaCertificates(files.caCertificate())
+        .tokenFile(files.token())
+        .tokenStore(TokenStore.inMemory())
+        .interactive(false)
+        .homeDirectory(files.home().toFile())
+        .sshDirectory(files.sshDirectory().toFile())
+        .build();
+  }
+
+  static TransportConfigCallback using(SshdSessionFactory factory) {
+    return transport -> {
+      if (transport instanceof SshTransport ssh) {
+        ssh.setSshSessionFactory(factory);
+      }
+    };
+  }
+
+  /** One ls-remote through {@code factory}; fails unless the server's {@code main} is listed. */
+  void lsRemote(Via via, SshdSessionFactory factory) throws GitAPIException, IOException {
+    Map<String, Ref> refs =
+        Git.lsRemoteRepository()
+            .setRemote(url(via))
+            .setTimeout(GIT_TIMEOUT_SECONDS)
+            .setTransportConfigCallback(using(factory))
+            .callAsMap();
+    Ref main = refs.get("refs/heads/main");
+    if (main == null || !main.getObjectId().name().equals(head)) {
+      throw new IOException("ls-remote " + via.label() + " did not list main at " + head);
+    }
+  }
+}

@@ -1,0 +1,46 @@
+package dev.jgitpomerium.bench;
+
+import java.time.Duration;
+
+/** How much of each measure a run takes: the full run for the docs, or a quick smoke run. */
+record Plan(
+    String name,
+    RepositorySpec repository,
+    Duration readyTimeout,
+    int cloneWarmups,
+    int cloneRounds,
+    int firstConnectionWarmups,
+    int firstConnectionRounds,
+    int repeatedWarmups,
+    int repeatedRounds,
+    int concurrency,
+    int concurrentWarmups,
+    int concurrentBatches,
+    int openSessions,
+    int resourceRounds,
+    int handshakeWarmups,
+    int handshakeRounds,
+    int retentionHandshakes) {
+
+  /** About three minutes on a 2-core machine, plus the one-time repository generation. */
+  static final Plan FULL =
+      new Plan(
+          "full", RepositorySpec.FULL, Duration.ofMinutes(10),
+          2, 15, // clone
+          5, 30, // first connection
+          10, 100, // repeated
+          32, 1, 8, // concurrent
+          32, 3, // open sessions
+          10, 30, 300); // TLS handshakes
+
+  /** A smoke run for CI: a tiny repository and few rounds, well under a minute. */
+  static final Plan QUICK =
+      new Plan(
+          "quick", RepositorySpec.QUICK, Duration.ofMinutes(2),
+          1, 1,
+          1, 3,
+          3, 10,
+          8, 0, 1,
+          8, 1,
+          2, 5, 50);
+}

@@ -1,0 +1,50 @@
+package dev.jgitpomerium.bench;
+
+import java.util.List;
+
+/** Everything one run measured. */
+record Results(
+    /** Clone, ls-remote first and repeated, concurrent ls-remotes: the charted timings. */
+    List<Alternation.Timing> timings,
+    /** Building a factory, not included in the timings. */
+    Measurement factoryBuild,
+    /** Per open session, and per connection after close: threads and KiB of heap. */
+    List<Measurement> resources,
+    Handshakes handshakes,
+    /** Gateway TCP connections (one TLS handshake each) and CONNECTs during the git measures. */
+    int gatewayConnections,
+    int gatewayRequests,
+    /** SSH connections the harness made through the tunnel meanwhile. */
+    int tunnelledConnections) {
+
+  /** The TLS yardstick and what the library's own connections did. */
+  record Handshakes(
+      Samples full,
+      Samples resumed,
+      int resumedCount,
+      Samples openTunnelFresh,
+      int openTunnelFreshResumed,
+      Samples openTunnelReused,
+      int openTunnelReusedResumed,
+      /** Heap still reachable per handshake after many through one plain JSSE context. */
+      double jsseRetainedBytesPerHandshake,
+      int jsseRetentionHandshakes) {}
+
+  /** The wall-clock measure. */
+  Measurement timing(int index) {
+    return timings.get(index).wall();
+  }
+
+  static final int CLONE = 0;
+  static final int FIRST_CONNECTION = 1;
+  static final int REPEATED = 2;
+  static final int CONCURRENT = 3;
+  static final int FIRST_CONNECTION_NO_DELAY = 4;
+  static final int REPEATED_NO_DELAY = 5;
+  static final int EXCHANGE_NO_DELAY = 6;
+
+  static final int THREADS_OPEN = 0;
+  static final int HEAP_OPEN = 1;
+  static final int THREADS_LEFT = 2;
+  static final int HEAP_LEFT = 3;
+}
