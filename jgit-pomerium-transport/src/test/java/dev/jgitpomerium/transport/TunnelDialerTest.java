@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.jgitpomerium.testkit.Fault;
 import dev.jgitpomerium.testkit.GatewayResponse;
 import dev.jgitpomerium.testkit.RecordedConnect;
+import dev.jgitpomerium.transport.internal.TlsSetup;
 import dev.jgitpomerium.transport.internal.Tunnel;
 import dev.jgitpomerium.transport.internal.TunnelDialer;
 import java.io.IOException;
@@ -70,6 +71,23 @@ class TunnelDialerTest extends TestbedTest {
     }
     assertEquals(3, testbed.gateway.tlsHandshakes());
     assertEquals(2, testbed.gateway.resumedTlsHandshakes());
+  }
+
+  /**
+   * JDK 17 keeps every session of a chain of TLS 1.3 resumptions alive; a context is replaced after a fixed number of
+   * handshakes so that a long-running JVM does not grow by half a KiB per connection. Resumption goes on after it.
+   */
+  @Test
+  void aLongRunOfTunnelsStartsAFreshTlsSessionChainAtEachContextRenewal() throws Exception {
+    int tunnels = TlsSetup.HANDSHAKES_PER_CONTEXT + 10;
+    try (PomeriumSshSessionFactory pomerium = testbed.factory().build()) {
+      for (int i = 0; i < tunnels; i++) {
+        pomerium.openTunnel(Testbed.HOST, 22).close();
+      }
+    }
+    assertTrue(testbed.gateway.awaitNoOpenConnections(Duration.ofSeconds(10)));
+    assertEquals(tunnels, testbed.gateway.tlsHandshakes());
+    assertEquals(tunnels - 2, testbed.gateway.resumedTlsHandshakes(), "full handshakes: the first and one renewal");
   }
 
   /** The OS default waits two hours before the first probe: too late for NATs and load balancers. */

@@ -18,15 +18,18 @@ public final class Tunnel implements Closeable {
   private final InputStream in;
   private final OutputStream out;
   private final Closeable resources;
+  /** The stream under {@code in}: what has arrived but not been read shows there (TLS hides it above). */
+  private final InputStream wire;
 
   private Tunnel(Route route, String description, Socket socket, InputStream in, OutputStream out,
-      Closeable resources) {
+      Closeable resources, InputStream wire) {
     this.route = route;
     this.description = description;
     this.socket = socket;
     this.in = in;
     this.out = out;
     this.resources = resources;
+    this.wire = wire;
   }
 
   /** A Pomerium tunnel over {@code tls}, layered on {@code raw}. */
@@ -35,12 +38,12 @@ public final class Tunnel implements Closeable {
       Sockets.closeQuietly(tls);
       // An SSLSocket whose close_notify cannot be sent (the peer reset) may leave its transport open.
       Sockets.closeQuietly(raw);
-    });
+    }, raw.getInputStream());
   }
 
   /** A ProxyCommand's standard output and input; closing ends the process. */
   static Tunnel command(String description, InputStream stdout, OutputStream stdin, Closeable process) {
-    return new Tunnel(null, description, null, stdout, stdin, process);
+    return new Tunnel(null, description, null, stdout, stdin, process, stdout);
   }
 
   /** The Pomerium route, or {@code null} for a ProxyCommand (which reports no tunnel events). */
@@ -59,6 +62,15 @@ public final class Tunnel implements Closeable {
 
   public OutputStream outputStream() {
     return out;
+  }
+
+  /** Bytes that have arrived and wait to be read, as they travel (TLS records, not yet decrypted); never blocks. */
+  int bytesWaiting() {
+    try {
+      return wire.available();
+    } catch (IOException e) {
+      return 0;
+    }
   }
 
   @Override
