@@ -325,6 +325,17 @@ final class BenchRun {
             "heap left per connection after close",
             "KiB",
             p -> p.heapLeftBytes() / KIB));
+    Map<Via, Double> leftAfterMany = new EnumMap<>(Via.class);
+    for (Via via : Via.values()) {
+      count(via, plan.longRunConnections() + 1);
+      leftAfterMany.put(via, probe.heapLeftAfterManyBytes(via, plan.longRunConnections()) / KIB);
+    }
+    measurements.add(
+        new Measurement(
+            "heap left after " + plan.longRunConnections() + " connections one after another, in all",
+            "KiB",
+            new Samples(List.of(leftAfterMany.get(Via.DIRECT))),
+            new Samples(List.of(leftAfterMany.get(Via.TUNNEL)))));
     progress.printf(
         Locale.ROOT,
         "  %d sessions held open, %d round(s) each way, in %.0f s%n",

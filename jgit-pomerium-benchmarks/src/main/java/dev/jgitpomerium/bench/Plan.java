@@ -20,7 +20,8 @@ record Plan(
     int resourceRounds,
     int handshakeWarmups,
     int handshakeRounds,
-    int retentionHandshakes) {
+    int retentionHandshakes,
+    int longRunConnections) {
 
   /** About three minutes on a 2-core machine, plus the one-time repository generation. */
   static final Plan FULL =
@@ -31,7 +32,8 @@ record Plan(
           10, 100, // repeated
           32, 1, 8, // concurrent
           32, 3, // open sessions
-          10, 30, 300); // TLS handshakes
+          10, 30, 300, // TLS handshakes
+          600); // connections one after another, for what stays
 
   /** A smoke run for CI: a tiny repository and few rounds, well under a minute. */
   static final Plan QUICK =
@@ -42,5 +44,6 @@ record Plan(
           3, 10,
           8, 0, 1,
           8, 1,
-          2, 5, 50);
+          2, 5, 50,
+          20);
 }

@@ -61,6 +61,25 @@ final class ResourceProbe {
     }
   }
 
+  /**
+   * Heap still reachable after {@code connections} sessions opened and closed one after another through one
+   * factory, against just after the first: whether something is kept per connection for good.
+   */
+  double heapLeftAfterManyBytes(Via via, int connections) throws Exception {
+    SshdSessionFactory factory = clients.newFactory(via);
+    try {
+      open(via, factory, 1).forEach(RemoteSession::disconnect);
+      Snapshot before = settle(0);
+      for (int i = 0; i < connections; i++) {
+        open(via, factory, 1).forEach(RemoteSession::disconnect);
+      }
+      Snapshot after = settle(before.threads());
+      return after.heapBytes() - before.heapBytes();
+    } finally {
+      factory.close();
+    }
+  }
+
   private List<RemoteSession> open(Via via, SshdSessionFactory factory, int count)
       throws Exception {
     URIish uri = new URIish(clients.url(via));

@@ -47,4 +47,5 @@ record Results(
   static final int HEAP_OPEN = 1;
   static final int THREADS_LEFT = 2;
   static final int HEAP_LEFT = 3;
+  static final int HEAP_LEFT_AFTER_MANY = 4;
 }

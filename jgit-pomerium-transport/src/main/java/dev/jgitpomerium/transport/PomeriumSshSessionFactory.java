@@ -2,6 +2,7 @@ package dev.jgitpomerium.transport;
 
 import dev.jgitpomerium.transport.internal.CommandTokenSource;
 import dev.jgitpomerium.transport.internal.HttpClients;
+import dev.jgitpomerium.transport.internal.JGitSessions;
 import dev.jgitpomerium.transport.internal.Lazy;
 import dev.jgitpomerium.transport.internal.LoopbackRelay;
 import dev.jgitpomerium.transport.internal.Pem;
@@ -39,6 +40,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import okhttp3.OkHttpClient;
+import org.apache.sshd.client.session.ClientSession;
 import org.eclipse.jgit.api.TransportConfigCallback;
 import org.eclipse.jgit.errors.TransportException;
 import org.eclipse.jgit.transport.CredentialsProvider;
@@ -308,7 +310,10 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
     return host.toLowerCase(java.util.Locale.ROOT) + ":" + port;
   }
 
-  /** Opens the session as JGit does, then keeps it alive (see {@link Builder#serverAliveInterval}). */
+  /**
+   * Opens the session as JGit does, then turns Nagle's algorithm off on it and keeps it alive (see {@link
+   * Builder#serverAliveInterval}).
+   */
   @Override
   public SshdSession getSession(URIish uri, CredentialsProvider credentialsProvider, FS fs, int timeoutMillis)
       throws TransportException {
@@ -326,8 +331,12 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
     } catch (IOException e) {
       log.warn("SSH keepalives to {} use the defaults: {}", server, e.getMessage());
     }
-    ServerAlive.start(session, interval != null ? interval : Duration.ofSeconds(DEFAULT_SERVER_ALIVE_SECONDS),
-        countMax != null ? countMax : DEFAULT_SERVER_ALIVE_COUNT_MAX, server, current.listener());
+    ClientSession client = JGitSessions.clientSession(session, server);
+    if (client != null) {
+      JGitSessions.disableNagle(client);
+      ServerAlive.start(client, interval != null ? interval : Duration.ofSeconds(DEFAULT_SERVER_ALIVE_SECONDS),
+          countMax != null ? countMax : DEFAULT_SERVER_ALIVE_COUNT_MAX, server, current.listener());
+    }
     return session;
   }
 

@@ -1,19 +1,17 @@
 package dev.jgitpomerium.transport.internal;
 
+import dev.jgitpomerium.transport.PomeriumEventListener;
 import java.io.IOException;
-import java.lang.reflect.Field;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import dev.jgitpomerium.transport.PomeriumEventListener;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.SshConstants;
 import org.apache.sshd.common.SshException;
 import org.apache.sshd.common.kex.KexState;
 import org.apache.sshd.common.util.buffer.Buffer;
-import org.eclipse.jgit.transport.sshd.SshdSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,9 +26,6 @@ import org.slf4j.LoggerFactory;
 public final class ServerAlive implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(ServerAlive.class);
   private static final String REQUEST = "keepalive@openssh.com";
-
-  /** JGit keeps its sshd session private and offers no hook to configure it; reading the field is the only way in. */
-  private static final Field SESSION_FIELD = sessionField();
 
   private final ClientSession session;
   private final Duration interval;
@@ -50,22 +45,15 @@ public final class ServerAlive implements Runnable {
   }
 
   /**
-   * Starts keepalives on {@code jgitSession} until it closes. Does nothing if {@code interval} is zero, or (logged) if
-   * this JGit version hides its session differently.
+   * Starts keepalives on {@code session} until it closes; none if {@code interval} is zero.
    *
    * @param server the host and port, for messages
    * @param listener told when the session is closed because the server stopped answering
    * @return whether keepalives run
    */
-  public static boolean start(SshdSession jgitSession, Duration interval, int countMax, String server,
+  public static boolean start(ClientSession session, Duration interval, int countMax, String server,
       PomeriumEventListener listener) {
     if (interval.isZero()) {
-      return false;
-    }
-    ClientSession session = clientSession(jgitSession);
-    if (session == null) {
-      log.warn("cannot send SSH keepalives to {}: this JGit version does not keep its sshd session where "
-          + "jgit-pomerium expects it; idle connections may be cut", server);
       return false;
     }
     ServerAlive alive = new ServerAlive(session, interval, countMax, server, listener);
@@ -78,27 +66,6 @@ public final class ServerAlive implements Runnable {
       alive.task.cancel(false);
     }
     return true;
-  }
-
-  private static Field sessionField() {
-    try {
-      Field field = SshdSession.class.getDeclaredField("session");
-      field.setAccessible(true);
-      return ClientSession.class.isAssignableFrom(field.getType()) ? field : null;
-    } catch (NoSuchFieldException | RuntimeException e) {
-      return null;
-    }
-  }
-
-  static ClientSession clientSession(SshdSession jgitSession) {
-    if (SESSION_FIELD == null) {
-      return null;
-    }
-    try {
-      return (ClientSession) SESSION_FIELD.get(jgitSession);
-    } catch (IllegalAccessException | RuntimeException e) {
-      return null;
-    }
   }
 
   @Override
