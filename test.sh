@@ -55,6 +55,10 @@ java -jar "$jar" demo </dev/null | tail -n 1 | grep -qx "Demo OK: clone, push an
   || { echo "test.sh: java -jar $jar demo did not end with Demo OK" >&2; exit 1; }
 echo "test.sh: java -jar $jar --help, -javaagent and demo work"
 
+# The benchmark harness still builds and runs (a few seconds of a tiny repository; the figures are not checked here).
+./bench.sh --quick >/dev/null
+echo "test.sh: ./bench.sh --quick works"
+
 # Suite-wide: no token may appear in any test's captured output (every module; our code logs at debug level in
 # tests). The transport tests also check this per class, with the exact tokens they used.
 leaks=$(grep -rElI 'jwt-[0-9]+-[A-Za-z0-9_-]{16}|Authorization: (Pomerium|Bearer) |service-account-jwt|pomerium_jwt=[^<&[:space:]]' \
