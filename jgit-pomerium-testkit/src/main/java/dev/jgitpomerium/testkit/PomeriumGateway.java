@@ -643,30 +643,13 @@ public final class PomeriumGateway implements AutoCloseable {
       return;
     }
     closed.countDown();
-    workers.shutdown();
-    IoUtil.closeQuietly(serverSocket);
-    for (Connection connection : connections) {
-      connection.abort();
-    }
-    boolean interrupted = false;
-    boolean ended = false;
-    try {
-      ended = workers.awaitTermination(CLOSE_WAIT);
-    } catch (InterruptedException e) {
-      interrupted = true;
-    }
-    if (!ended) {
-      LOG.warn(
-          "PomeriumGateway {} closed with threads still running: {}", port(), workers.aliveNames());
-    }
+    workers.stop(serverSocket, () -> connections.forEach(Connection::abort), CLOSE_WAIT,
+        "PomeriumGateway " + port());
     synchronized (openLock) {
       openLock.notifyAll();
     }
     synchronized (signInLock) {
       signInLock.notifyAll();
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
     }
     LOG.debug("PomeriumGateway {} closed", port());
   }

@@ -168,24 +168,7 @@ public final class SlowLink implements AutoCloseable {
       return;
     }
     closed.countDown();
-    workers.shutdown();
-    IoUtil.closeQuietly(serverSocket);
-    for (Connection connection : connections) {
-      connection.abort();
-    }
-    boolean interrupted = false;
-    boolean ended = false;
-    try {
-      ended = workers.awaitTermination(CLOSE_WAIT);
-    } catch (InterruptedException e) {
-      interrupted = true;
-    }
-    if (!ended) {
-      LOG.warn("SlowLink {} closed with threads still running: {}", port(), workers.aliveNames());
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
+    workers.stop(serverSocket, () -> connections.forEach(Connection::abort), CLOSE_WAIT, "SlowLink " + port());
     LOG.debug("SlowLink {} closed", port());
   }
 

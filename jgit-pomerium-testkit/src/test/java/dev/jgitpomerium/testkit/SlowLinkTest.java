@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -23,20 +22,10 @@ class SlowLinkTest {
 
   @Test
   void bytesPassNoFasterThanTheRate() throws Exception {
-    byte[] payload = new byte[200_000];
-    new Random(1).nextBytes(payload);
-    try (TcpUpstream echo = TcpUpstream.echo();
-        SlowLink link = SlowLink.builder().target(echo.address()).bytesPerSecond(100_000).start();
-        Socket socket = connect(link)) {
-      long start = System.nanoTime();
-      byte[] echoed = echo(socket, payload);
-      Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
-
-      assertArrayEquals(payload, echoed);
-      // 2 s at 100 KB/s, less a bucket's burst; both directions are shaped but run in parallel.
-      assertTrue(elapsed.toMillis() >= 1_800, "took " + elapsed);
-      assertTrue(elapsed.toMillis() < 6_000, "took " + elapsed);
-    }
+    Duration elapsed = echoThrough(SlowLink.builder().bytesPerSecond(100_000), 200_000);
+    // 2 s at 100 KB/s, less a bucket's burst; both directions are shaped but run in parallel.
+    assertTrue(elapsed.toMillis() >= 1_800, "took " + elapsed);
+    assertTrue(elapsed.toMillis() < 6_000, "took " + elapsed);
   }
 
   @Test
@@ -65,25 +54,11 @@ class SlowLinkTest {
   @Test
   void delayDoesNotCutTheRate() throws Exception {
     // A relay that held one chunk at a time for its delay would need over 12 s here.
-    byte[] payload = new byte[1_000_000];
-    new Random(2).nextBytes(payload);
-    try (TcpUpstream echo = TcpUpstream.echo();
-        SlowLink link =
-            SlowLink.builder()
-                .target(echo.address())
-                .bytesPerSecond(1_000_000)
-                .oneWayDelay(Duration.ofMillis(200))
-                .start();
-        Socket socket = connect(link)) {
-      long start = System.nanoTime();
-      byte[] echoed = echo(socket, payload);
-      Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
-
-      assertArrayEquals(payload, echoed);
-      // 1 s of bandwidth plus a 400 ms round trip.
-      assertTrue(elapsed.toMillis() >= 1_300, "took " + elapsed);
-      assertTrue(elapsed.toMillis() < 4_000, "took " + elapsed);
-    }
+    Duration elapsed = echoThrough(
+        SlowLink.builder().bytesPerSecond(1_000_000).oneWayDelay(Duration.ofMillis(200)), 1_000_000);
+    // 1 s of bandwidth plus a 400 ms round trip.
+    assertTrue(elapsed.toMillis() >= 1_300, "took " + elapsed);
+    assertTrue(elapsed.toMillis() < 4_000, "took " + elapsed);
   }
 
   @Test
@@ -108,11 +83,11 @@ class SlowLinkTest {
       try (Socket socket = connect(link)) {
         socket.getOutputStream().write(7);
         assertEquals(7, socket.getInputStream().read());
-        assertEquals(5, threads(prefix).size(), "accept and four pumps: " + threads(prefix));
+        assertEquals(5, PomeriumGatewayTest.liveThreads(prefix).size(), "accept and four pumps: " + PomeriumGatewayTest.liveThreads(prefix));
 
         link.close();
 
-        assertEquals(List.of(), threads(prefix));
+        assertEquals(List.of(), PomeriumGatewayTest.liveThreads(prefix));
         socket.setSoTimeout(5_000);
         // Either an orderly end or a reset, never a hang.
         try {
@@ -152,19 +127,25 @@ class SlowLinkTest {
     }
   }
 
+  /** Sends {@code bytes} random bytes through a link to an echo server and back; how long that took. */
+  private static Duration echoThrough(SlowLink.Builder builder, int bytes) throws Exception {
+    byte[] payload = new byte[bytes];
+    new Random(bytes).nextBytes(payload);
+    try (TcpUpstream echo = TcpUpstream.echo();
+        SlowLink link = builder.target(echo.address()).start();
+        Socket socket = connect(link)) {
+      long start = System.nanoTime();
+      byte[] echoed = echo(socket, payload);
+      Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+      assertArrayEquals(payload, echoed);
+      return elapsed;
+    }
+  }
+
   private static Socket connect(SlowLink link) throws IOException {
     Socket socket = new Socket();
     socket.connect(new InetSocketAddress("127.0.0.1", link.port()), 5_000);
     socket.setSoTimeout(20_000);
     return socket;
-  }
-
-  private static List<String> threads(String prefix) {
-    return Thread.getAllStackTraces().keySet().stream()
-        .filter(Thread::isAlive)
-        .map(Thread::getName)
-        .filter(name -> name.startsWith(prefix))
-        .sorted()
-        .collect(Collectors.toList());
   }
 }

@@ -82,6 +82,20 @@ class ReadmeExampleTest extends TestbedTest {
     }
   }
 
+  /** Factories share TLS contexts, but not across a change of the JVM's trust store (a corporate CA added later). */
+  @Test
+  void aFactoryMadeAfterTheJvmTrustStoreChangedTrustsWhatItNowHolds() throws Exception {
+    String withCa = System.getProperty("javax.net.ssl.trustStore");
+    restore("javax.net.ssl.trustStore", previousTrustStore);
+    PomeriumSshSessionFactory.Builder builder = PomeriumSshSessionFactory.builder().route(Testbed.HOST + ":22")
+        .pomeriumUrl(testbed.gateway.url()).token(Testbed.TOKEN);
+    builder.build().close(); // build() makes the TLS context, from the trust store as it was
+    System.setProperty("javax.net.ssl.trustStore", withCa);
+    try (PomeriumSshSessionFactory after = builder.build()) {
+      after.openTunnel(Testbed.HOST, 22).close();
+    }
+  }
+
   @Test
   void readmeShowsTheSnippetThatThisTestRuns() throws IOException {
     String source = Files.readString(Path.of("src/test/java/dev/jgitpomerium/transport/ReadmeExampleTest.java"),

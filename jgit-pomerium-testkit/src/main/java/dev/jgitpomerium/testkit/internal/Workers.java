@@ -1,5 +1,6 @@
 package dev.jgitpomerium.testkit.internal;
 
+import java.io.Closeable;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -74,6 +75,26 @@ public final class Workers {
       TimeUnit.NANOSECONDS.timedJoin(thread, remaining);
     }
     return aliveNames().isEmpty();
+  }
+
+  /**
+   * Closes a server: refuses new threads, closes {@code listener}, runs {@code abort} (which closes every connection's
+   * sockets, unblocking their threads) and waits up to {@code timeout} for the threads to end, warning (naming the
+   * server {@code name}) if some did not. An interrupt ends the wait and stays set.
+   */
+  public void stop(Closeable listener, Runnable abort, Duration timeout, String name) {
+    shutdown();
+    IoUtil.closeQuietly(listener);
+    abort.run();
+    boolean ended = false;
+    try {
+      ended = awaitTermination(timeout);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (!ended) {
+      LOG.warn("{} closed with threads still running: {}", name, aliveNames());
+    }
   }
 
   /** Names of threads that are still running, for diagnostics when a close did not finish. */

@@ -4,6 +4,9 @@ import dev.jgitpomerium.transport.PomeriumEndpoint;
 import java.io.IOException;
 import java.net.Socket;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.MessageDigest;
@@ -109,6 +112,9 @@ public final class TlsSetup {
       PrivateKey clientKey, boolean disableVerification) throws GeneralSecurityException {
     MessageDigest digest = MessageDigest.getInstance("SHA-256");
     digest.update((byte) (disableVerification ? 1 : 0));
+    if (!disableVerification) {
+      update(digest, jvmTrustStoreIdentity().getBytes(StandardCharsets.UTF_8));
+    }
     for (X509Certificate ca : extraCas) {
       update(digest, ca.getEncoded());
     }
@@ -121,6 +127,27 @@ public final class TlsSetup {
       update(digest, encoded != null ? encoded : new byte[0]);
     }
     return HexFormat.of().formatHex(digest.digest());
+  }
+
+  /**
+   * The JVM's trust store as JSSE would load it now: a program may point {@code javax.net.ssl.trustStore} elsewhere,
+   * or the file may change, and a context made before must not be reused then.
+   */
+  private static String jvmTrustStoreIdentity() {
+    String configured = System.getProperty("javax.net.ssl.trustStore");
+    Path security = Path.of(System.getProperty("java.home"), "lib", "security");
+    Path store = configured != null ? Path.of(configured)
+        : Files.exists(security.resolve("jssecacerts")) ? security.resolve("jssecacerts") : security.resolve("cacerts");
+    long modified;
+    try {
+      modified = Files.getLastModifiedTime(store).toMillis();
+    } catch (IOException | RuntimeException e) {
+      modified = -1;
+    }
+    return String.join("|", String.valueOf(configured), String.valueOf(modified),
+        String.valueOf(System.getProperty("javax.net.ssl.trustStoreType")),
+        String.valueOf(System.getProperty("javax.net.ssl.trustStoreProvider")),
+        String.valueOf(System.getProperty("javax.net.ssl.trustStorePassword")));
   }
 
   private static void update(MessageDigest digest, byte[] part) {
