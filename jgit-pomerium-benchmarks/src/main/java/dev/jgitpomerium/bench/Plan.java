@@ -23,7 +23,7 @@ record Plan(
     int retentionHandshakes,
     int longRunConnections) {
 
-  /** About three minutes on a 2-core machine, plus the one-time repository generation. */
+  /** About two and a half minutes on a 2-core machine, plus the one-time repository generation. */
   static final Plan FULL =
       new Plan(
           "full", RepositorySpec.FULL, Duration.ofMinutes(10),
