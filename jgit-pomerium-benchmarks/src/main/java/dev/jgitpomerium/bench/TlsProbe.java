@@ -115,8 +115,12 @@ final class TlsProbe {
    * The wall clock just after it ticked, so a session created before this call has an earlier
    * creation time (milliseconds) and one created by this connection does not.
    */
-  private static long tickedMillis() throws InterruptedException {
-    Thread.sleep(2);
-    return System.currentTimeMillis();
+  private static long tickedMillis() {
+    long before = System.currentTimeMillis();
+    long now;
+    while ((now = System.currentTimeMillis()) == before) {
+      Thread.onSpinWait(); // a millisecond at most
+    }
+    return now;
   }
 }

@@ -96,6 +96,7 @@ public final class GitSshServer implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Object sessionLock = new Object();
   private int openSessions; // guarded by sessionLock
+  private int pushesHeld; // guarded by sessionLock
   private volatile Duration preReceiveDelay = Duration.ZERO;
 
   private GitSshServer(Path repositoriesRoot) throws IOException {
@@ -281,6 +282,46 @@ public final class GitSshServer implements AutoCloseable {
   public int openSessions() {
     synchronized (sessionLock) {
       return openSessions;
+    }
+  }
+
+  /**
+   * Waits until {@code count} pushes sit in the pre-receive delay of {@link #setPreReceiveDelay}: their packs have
+   * arrived and the connections are silent.
+   *
+   * @return whether they did within {@code timeout}
+   */
+  public boolean awaitPushesHeld(int count, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (sessionLock) {
+      while (pushesHeld < count) {
+        long remaining = deadline - System.nanoTime();
+        if (remaining <= 0) {
+          return false;
+        }
+        TimeUnit.NANOSECONDS.timedWait(sessionLock, remaining);
+      }
+      return true;
+    }
+  }
+
+  /** Holds a push for {@code delay}, or until the server closes. */
+  private void holdSilently(Duration delay) {
+    long deadline = System.nanoTime() + delay.toNanos();
+    synchronized (sessionLock) {
+      pushesHeld++;
+      sessionLock.notifyAll();
+      try {
+        long remaining;
+        while (!closed.get() && (remaining = deadline - System.nanoTime()) > 0) {
+          TimeUnit.NANOSECONDS.timedWait(sessionLock, remaining);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt(); // the server is closing
+      } finally {
+        pushesHeld--;
+        sessionLock.notifyAll();
+      }
     }
   }
 
@@ -488,14 +529,6 @@ public final class GitSshServer implements AutoCloseable {
       } catch (IOException | RuntimeException e) {
         LOG.debug("GitSshServer {}: {} failed: {}", port(), getCommand(), e.toString());
         fail(FATAL, e.getMessage() == null ? e.toString() : e.getMessage());
-      }
-    }
-
-    private void holdSilently(Duration delay) {
-      try {
-        Thread.sleep(delay.toMillis());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt(); // the server is closing
       }
     }
 

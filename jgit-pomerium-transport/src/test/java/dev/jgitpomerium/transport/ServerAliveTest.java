@@ -89,7 +89,7 @@ class ServerAliveTest extends TestbedTest {
           throw new java.util.concurrent.CompletionException(e);
         }
       });
-      Thread.sleep(1_000); // the pack is sent and the server sits in its hook
+      assertTrue(testbed.ssh.awaitPushesHeld(1, Duration.ofSeconds(10)), "the push never reached the server's hook");
       long start = System.nanoTime();
       testbed.gateway.blackholeOpenTunnels();
       ExecutionException failed = assertThrows(ExecutionException.class, () -> pushing.get(20, TimeUnit.SECONDS));

@@ -10,26 +10,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.eclipse.jgit.api.Git;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** {@code clone} end to end through the testkit gateway and SSH server, routed by flags or by ~/.ssh/config. */
-class CloneCommandTest {
-  @TempDir Path dir;
-  private CliTestbed testbed;
-
-  @BeforeEach
-  void start() throws Exception {
-    testbed = CliTestbed.start(dir);
-  }
-
-  @AfterEach
-  void stop() {
-    testbed.close();
-  }
-
+class CloneCommandTest extends CliTestbedTest {
   @Test
   void cloneWithPomeriumFlagsChecksOutTheServersCommitAndPrintsNothingOnStdout() throws Exception {
     Path target = testbed.path("clone");

@@ -13,29 +13,19 @@ import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.util.List;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What a user reads when a clone fails: one {@code jgit-pomerium: } line on standard error that says what went wrong
  * and what to do, no stack trace unless {@code --verbose}, a non-zero exit status, and no half-made directory.
  */
-class FailureMessagesTest {
-  @TempDir Path dir;
-  private CliTestbed testbed;
+class FailureMessagesTest extends CliTestbedTest {
   private Path target;
 
   @BeforeEach
-  void start() throws Exception {
-    testbed = CliTestbed.start(dir);
+  void target() {
     target = testbed.path("clone");
-  }
-
-  @AfterEach
-  void stop() {
-    testbed.close();
   }
 
   @Test

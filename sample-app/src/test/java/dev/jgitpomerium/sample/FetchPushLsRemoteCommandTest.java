@@ -12,27 +12,17 @@ import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.PersonIdent;
 import org.eclipse.jgit.revwalk.RevCommit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** {@code fetch}, {@code push} and {@code ls-remote} end to end through the testkit gateway and SSH server. */
-class FetchPushLsRemoteCommandTest {
-  @TempDir Path dir;
-  private CliTestbed testbed;
+class FetchPushLsRemoteCommandTest extends CliTestbedTest {
   private Path clone;
 
   @BeforeEach
-  void start() throws Exception {
-    testbed = CliTestbed.start(dir);
+  void cloneFirst() throws Exception {
     clone = testbed.path("clone");
     assertEquals(0, testbed.run(testbed.withPomeriumFlags("clone", CliTestbed.URI, clone.toString())), testbed.err());
-  }
-
-  @AfterEach
-  void stop() {
-    testbed.close();
   }
 
   @Test

@@ -12,34 +12,24 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 import org.eclipse.jgit.api.Git;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code login}, {@code status} and {@code logout} against the testkit gateway: an interactive sign-in through a
  * browser command (a script that runs {@link ScriptedBrowser} in its own JVM), the token cache it fills, and what
  * status shows of it (never the token).
  */
-class SignInCommandsTest {
-  @TempDir Path dir;
-  private CliTestbed testbed;
+class SignInCommandsTest extends CliTestbedTest {
   private Path browserLog;
 
   @BeforeEach
-  void start() throws Exception {
-    testbed = CliTestbed.start(dir);
+  void signInWithAScriptedBrowser() throws Exception {
     browserLog = dir.resolve("browser.log");
     Path script = ScriptedBrowser.writeScript(dir.resolve("browser.sh"), testbed.caFile, browserLog);
     testbed.setProperty("jgit.pomerium.interactive", "true");
     testbed.setProperty("jgit.pomerium.browserCommand", script.toString());
     testbed.setProperty("jgit.pomerium.signInTimeout", "30s");
-  }
-
-  @AfterEach
-  void stop() {
-    testbed.close();
   }
 
   @Test

@@ -10,30 +10,20 @@ import java.nio.file.Path;
 import java.time.Duration;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.eclipse.jgit.api.Git;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * ~/.ssh/config read as OpenSSH reads it, end to end: a host alias whose {@code HostName} (and {@code Port}) is the
  * host behind Pomerium, and {@code Include} scoped like OpenSSH's (the including block's state is restored after the
  * included file, and a file included from a block that does not match cannot match either).
  */
-class SshConfigRoutingTest {
-  @TempDir Path dir;
-  private CliTestbed testbed;
+class SshConfigRoutingTest extends CliTestbedTest {
   private Path target;
 
   @BeforeEach
-  void start() throws Exception {
-    testbed = CliTestbed.start(dir);
+  void target() {
     target = testbed.path("clone");
-  }
-
-  @AfterEach
-  void stop() {
-    testbed.close();
   }
 
   @Test

@@ -49,23 +49,19 @@ public final class ServerAlive implements Runnable {
    *
    * @param server the host and port, for messages
    * @param listener told when the session is closed because the server stopped answering
-   * @return whether keepalives run
    */
-  public static boolean start(ClientSession session, Duration interval, int countMax, String server,
+  public static void start(ClientSession session, Duration interval, int countMax, String server,
       PomeriumEventListener listener) {
     if (interval.isZero()) {
-      return false;
+      return;
     }
     ServerAlive alive = new ServerAlive(session, interval, countMax, server, listener);
     // The sshd client's own timer: it belongs to this session's client and ends with it.
     ScheduledExecutorService timer = session.getFactoryManager().getScheduledExecutorService();
     long millis = interval.toMillis();
     alive.task = timer.scheduleWithFixedDelay(alive, millis, millis, TimeUnit.MILLISECONDS);
+    // Runs at once if the session has already closed.
     session.addCloseFutureListener(closed -> alive.task.cancel(false));
-    if (!session.isOpen()) {
-      alive.task.cancel(false);
-    }
-    return true;
   }
 
   @Override

@@ -15,6 +15,7 @@ import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,11 +46,6 @@ public final class TlsSetup {
   private static final Logger log = LoggerFactory.getLogger(TlsSetup.class);
   private static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
   private static final Pattern IP_LITERAL = Pattern.compile("^[0-9.]+$|:");
-  /**
-   * Sessions kept for resumption per TLS configuration. A client talks to a handful of Pomerium endpoints; JSSE's
-   * default (20,480) lets every TLS 1.3 ticket pile up, half a KiB per connection, for a day.
-   */
-  private static final int SESSION_CACHE_SIZE = 16;
   /** Distinct TLS configurations whose contexts are shared between factories. */
   private static final int SHARED_CONTEXTS = 8;
   /**
@@ -158,7 +154,6 @@ public final class TlsSetup {
   private SSLSocketFactory newSocketFactory() throws GeneralSecurityException {
     SSLContext context = SSLContext.getInstance("TLS");
     context.init(keyManagers, new TrustManager[] {trustManager}, null);
-    context.getClientSessionContext().setSessionCacheSize(SESSION_CACHE_SIZE);
     return context.getSocketFactory();
   }
 
@@ -224,7 +219,7 @@ public final class TlsSetup {
    */
   static String[] aes128GcmFirst(String[] suites) {
     return Arrays.stream(suites)
-        .sorted(java.util.Comparator.comparing(suite -> !suite.contains("_AES_128_GCM_")))
+        .sorted(Comparator.comparing(suite -> !suite.contains("_AES_128_GCM_")))
         .toArray(String[]::new);
   }
 
