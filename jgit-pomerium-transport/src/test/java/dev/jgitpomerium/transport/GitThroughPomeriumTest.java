@@ -101,6 +101,20 @@ class GitThroughPomeriumTest extends TestbedTest {
     }
   }
 
+  /** A program that prints events (the CLI's demo does) must not see one after it closed the factory. */
+  @Test
+  void everyTunnelClosedEventComesBeforeTheFactorysCloseReturns() throws Exception {
+    java.util.List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (PomeriumSshSessionFactory pomerium = testbed.factory().eventListener(new RecordingListener(events)).build()) {
+      for (int i = 0; i < 3; i++) {
+        Git.lsRemoteRepository().setRemote(Testbed.URI).setTransportConfigCallback(pomerium).call();
+      }
+    }
+    java.util.List<String> atClose = java.util.List.copyOf(events);
+    assertEquals(3, atClose.stream().filter("tunnelOpened"::equals).count(), atClose.toString());
+    assertEquals(3, atClose.stream().filter("tunnelClosed"::equals).count(), atClose.toString());
+  }
+
   @Test
   void tunnelCutMidCloneFailsFastWithAClearError() throws Exception {
     TestRepositories.commitFiles(testbed.origin, 20, 100_000, 3);

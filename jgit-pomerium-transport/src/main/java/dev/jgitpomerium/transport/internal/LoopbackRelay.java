@@ -18,6 +18,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -46,6 +47,8 @@ public final class LoopbackRelay implements Closeable {
   /** How often expired grants are swept, so a tunnel nobody claimed does not hold a Pomerium connection. */
   private static final int SWEEP_INTERVAL_MILLIS = 1_000;
   private static final String USER = "jgit-pomerium";
+  /** A closed splice ends within its own 5 s bound for the tunnel side's thread; a little more for its event. */
+  private static final long SPLICE_END_WAIT_NANOS = TimeUnit.SECONDS.toNanos(6);
 
   private final Duration grantTtl;
   private final Supplier<PomeriumEventListener> listener;
@@ -238,7 +241,32 @@ public final class LoopbackRelay implements Closeable {
     try {
       splice.run();
     } finally {
-      splices.remove(splice);
+      untrack(splice);
+    }
+  }
+
+  private synchronized void untrack(Splice splice) {
+    splices.remove(splice);
+    notifyAll();
+  }
+
+  /**
+   * Waits (bounded) until every closed splice has finished, so that their {@code tunnelClosed} events come before
+   * {@link #close()} returns, not after.
+   */
+  private synchronized void awaitSplicesEnded() {
+    long deadline = System.nanoTime() + SPLICE_END_WAIT_NANOS;
+    try {
+      while (!splices.isEmpty()) {
+        long remaining = deadline - System.nanoTime();
+        if (remaining <= 0) {
+          log.debug("relay closed with {} tunnel(s) still ending", splices.size());
+          return;
+        }
+        TimeUnit.NANOSECONDS.timedWait(this, remaining);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
@@ -369,6 +397,7 @@ public final class LoopbackRelay implements Closeable {
     grants.clear();
     handshaking.forEach(Sockets::closeQuietly);
     splices.forEach(Splice::close);
+    awaitSplicesEnded();
     if (a != null) {
       try {
         a.join(2_000);
