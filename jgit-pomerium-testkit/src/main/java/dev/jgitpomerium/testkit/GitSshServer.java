@@ -93,6 +93,7 @@ public final class GitSshServer implements AutoCloseable {
   private final CloseableExecutorService commandExecutor;
   private final ScheduledExecutorService timer;
   private final List<CloseableExecutorService> ioExecutors = new CopyOnWriteArrayList<>();
+  private final List<NamedThreadFactory> threadFactories = new CopyOnWriteArrayList<>();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Object sessionLock = new Object();
   private int openSessions; // guarded by sessionLock
@@ -112,9 +113,9 @@ public final class GitSshServer implements AutoCloseable {
             30,
             TimeUnit.SECONDS,
             new SynchronousQueue<>(),
-            new NamedThreadFactory(threadPrefix + "command-"));
-    this.timer =
-        new ScheduledThreadPoolExecutor(1, new NamedThreadFactory(threadPrefix + "timer-"));
+            threadFactory(threadPrefix + "command-"));
+    this.timer = new ScheduledThreadPoolExecutor(1, threadFactory(threadPrefix + "timer-"));
+    NamedThreadFactory nio2Threads = threadFactory(threadPrefix + "nio2-");
 
     sshd = SshServer.setUpDefaultServer();
     sshd.setHost("127.0.0.1");
@@ -131,7 +132,7 @@ public final class GitSshServer implements AutoCloseable {
                       0,
                       TimeUnit.MILLISECONDS,
                       new LinkedBlockingQueue<>(),
-                      new NamedThreadFactory(threadPrefix + "nio2-"));
+                      nio2Threads);
               ioExecutors.add(executor);
               return executor;
             }));
@@ -377,6 +378,13 @@ public final class GitSshServer implements AutoCloseable {
         interrupted = true;
       }
     }
+    try {
+      for (NamedThreadFactory factory : threadFactories) {
+        factory.awaitThreadsEnded(deadline);
+      }
+    } catch (InterruptedException e) {
+      interrupted = true;
+    }
     synchronized (sessionLock) {
       sessionLock.notifyAll();
     }
@@ -455,6 +463,12 @@ public final class GitSshServer implements AutoCloseable {
       return s.substring(1, s.length() - 1);
     }
     return s;
+  }
+
+  private NamedThreadFactory threadFactory(String prefix) {
+    NamedThreadFactory factory = new NamedThreadFactory(prefix);
+    threadFactories.add(factory);
+    return factory;
   }
 
   private static KeyPair generateEcKeyPair() {
