@@ -1,4 +1,4 @@
-package dev.jgitpomerium.sample;
+package dev.jgitpomerium.testkit;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
@@ -21,8 +21,8 @@ import java.util.stream.Collectors;
  * <p>Children get no standard input unless a test asks for a pipe, and an environment without the caller's
  * jgit-pomerium, git and ssh-agent settings, so that neither root's configuration nor the developer's leaks in.
  */
-final class OpenSshProcesses implements AutoCloseable {
-  static final long TIMEOUT_SECONDS = 60;
+public final class ChildProcesses implements AutoCloseable {
+  public static final long TIMEOUT_SECONDS = 60;
   private static final File NO_INPUT = new File("/dev/null");
 
   private final Path outputDirectory;
@@ -34,7 +34,7 @@ final class OpenSshProcesses implements AutoCloseable {
    * @param outputDirectory where children's standard output and error are kept
    * @param home the children's HOME (and cache), so that no one's ~/.ssh, ~/.gitconfig or token cache is used
    */
-  OpenSshProcesses(Path outputDirectory, Path home) throws IOException {
+  public ChildProcesses(Path outputDirectory, Path home) throws IOException {
     this.outputDirectory = Files.createDirectories(outputDirectory);
     Files.createDirectories(home);
     Map<String, String> env = new java.util.HashMap<>(System.getenv());
@@ -55,16 +55,16 @@ final class OpenSshProcesses implements AutoCloseable {
   }
 
   /** What a finished program did. */
-  record Result(List<String> command, int exitCode, String stdout, String stderr) {
+  public record Result(List<String> command, int exitCode, String stdout, String stderr) {
     /** For assertion messages. */
-    String describe() {
+    public String describe() {
       return "`" + String.join(" ", command) + "` exited " + exitCode + "\n--- stdout ---\n" + stdout
           + "\n--- stderr ---\n" + stderr;
     }
   }
 
   /** Runs {@code command} in {@code directory} with no input and waits for it, at most 60 s. */
-  Result run(Path directory, Map<String, String> extraEnvironment, List<String> command)
+  public Result run(Path directory, Map<String, String> extraEnvironment, List<String> command)
       throws IOException, InterruptedException {
     int id = ids.incrementAndGet();
     Path out = outputDirectory.resolve(id + ".out");
@@ -83,12 +83,12 @@ final class OpenSshProcesses implements AutoCloseable {
     return new Result(command, process.exitValue(), Files.readString(out, UTF_8), Files.readString(err, UTF_8));
   }
 
-  Result run(Path directory, List<String> command) throws IOException, InterruptedException {
+  public Result run(Path directory, List<String> command) throws IOException, InterruptedException {
     return run(directory, Map.of(), command);
   }
 
   /** Runs {@code command} and fails the test unless it exits 0. */
-  String check(Path directory, List<String> command) throws IOException, InterruptedException {
+  public String check(Path directory, List<String> command) throws IOException, InterruptedException {
     Result result = run(directory, command);
     if (result.exitCode() != 0) {
       throw new AssertionError(result.describe());
@@ -97,7 +97,7 @@ final class OpenSshProcesses implements AutoCloseable {
   }
 
   /** A builder with the children's environment, for a process the test talks to itself; start it with start(). */
-  ProcessBuilder builder(Path directory, Map<String, String> extraEnvironment, List<String> command) {
+  public ProcessBuilder builder(Path directory, Map<String, String> extraEnvironment, List<String> command) {
     ProcessBuilder builder = new ProcessBuilder(command);
     if (directory != null) {
       builder.directory(directory.toFile());
@@ -109,51 +109,38 @@ final class OpenSshProcesses implements AutoCloseable {
   }
 
   /** Starts a process that close() will kill if it is still running. */
-  Process start(ProcessBuilder builder) throws IOException {
+  public Process start(ProcessBuilder builder) throws IOException {
     Process process = builder.start();
     started.add(process);
     return process;
   }
 
   /** The environment children get, for tests that show it in a message. */
-  Map<String, String> environment() {
+  public Map<String, String> environment() {
     return environment;
   }
 
-  /** {@code java -cp <this test run's class path> dev.jgitpomerium.sample.Main args...}: the command line. */
-  static List<String> jgitPomerium(String... args) {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    // As in the jar, logs go to standard error, whatever a simplelogger.properties among the test resources says:
-    // in tcp --listen -, standard output is the tunnel.
-    command.add("-Dorg.slf4j.simpleLogger.logFile=System.err");
-    command.add("-cp");
-    command.add(testClassPath());
-    command.add(Main.class.getName());
-    command.addAll(List.of(args));
-    return command;
-  }
 
   /**
    * The class path of this test run. Surefire starts tests from a manifest-only jar, so java.class.path is that jar;
    * the real class path (test classes, classes, dependencies) is in surefire.test.class.path.
    */
-  static String testClassPath() {
+  public static String testClassPath() {
     return System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
   }
 
   /** One word for /bin/sh: single-quoted, with single quotes inside escaped. */
-  static String shellQuote(String word) {
+  public static String shellQuote(String word) {
     return "'" + word.replace("'", "'\\''") + "'";
   }
 
   /** A command line for /bin/sh, each word quoted. */
-  static String shellCommand(List<String> words) {
-    return words.stream().map(OpenSshProcesses::shellQuote).collect(Collectors.joining(" "));
+  public static String shellCommand(List<String> words) {
+    return words.stream().map(ChildProcesses::shellQuote).collect(Collectors.joining(" "));
   }
 
   /** Kills {@code process} and everything it started, and waits for it. */
-  static void kill(Process process) throws InterruptedException {
+  public static void kill(Process process) throws InterruptedException {
     process.descendants().forEach(ProcessHandle::destroyForcibly);
     process.destroyForcibly();
     process.waitFor(10, TimeUnit.SECONDS);

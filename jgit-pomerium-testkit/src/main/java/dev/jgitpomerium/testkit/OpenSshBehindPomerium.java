@@ -1,4 +1,4 @@
-package dev.jgitpomerium.sample;
+package dev.jgitpomerium.testkit;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
@@ -13,24 +13,24 @@ import java.nio.file.attribute.PosixFilePermissions;
  * service-account token file, and (once {@link #startGateway} is called) a Pomerium gateway routing the destination
  * to that sshd.
  */
-final class OpenSshBehindPomerium implements AutoCloseable {
-  final OpenSshServer server;
-  final OpenSshProcesses processes;
-  final Path tokenFile;
+public final class OpenSshBehindPomerium implements AutoCloseable {
+  private final OpenSshServer server;
+  private final ChildProcesses processes;
+  private final Path tokenFile;
   private final Path work;
   private PomeriumGateway gateway;
   private Path caFile;
 
-  private OpenSshBehindPomerium(Path work, OpenSshServer server, OpenSshProcesses processes, Path tokenFile) {
+  private OpenSshBehindPomerium(Path work, OpenSshServer server, ChildProcesses processes, Path tokenFile) {
     this.work = work;
     this.server = server;
     this.processes = processes;
     this.tokenFile = tokenFile;
   }
 
-  static OpenSshBehindPomerium start(Path work, String repository, String token) throws Exception {
+  public static OpenSshBehindPomerium start(Path work, String repository, String token) throws Exception {
     OpenSshServer server = OpenSshServer.start(repository);
-    OpenSshProcesses processes = new OpenSshProcesses(work.resolve("process-output"), work.resolve("home"));
+    ChildProcesses processes = new ChildProcesses(work.resolve("process-output"), work.resolve("home"));
     Path tokenFile = work.resolve("pomerium-token");
     Files.writeString(tokenFile, token + "\n", UTF_8);
     Files.setPosixFilePermissions(tokenFile, PosixFilePermissions.fromString("rw-------"));
@@ -38,19 +38,34 @@ final class OpenSshBehindPomerium implements AutoCloseable {
   }
 
   /** Starts the gateway, wanting {@code requiredToken} and routing {@code destination} to the sshd. */
-  PomeriumGateway startGateway(String requiredToken, String destination) throws IOException {
+  public PomeriumGateway startGateway(String requiredToken, String destination) throws IOException {
     gateway = PomeriumGateway.builder().requireToken(requiredToken).route(destination, server.address()).start();
     caFile = gateway.writeCaCertificate(work.resolve("pomerium-ca.pem"));
     return gateway;
   }
 
+  /** The real sshd, serving the repository. */
+  public OpenSshServer server() {
+    return server;
+  }
+
+  /** Runs child processes (git, ssh, the CLI) with a clean environment; they are killed at close. */
+  public ChildProcesses processes() {
+    return processes;
+  }
+
+  /** A file holding the service-account token (0600). */
+  public Path tokenFile() {
+    return tokenFile;
+  }
+
   /** The running gateway's URL. */
-  String gatewayUrl() {
+  public String gatewayUrl() {
     return gateway.url();
   }
 
   /** The gateway's CA certificate, for {@code --alternate-ca-path}. */
-  Path caFile() {
+  public Path caFile() {
     return caFile;
   }
 

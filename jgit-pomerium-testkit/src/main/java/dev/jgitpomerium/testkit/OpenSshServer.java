@@ -1,8 +1,7 @@
-package dev.jgitpomerium.sample;
+package dev.jgitpomerium.testkit;
 
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static java.nio.charset.StandardCharsets.UTF_8;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -36,8 +35,8 @@ import java.util.stream.Stream;
  * <p>Nothing system-wide is touched: the server reads only its own sshd_config, writes its pid file and log to its
  * directory, and {@link #close()} stops it and deletes that directory.
  */
-final class OpenSshServer implements AutoCloseable {
-  static final String USER = "pomerium-git";
+public final class OpenSshServer implements AutoCloseable {
+  public static final String USER = "pomerium-git";
   private static final Path SSHD = Path.of("/usr/sbin/sshd");
   private static final Path GIT_SHELL = Path.of("/usr/bin/git-shell");
   private static final Path PRIVILEGE_SEPARATION_DIRECTORY = Path.of("/run/sshd");
@@ -46,9 +45,10 @@ final class OpenSshServer implements AutoCloseable {
       + "and creates /run/sshd";
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(10);
   private static final int BIND_ATTEMPTS = 5;
+  private static final List<String> HOST_KEY_TYPES = List.of("rsa", "ecdsa", "ed25519");
 
   private final Path directory;
-  private final OpenSshProcesses processes;
+  private final ChildProcesses processes;
   private final Path hostPublicKey;
   private final Path clientKey;
   private final Path log;
@@ -58,9 +58,9 @@ final class OpenSshServer implements AutoCloseable {
 
   private OpenSshServer(Path directory) throws IOException {
     this.directory = directory;
-    this.processes = new OpenSshProcesses(directory.resolve("process-output"), directory.resolve("home"));
-    this.hostPublicKey = directory.resolve("ssh_host_ecdsa_key.pub");
-    this.clientKey = directory.resolve("client_ecdsa");
+    this.processes = new ChildProcesses(directory.resolve("process-output"), directory.resolve("home"));
+    this.hostPublicKey = directory.resolve("ssh_host_ed25519_key.pub");
+    this.clientKey = directory.resolve("client/id_ed25519");
     this.log = directory.resolve("sshd.log");
   }
 
@@ -68,7 +68,7 @@ final class OpenSshServer implements AutoCloseable {
    * Starts sshd with a bare repository, on branch main with one seeded commit, for each of {@code repositoryNames}
    * (e.g. {@code "project.git"}).
    */
-  static OpenSshServer start(String... repositoryNames) throws IOException, InterruptedException {
+  public static OpenSshServer start(String... repositoryNames) throws IOException, InterruptedException {
     requireInstalled();
     Path directory = Files.createTempDirectory("jgit-pomerium-openssh-");
     // pomerium-git must reach its repositories and authorized_keys below this directory (sshd reads
@@ -93,31 +93,34 @@ final class OpenSshServer implements AutoCloseable {
   }
 
   /** The port sshd listens on, at 127.0.0.1. */
-  int port() {
+  public int port() {
     return port;
   }
 
   /** sshd's address, for a Pomerium route's upstream. */
-  InetSocketAddress address() {
+  public InetSocketAddress address() {
     return new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
   }
 
   /**
-   * The client's private key (ECDSA P-256, no passphrase), authorized for {@link #USER}. Not ed25519: JGit's sshd
-   * needs an extra EdDSA provider for that, and JGit is a client of this server too.
+   * The client's private key, as {@code ssh-keygen -t ed25519} makes it by default (no passphrase), authorized for
+   * {@link #USER}; its public half is beside it ({@code .pub}).
    */
-  Path clientKey() {
+  public Path clientKey() {
     return clientKey;
   }
 
-  /** A known_hosts line for this server's host key under {@code hostName}, e.g. {@code git.corp.example.com}. */
-  String knownHostsLine(String hostName) throws IOException {
+  /**
+   * A known_hosts line for this server's Ed25519 host key under {@code hostName} (e.g. {@code git.corp.example.com}, or
+   * {@code [host]:port}): what OpenSSH records by default, since it prefers Ed25519 among the server's host keys.
+   */
+  public String knownHostsLine(String hostName) throws IOException {
     String[] fields = Files.readString(hostPublicKey, US_ASCII).strip().split("\\s+");
     return hostName + " " + fields[0] + " " + fields[1];
   }
 
   /** The absolute path of a bare repository created at start, as a git URL on this server names it. */
-  Path repoPath(String name) {
+  public Path repoPath(String name) {
     Path path = repositories.get(name);
     if (path == null) {
       throw new IllegalArgumentException("no repository " + name + " on this server; it has " + repositories.keySet());
@@ -127,16 +130,16 @@ final class OpenSshServer implements AutoCloseable {
 
   /** {@code git --git-dir=<bare repository> rev-parse <revision>}, e.g. of "main". */
   /** {@code git show <object>} in the server's repository, run by the real git. */
-  String show(String repository, String object) throws IOException, InterruptedException {
+  public String show(String repository, String object) throws IOException, InterruptedException {
     return processes.check(null, List.of("git", "--git-dir=" + repoPath(repository), "show", object));
   }
 
-  String revParse(String repository, String revision) throws IOException, InterruptedException {
+  public String revParse(String repository, String revision) throws IOException, InterruptedException {
     return processes.check(null, List.of("git", "--git-dir=" + repoPath(repository), "rev-parse", revision)).strip();
   }
 
   /** What sshd logged so far (LogLevel VERBOSE), for assertion messages. */
-  String log() {
+  public String log() {
     try {
       return Files.isRegularFile(log) ? Files.readString(log, UTF_8) : "";
     } catch (IOException e) {
@@ -167,10 +170,10 @@ final class OpenSshServer implements AutoCloseable {
       missing.add(PRIVILEGE_SEPARATION_DIRECTORY + " (sshd's privilege separation directory)");
     }
     if (!missing.isEmpty()) {
-      fail("The real-OpenSSH tests need " + String.join(", ", missing) + ": " + INSTALL_HINT + ".");
+      throw new IllegalStateException("The real-OpenSSH tests need " + String.join(", ", missing) + ": " + INSTALL_HINT + ".");
     }
     if (!"root".equals(System.getProperty("user.name"))) {
-      fail("The real-OpenSSH tests start sshd, which must run as root to log a client in as " + USER + "; they run "
+      throw new IllegalStateException("The real-OpenSSH tests start sshd, which must run as root to log a client in as " + USER + "; they run "
           + "as " + System.getProperty("user.name") + ". Run them as root, as CI runs ./test.sh.");
     }
     Path shadow = Path.of("/etc/shadow");
@@ -179,7 +182,7 @@ final class OpenSshServer implements AutoCloseable {
           .filter(line -> line.startsWith(USER + ":")).findFirst().orElse("");
       String[] fields = entry.split(":", -1);
       if (fields.length > 1 && fields[1].startsWith("!")) {
-        fail("The user " + USER + " is locked (its password field starts with '!'), and sshd without PAM refuses "
+        throw new IllegalStateException("The user " + USER + " is locked (its password field starts with '!'), and sshd without PAM refuses "
             + "locked accounts even for key logins: " + INSTALL_HINT + " (it sets the password field to '*').");
       }
     }
@@ -195,16 +198,29 @@ final class OpenSshServer implements AutoCloseable {
     return null;
   }
 
+  /**
+   * Host keys of every type, as Debian's openssh-server makes them at installation ({@code ssh-keygen -A}), and a
+   * client key as {@code ssh-keygen -t ed25519} makes it.
+   */
   private void createKeys() throws IOException, InterruptedException {
-    processes.check(directory, List.of("ssh-keygen", "-q", "-t", "ecdsa", "-b", "256", "-N", "", "-C", "openssh-test-host",
-        "-f", directory.resolve("ssh_host_ecdsa_key").toString()));
-    processes.check(directory, List.of("ssh-keygen", "-q", "-t", "ecdsa", "-b", "256", "-N", "", "-C", "openssh-test-client",
+    for (String type : HOST_KEY_TYPES) {
+      processes.check(directory, List.of("ssh-keygen", "-q", "-t", type, "-N", "", "-C", "openssh-test-host",
+          "-f", directory.resolve("ssh_host_" + type + "_key").toString()));
+    }
+    Files.createDirectories(clientKey.getParent());
+    processes.check(directory, List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "openssh-test-client",
         "-f", clientKey.toString()));
     Path authorizedKeys = Files.createDirectories(directory.resolve("authorized_keys"));
     Path file = authorizedKeys.resolve(USER);
-    Files.copy(directory.resolve("client_ecdsa.pub"), file);
+    Files.copy(Path.of(clientKey + ".pub"), file);
     Files.setPosixFilePermissions(authorizedKeys, PosixFilePermissions.fromString("rwxr-xr-x"));
     Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+  }
+
+  /** Lets the key whose public half is {@code publicKey} (an OpenSSH {@code .pub} file) log in too. */
+  public void authorize(Path publicKey) throws IOException {
+    Files.writeString(directory.resolve("authorized_keys").resolve(USER), Files.readString(publicKey, US_ASCII).strip()
+        + "\n", US_ASCII, java.nio.file.StandardOpenOption.APPEND);
   }
 
   /** A bare repository owned by pomerium-git, on branch main, with one commit pushed from a scratch clone. */
@@ -228,7 +244,8 @@ final class OpenSshServer implements AutoCloseable {
     String text = String.join("\n",
         "# sshd for jgit-pomerium's OpenSSH tests; its port is given with -p",
         "ListenAddress 127.0.0.1",
-        "HostKey " + directory.resolve("ssh_host_ecdsa_key"),
+        HOST_KEY_TYPES.stream().map(t -> "HostKey " + directory.resolve("ssh_host_" + t + "_key"))
+            .collect(java.util.stream.Collectors.joining("\n")),
         "AuthorizedKeysFile " + directory.resolve("authorized_keys") + "/%u",
         "StrictModes no",
         "PasswordAuthentication no",
@@ -260,9 +277,9 @@ final class OpenSshServer implements AutoCloseable {
         port = candidate;
         return;
       }
-      OpenSshProcesses.kill(process);
+      ChildProcesses.kill(process);
     }
-    fail("sshd did not start on 127.0.0.1 in " + BIND_ATTEMPTS + " attempts; its log:\n" + log());
+    throw new IllegalStateException("sshd did not start on 127.0.0.1 in " + BIND_ATTEMPTS + " attempts; its log:\n" + log());
   }
 
   private static int freePort() throws IOException {

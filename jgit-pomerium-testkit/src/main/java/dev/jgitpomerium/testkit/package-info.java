@@ -7,5 +7,8 @@
  * dev.jgitpomerium.testkit.SlowLink} is a TCP relay that shapes a connection between them to a
  * bandwidth and a latency. All of them bind 127.0.0.1 on ephemeral ports, start in milliseconds and
  * leave no threads or sockets behind after {@code close()}.
+ *
+ * <p>{@link dev.jgitpomerium.testkit.OpenSshServer} runs the real thing instead: Debian's OpenSSH server, as root,
+ * serving git repositories; {@link dev.jgitpomerium.testkit.OpenSshBehindPomerium} puts it behind the gateway.
  */
 package dev.jgitpomerium.testkit;

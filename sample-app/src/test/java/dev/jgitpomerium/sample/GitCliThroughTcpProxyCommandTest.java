@@ -1,7 +1,10 @@
 package dev.jgitpomerium.sample;
 
-import static dev.jgitpomerium.sample.OpenSshProcesses.jgitPomerium;
-import static dev.jgitpomerium.sample.OpenSshProcesses.shellCommand;
+import dev.jgitpomerium.testkit.ChildProcesses;
+import dev.jgitpomerium.testkit.OpenSshBehindPomerium;
+import dev.jgitpomerium.testkit.OpenSshServer;
+import static dev.jgitpomerium.sample.CliProcess.jgitPomerium;
+import static dev.jgitpomerium.testkit.ChildProcesses.shellCommand;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -44,7 +47,7 @@ class GitCliThroughTcpProxyCommandTest {
   private final String token = "openssh-test-token-" + UUID.randomUUID();
   private OpenSshBehindPomerium environment;
   private OpenSshServer server;
-  private OpenSshProcesses processes;
+  private ChildProcesses processes;
   private PomeriumGateway gateway;
   private Path tokenFile;
   private Path caFile;
@@ -53,9 +56,9 @@ class GitCliThroughTcpProxyCommandTest {
   @BeforeEach
   void startServer() throws Exception {
     environment = OpenSshBehindPomerium.start(work, REPOSITORY, token);
-    server = environment.server;
-    processes = environment.processes;
-    tokenFile = environment.tokenFile;
+    server = environment.server();
+    processes = environment.processes();
+    tokenFile = environment.tokenFile();
     knownHosts = work.resolve("known_hosts");
     Files.writeString(knownHosts, server.knownHostsLine(HOST) + "\n", UTF_8);
   }
@@ -72,7 +75,7 @@ class GitCliThroughTcpProxyCommandTest {
     startGateway(token);
     Path clone = work.resolve("clone");
 
-    OpenSshProcesses.Result result = git(work, "clone", url(REPOSITORY), clone.toString());
+    ChildProcesses.Result result = git(work, "clone", url(REPOSITORY), clone.toString());
 
     assertEquals(0, result.exitCode(), () -> result.describe() + "\n--- sshd ---\n" + server.log());
     assertEquals(server.revParse(REPOSITORY, "main"), git(clone, "rev-parse", "HEAD").stdout().strip());
@@ -90,7 +93,7 @@ class GitCliThroughTcpProxyCommandTest {
     checkGit(clone, "commit", "-q", "-m", "Push through Pomerium");
     String committed = checkGit(clone, "rev-parse", "HEAD").strip();
 
-    OpenSshProcesses.Result push = git(clone, "push", "origin", "main");
+    ChildProcesses.Result push = git(clone, "push", "origin", "main");
 
     assertEquals(0, push.exitCode(), () -> push.describe() + "\n--- sshd ---\n" + server.log());
     assertNotEquals(seeded, committed);
@@ -125,7 +128,7 @@ class GitCliThroughTcpProxyCommandTest {
     startGateway(token);
 
     // Standard input at its end at once: the tunnel opens, perhaps passes the server's banner, and closes.
-    OpenSshProcesses.Result result = processes.run(work, tcpCommand(DESTINATION));
+    ChildProcesses.Result result = processes.run(work, tcpCommand(DESTINATION));
 
     assertEquals(0, result.exitCode(), result::describe);
     assertTrue(result.stdout().isEmpty() || result.stdout().startsWith("SSH-2.0-"),
@@ -168,7 +171,7 @@ class GitCliThroughTcpProxyCommandTest {
     startGateway("another-token-" + UUID.randomUUID());
     Path clone = work.resolve("clone");
 
-    OpenSshProcesses.Result result = git(work, "clone", url(REPOSITORY), clone.toString());
+    ChildProcesses.Result result = git(work, "clone", url(REPOSITORY), clone.toString());
 
     assertNotEquals(0, result.exitCode(), result::describe);
     assertTrue(result.stderr().contains("jgit-pomerium:"), result::describe);
@@ -218,7 +221,7 @@ class GitCliThroughTcpProxyCommandTest {
   private String gitSshCommand() {
     // ssh expands %-tokens in the whole ProxyCommand, then runs it with the shell: quote each word, double each %.
     String proxyCommand = shellCommand(tcpCommand("DESTINATION")).replace("%", "%%")
-        .replace(OpenSshProcesses.shellQuote("DESTINATION"), "%h:%p");
+        .replace(ChildProcesses.shellQuote("DESTINATION"), "%h:%p");
     List<String> ssh = new ArrayList<>(List.of("ssh", "-F", "/dev/null",
         "-o", "UserKnownHostsFile=" + knownHosts, "-o", "GlobalKnownHostsFile=/dev/null",
         "-o", "StrictHostKeyChecking=yes",
@@ -233,7 +236,7 @@ class GitCliThroughTcpProxyCommandTest {
     return OpenSshServer.USER + "@" + HOST + ":" + server.repoPath(repository);
   }
 
-  private OpenSshProcesses.Result git(Path directory, String... args) throws Exception {
+  private ChildProcesses.Result git(Path directory, String... args) throws Exception {
     List<String> command = new ArrayList<>();
     command.add("git");
     command.addAll(List.of(args));
@@ -241,7 +244,7 @@ class GitCliThroughTcpProxyCommandTest {
   }
 
   private String checkGit(Path directory, String... args) throws Exception {
-    OpenSshProcesses.Result result = git(directory, args);
+    ChildProcesses.Result result = git(directory, args);
     assertEquals(0, result.exitCode(), () -> result.describe() + "\n--- sshd ---\n" + server.log());
     return result.stdout();
   }

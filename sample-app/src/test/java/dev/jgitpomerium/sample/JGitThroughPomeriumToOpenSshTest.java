@@ -1,5 +1,8 @@
 package dev.jgitpomerium.sample;
 
+import dev.jgitpomerium.testkit.ChildProcesses;
+import dev.jgitpomerium.testkit.OpenSshBehindPomerium;
+import dev.jgitpomerium.testkit.OpenSshServer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.jgitpomerium.transport.PomeriumSshSessionFactory;
@@ -42,7 +45,7 @@ class JGitThroughPomeriumToOpenSshTest {
 
   @Test
   void jgitClonesAndPushesThroughPomeriumToOpenSsh() throws Exception {
-    OpenSshServer server = environment.server;
+    OpenSshServer server = environment.server();
     Path knownHosts = Files.writeString(work.resolve("known_hosts"), server.knownHostsLine(HOST) + "\n",
         StandardCharsets.UTF_8);
     String uri = "ssh://" + OpenSshServer.USER + "@" + HOST + server.repoPath(REPOSITORY);
@@ -50,7 +53,7 @@ class JGitThroughPomeriumToOpenSshTest {
         .route(HOST + ":22")
         .pomeriumUrl(environment.gatewayUrl())
         .addCaCertificates(environment.caFile())
-        .tokenFile(environment.tokenFile)
+        .tokenFile(environment.tokenFile())
         .tokenStore(TokenStore.inMemory())
         .homeDirectory(work.resolve("home").toFile())
         .sshDirectory(work.resolve("home/.ssh").toFile())

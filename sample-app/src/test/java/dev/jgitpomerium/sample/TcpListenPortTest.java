@@ -1,7 +1,10 @@
 package dev.jgitpomerium.sample;
 
-import static dev.jgitpomerium.sample.OpenSshProcesses.jgitPomerium;
-import static dev.jgitpomerium.sample.OpenSshProcesses.shellCommand;
+import dev.jgitpomerium.testkit.ChildProcesses;
+import dev.jgitpomerium.testkit.OpenSshBehindPomerium;
+import dev.jgitpomerium.testkit.OpenSshServer;
+import static dev.jgitpomerium.sample.CliProcess.jgitPomerium;
+import static dev.jgitpomerium.testkit.ChildProcesses.shellCommand;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -52,7 +55,7 @@ class TcpListenPortTest {
   private final String token = "openssh-test-token-" + UUID.randomUUID();
   private OpenSshBehindPomerium environment;
   private OpenSshServer server;
-  private OpenSshProcesses processes;
+  private ChildProcesses processes;
   private PomeriumGateway gateway;
   private Path tokenFile;
   private Path caFile;
@@ -63,9 +66,9 @@ class TcpListenPortTest {
   @BeforeEach
   void startServerAndPomerium() throws Exception {
     environment = OpenSshBehindPomerium.start(work, REPOSITORY, token);
-    server = environment.server;
-    processes = environment.processes;
-    tokenFile = environment.tokenFile;
+    server = environment.server();
+    processes = environment.processes();
+    tokenFile = environment.tokenFile();
     gateway = environment.startGateway(token, DESTINATION);
     caFile = environment.caFile();
   }
@@ -136,7 +139,7 @@ class TcpListenPortTest {
     Path clone = work.resolve("clone");
     String url = "ssh://" + OpenSshServer.USER + "@127.0.0.1:" + port + server.repoPath(REPOSITORY);
 
-    OpenSshProcesses.Result result = processes.run(work, Map.of("GIT_SSH_COMMAND", ssh),
+    ChildProcesses.Result result = processes.run(work, Map.of("GIT_SSH_COMMAND", ssh),
         List.of("git", "clone", url, clone.toString()));
 
     assertEquals(0, result.exitCode(), () -> result.describe() + "\n--- tcp stderr ---\n" + tcpStderr

@@ -1,0 +1,25 @@
+package dev.jgitpomerium.sample;
+
+import dev.jgitpomerium.testkit.ChildProcesses;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The command line as a separate process, for tests where OpenSSH or git runs it (a ProxyCommand, GIT_SSH_COMMAND). */
+final class CliProcess {
+  private CliProcess() {}
+
+  /** {@code java -cp <this test run's class path> dev.jgitpomerium.sample.Main args...}. */
+  static List<String> jgitPomerium(String... args) {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    // As in the jar, logs go to standard error, whatever a simplelogger.properties among the test resources says:
+    // in tcp --listen -, standard output is the tunnel.
+    command.add("-Dorg.slf4j.simpleLogger.logFile=System.err");
+    command.add("-cp");
+    command.add(ChildProcesses.testClassPath());
+    command.add(Main.class.getName());
+    command.addAll(List.of(args));
+    return command;
+  }
+}
