@@ -6,7 +6,9 @@ import java.time.Duration;
  * Observes tunnels: for metrics, progress output, or an audit trail. Every method has a no-op default, so implement
  * only what you need.
  *
- * <p>Events for one tunnel come in this order: {@link #tunnelOpening}, then at most one {@link #signInRequired}, then
+ * <p>Each SSH connection a factory's sessions make is first reported by {@link #connectionRouted}, which says which
+ * way it goes (through Pomerium, a ProxyCommand, or directly). Events for one tunnel then come in this order: {@link
+ * #tunnelOpening}, then at most one {@link #signInRequired}, then
  * {@link #tunnelOpened} or {@link #tunnelFailed}; after {@code tunnelOpened} comes exactly one {@link #tunnelClosed},
  * at the latest before the factory's {@code close()} returns. {@link #tokenObtained} reports where each token came from. An interactive sign-in reports {@link #signInStarted}
  * (with the address the user must visit), then {@link #browserOpened} or {@link #browserNotOpened}, and ends with
@@ -19,6 +21,14 @@ public interface PomeriumEventListener {
 
   /** A no-op listener. */
   PomeriumEventListener NONE = new PomeriumEventListener() {};
+
+  /**
+   * A connection to the SSH server {@code host:port} (after ssh config's {@code HostName} and {@code Port}) is about
+   * to be made, the way {@code path} says: once per connection, before any tunnel or ProxyCommand is started, on the
+   * connecting thread. The library logs the same at debug level. Hops that JGit reaches through a {@code ProxyJump}
+   * host are carried by that host's session and not reported.
+   */
+  default void connectionRouted(String host, int port, ConnectionPath path) {}
 
   /** A tunnel to {@code route} is about to be dialled. */
   default void tunnelOpening(Route route) {}

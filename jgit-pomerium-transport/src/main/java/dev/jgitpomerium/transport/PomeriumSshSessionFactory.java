@@ -127,7 +127,8 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
   private PomeriumSshSessionFactory(Supplier<Builder> base, Lazy<Settings> settings, Resolver[] resolver,
       LoopbackRelay relay, File home, File sshDirectory, List<Path> identityFiles, List<Path> knownHostsFiles) {
     // The resolver needs this factory's maps, which exist only after super(): it is filled in just below.
-    super(null, new PomeriumProxyDataFactory((host, port) -> resolver[0].resolve(host, port), relay));
+    super(null, new PomeriumProxyDataFactory((host, port) -> resolver[0].resolve(host, port), relay,
+        () -> settings.get().listener()));
     resolver[0] = this::resolve;
     this.base = base;
     this.relay = relay;
@@ -210,14 +211,29 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
     return new TunnelDialer(routed.settings()).open(routed.route());
   }
 
-  /** Explicit routes first, then hosts whose ssh config ProxyCommand runs pomerium-cli tcp. */
+  /** Explicit routes first, then hosts whose ssh config ProxyCommand runs pomerium-cli tcp (or another command). */
   private PomeriumProxyDataFactory.Routed resolve(String host, int port) {
     Settings explicit = settings.get();
     Route route = explicit.routeFor(host, port);
     if (route != null) {
       return PomeriumProxyDataFactory.Routed.pomerium(route, explicit);
     }
-    return viaSshConfig.get(key(host, port));
+    PomeriumProxyDataFactory.Routed routed = viaSshConfig.get(key(host, port));
+    return routed == null || routed.route() == null ? routed
+        : routed.from("route from " + displayed(sshConfigFile()) + " ProxyCommand");
+  }
+
+  /** {@code file} with the home directory written {@code ~}, as people write it. */
+  private String displayed(File file) {
+    File home = getHomeDirectory() != null ? getHomeDirectory() : FS.DETECTED.userHome();
+    Path path = file.toPath().toAbsolutePath().normalize();
+    if (home != null) {
+      Path base = home.toPath().toAbsolutePath().normalize();
+      if (path.startsWith(base) && !path.equals(base)) {
+        return "~/" + base.relativize(path).toString().replace(File.separatorChar, '/');
+      }
+    }
+    return path.toString();
   }
 
   /**
@@ -566,9 +582,12 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
     }
 
     /**
-     * Whether a sign-in may wait for a person. By default it may unless a CI variable ({@code CI}, {@code
-     * JENKINS_URL}, ...) is set or there is no console; a GUI program without a console should say {@code true}.
-     * When it may not, a connection that needs a sign-in fails at once with a message naming the tokens to provide.
+     * Whether a sign-in may wait for a person. Unset, the run decides: never under CI (a {@code CI}, {@code
+     * JENKINS_URL}, ... variable is set); else yes when a browser can be shown (a display: {@code DISPLAY} or {@code
+     * WAYLAND_DISPLAY} on Linux and other Unix, always on macOS and Windows; or a browser command or launcher given)
+     * or a console can take the pasted address, so an IDE or a desktop script signs in without a console; with
+     * neither, no. When it may not, a connection that needs a sign-in fails at once with a message naming what to
+     * provide. {@code true} waits up to {@link #signInTimeout} even under CI; {@code false} never waits.
      */
     public Builder interactive(boolean interactive) {
       this.interactive = interactive;

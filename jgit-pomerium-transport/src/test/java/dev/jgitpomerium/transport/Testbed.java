@@ -96,15 +96,22 @@ final class Testbed implements AutoCloseable {
    * {@link #browser}, and caches tokens in {@link #tokenCache}, never in the real home.
    */
   PomeriumSshSessionFactory.Builder signInFactory() {
+    // Neither CI's variables nor a display leak in from the machine running the tests.
+    return unattendedSignInFactory(name -> null).browserLauncher(browser).interactive(true);
+  }
+
+  /**
+   * A factory with no token and no console to paste into (as in an IDE or a Gradle daemon), that decides by itself
+   * whether it may wait for a sign-in, seeing {@code environment} as its environment variables; the default browser.
+   */
+  PomeriumSshSessionFactory.Builder unattendedSignInFactory(java.util.function.UnaryOperator<String> environment) {
     return PomeriumSshSessionFactory.builder()
         .route(HOST + ":22")
         .pomeriumUrl(gateway.url())
         .addCaCertificatesPem(gateway.caCertificatePem())
         .tokenStore(TokenStore.directory(tokenCache))
-        .browserLauncher(browser)
-        .interactive(true)
         .console(null, new java.io.PrintStream(java.io.OutputStream.nullOutputStream()))
-        .environment(name -> null) // neither CI's variables nor a display leak in from the machine running the tests
+        .environment(environment)
         .homeDirectory(home.toFile())
         .sshDirectory(sshDirectory.toFile());
   }

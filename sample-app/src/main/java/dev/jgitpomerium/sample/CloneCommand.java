@@ -10,8 +10,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-/** {@code clone <uri> [<dir>]}: JGit's clone through Pomerium; a failed clone leaves no directory behind. */
-@Command(name = "clone", mixinStandardHelpOptions = true, description = "Clone a repository through Pomerium")
+/** {@code clone <uri> [<dir>]}: JGit's clone (through Pomerium where routed); a failed clone leaves no directory behind. */
+@Command(name = "clone", mixinStandardHelpOptions = true, description = "Clone a repository over SSH: through Pomerium where routed, else as ~/.ssh/config says")
 final class CloneCommand implements Callable<Integer> {
   @ParentCommand Main main;
   @Mixin PomeriumOptions pomerium;
@@ -31,7 +31,7 @@ final class CloneCommand implements Callable<Integer> {
       throw new CliException("destination path '" + target + "' already exists and is not an empty directory");
     }
     boolean created = !target.exists();
-    try (PomeriumSshSessionFactory factory = Factories.forUri(remote, pomerium, ssh)) {
+    try (PomeriumSshSessionFactory factory = Factories.forUri(remote, pomerium, ssh, main)) {
       main.err().println("Cloning into '" + target + "'...");
       try (Git git = Git.cloneRepository().setURI(uri).setDirectory(target)
           .setTransportConfigCallback(factory).setProgressMonitor(Progress.on(main.err())).call()) {

@@ -1,5 +1,7 @@
 package dev.jgitpomerium.sample;
 
+import dev.jgitpomerium.transport.ConnectionPath;
+import dev.jgitpomerium.transport.PomeriumEventListener;
 import dev.jgitpomerium.transport.PomeriumSshSessionFactory;
 import dev.jgitpomerium.transport.internal.SshConfig;
 import java.io.IOException;
@@ -17,27 +19,47 @@ final class Factories {
   }
 
   /**
-   * A factory that routes {@code uri}'s host through Pomerium: as the flags say (--route, --pomerium-url), else as
-   * the host's ProxyCommand in ~/.ssh/config says (the library reads that line; its flags apply, ours win).
+   * The factory for a git command on {@code uri}: it connects the way the library does for every host, through
+   * Pomerium when the flags say so (--route, --pomerium-url) or the environment or the host's pomerium-cli
+   * ProxyCommand in ~/.ssh/config does (the library reads that line; its flags apply, ours win), through the host's
+   * other ProxyCommand, or directly. With {@code -v} it says on standard error which way each connection went.
    *
-   * @throws CliException if nothing says the host is behind Pomerium
+   * @throws CliException if the flags ask for Pomerium but none of their routes is the host's
    */
-  static PomeriumSshSessionFactory forUri(URIish uri, PomeriumOptions pomerium, SshOptions ssh) throws IOException {
+  static PomeriumSshSessionFactory forUri(URIish uri, PomeriumOptions pomerium, SshOptions ssh, Main main)
+      throws IOException {
     if (uri.getHost() == null || !(uri.getScheme() == null || uri.getScheme().equals("ssh"))) {
       throw new CliException(uri + " is not an SSH URL (ssh://user@host[:port]/path or user@host:path)");
     }
     // Where JGit will connect: it applies HostName and Port from ~/.ssh/config, and a route must name that.
     SshConfig.HostEntry target =
         SshConfig.lookup(sshDirectory().resolve("config"), uri.getHost(), uri.getPort(), uri.getUser());
+    String destination = target.host() + ":" + target.port();
     PomeriumSshSessionFactory.Builder builder = PomeriumSshSessionFactory.builderFromEnvironment();
-    pomerium.applyTo(builder, pomerium.namesPomerium() ? List.of(target.host() + ":" + target.port()) : List.of());
+    pomerium.applyTo(builder, pomerium.namesPomerium() ? List.of(destination) : List.of());
     ssh.applyTo(builder);
+    if (main.verbose) {
+      builder.eventListener(new PomeriumEventListener() {
+        @Override
+        public void connectionRouted(String host, int port, ConnectionPath path) {
+          main.err().println("jgit-pomerium: " + host + ":" + port + " " + path);
+        }
+      });
+    }
     PomeriumSshSessionFactory factory = builder.build();
-    if (factory.routeFor(uri.getHost(), uri.getPort()).isEmpty()) {
+    try {
+      // Also reads the host's pomerium-cli ProxyCommand now, so that a line that cannot be used fails before anything
+      // is created.
+      boolean routed = factory.routeFor(uri.getHost(), uri.getPort()).isPresent();
+      if (!routed && pomerium.namesPomerium()) {
+        // The user asked for Pomerium on this command line: never connect some other way instead.
+        throw new CliException("no Pomerium route for " + destination + ": --route names only "
+            + String.join(", ", pomerium.routes) + "; add --route " + destination + ", or leave out --route and "
+            + "--pomerium-url to connect as ~/.ssh/config says");
+      }
+    } catch (IOException | RuntimeException e) {
       factory.close();
-      throw new CliException("no Pomerium route for " + target.host() + ":" + target.port() + ": pass "
-          + "--pomerium-url (or --route), or give " + uri.getHost() + " a ProxyCommand running 'pomerium-cli tcp' "
-          + "in ~/.ssh/config");
+      throw e;
     }
     return factory;
   }

@@ -14,7 +14,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code fetch [<remote> [<refspec>...]]}: JGit's fetch through Pomerium, in the current repository or --repo. */
-@Command(name = "fetch", mixinStandardHelpOptions = true, description = "Fetch from a remote through Pomerium")
+@Command(name = "fetch", mixinStandardHelpOptions = true, description = "Fetch from a remote over SSH: through Pomerium where routed, else as ~/.ssh/config says")
 final class FetchCommand implements Callable<Integer> {
   @ParentCommand Main main;
   @Mixin PomeriumOptions pomerium;
@@ -32,7 +32,7 @@ final class FetchCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     try (Git git = repository.open();
         PomeriumSshSessionFactory factory = Factories.forUri(GitOptions.remoteUri(git, remote, false), pomerium,
-            ssh)) {
+            ssh, main)) {
       org.eclipse.jgit.api.FetchCommand fetch = git.fetch().setRemote(remote).setTransportConfigCallback(factory)
           .setProgressMonitor(Progress.on(main.err()));
       if (!refSpecs.isEmpty()) {

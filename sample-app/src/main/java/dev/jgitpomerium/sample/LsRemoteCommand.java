@@ -11,7 +11,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code ls-remote <uri>}: the remote's refs on standard output, as git prints them. */
-@Command(name = "ls-remote", mixinStandardHelpOptions = true, description = "List a remote repository's refs through Pomerium")
+@Command(name = "ls-remote", mixinStandardHelpOptions = true, description = "List a remote repository's refs over SSH: through Pomerium where routed, else as ~/.ssh/config says")
 final class LsRemoteCommand implements Callable<Integer> {
   @ParentCommand Main main;
   @Mixin PomeriumOptions pomerium;
@@ -22,7 +22,7 @@ final class LsRemoteCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (PomeriumSshSessionFactory factory = Factories.forUri(Uris.parse(uri), pomerium, ssh)) {
+    try (PomeriumSshSessionFactory factory = Factories.forUri(Uris.parse(uri), pomerium, ssh, main)) {
       for (Ref ref : Git.lsRemoteRepository().setRemote(uri).setTransportConfigCallback(factory).call().stream()
           .sorted(Comparator.comparing(Ref::getName)).toList()) {
         main.out().println(ref.getObjectId().name() + "\t" + ref.getName());

@@ -26,7 +26,8 @@ import picocli.CommandLine.Option;
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @Option(names = {"-v", "--verbose"}, scope = CommandLine.ScopeType.INHERIT,
-      description = "Show the stack trace of a failure")
+      description = "Say which way each SSH connection goes (through Pomerium, a ProxyCommand, or directly), and show "
+          + "the stack trace of a failure")
   boolean verbose;
 
   private final InputStream stdin;

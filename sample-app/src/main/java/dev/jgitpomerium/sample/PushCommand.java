@@ -14,7 +14,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code push [<remote> [<refspec>...]]}: JGit's push through Pomerium; a rejected ref makes it fail. */
-@Command(name = "push", mixinStandardHelpOptions = true, description = "Push to a remote through Pomerium")
+@Command(name = "push", mixinStandardHelpOptions = true, description = "Push to a remote over SSH: through Pomerium where routed, else as ~/.ssh/config says")
 final class PushCommand implements Callable<Integer> {
   @ParentCommand Main main;
   @Mixin PomeriumOptions pomerium;
@@ -33,7 +33,7 @@ final class PushCommand implements Callable<Integer> {
     boolean rejected = false;
     try (Git git = repository.open();
         PomeriumSshSessionFactory factory = Factories.forUri(GitOptions.remoteUri(git, remote, true), pomerium,
-            ssh)) {
+            ssh, main)) {
       org.eclipse.jgit.api.PushCommand push = git.push().setRemote(remote).setTransportConfigCallback(factory)
           .setProgressMonitor(Progress.on(main.err()));
       if (refSpecs.isEmpty()) {

@@ -2,7 +2,6 @@ package dev.jgitpomerium.sample;
 
 import dev.jgitpomerium.transport.PomeriumSshSessionFactory;
 import dev.jgitpomerium.transport.Route;
-import dev.jgitpomerium.transport.internal.SignInOptions;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -58,20 +57,17 @@ final class TcpCommand implements Callable<Integer> {
 
   /**
    * As a ProxyCommand, standard input and output are ssh's pipes, so the JVM sees no console; the user is still at
-   * the terminal (ssh's), so sign-in may wait for them and a pasted address is read from /dev/tty. Not under CI.
+   * the terminal (ssh's), so a pasted address is read from /dev/tty. Whether a sign-in may wait is the library's
+   * decision as for any program: not under CI, else when a browser can be shown or that terminal can be read.
    */
   private static void talkToTheTerminal(PomeriumSshSessionFactory.Builder builder, PrintStream err) {
-    if (System.getenv("JGIT_POMERIUM_INTERACTIVE") != null || System.getProperty("jgit.pomerium.interactive") != null
-        || SignInOptions.ciVariable(System::getenv) != null) {
-      return; // the user or the CI system decided; the library reads the same variables
-    }
     InputStream tty = null;
     try {
       tty = new FileInputStream("/dev/tty");
     } catch (IOException | SecurityException e) {
       // No controlling terminal: a browser can still complete the sign-in.
     }
-    builder.interactive(true).console(tty, err);
+    builder.console(tty, err);
   }
 
   /**

@@ -117,25 +117,49 @@ class FailureMessagesTest extends CliTestbedTest {
   }
 
   @Test
-  void hostWithNoRouteAndNoSshConfigIsRefusedBeforeAnyConnection() {
-    int status = testbed.run("clone", "ssh://git@elsewhere.example.org/" + CliTestbed.REPOSITORY, target.toString());
+  void routeFlagsThatDoNotNameTheHostAreRefusedRatherThanConnectingAnotherWay() {
+    int status = testbed.run(testbed.withPomeriumFlags("clone", "--route", "other.corp.example.com:22",
+        CliTestbed.URI, target.toString()));
 
     assertEquals(1, status, testbed.err());
     String line = testbed.errorLine();
-    assertTrue(line.startsWith("jgit-pomerium: no Pomerium route for elsewhere.example.org:22"), line);
+    assertTrue(line.startsWith("jgit-pomerium: no Pomerium route for git.corp.example.com:22: --route names only "
+        + "other.corp.example.com:22; add --route git.corp.example.com:22"), line);
+    assertFalse(Files.exists(target));
+    assertEquals(0, testbed.gateway.requestCount());
+  }
+
+  @Test
+  void anUnroutedHostThatCannotBeReachedFailsWithTheConnectionErrorNotAPomeriumOne() throws Exception {
+    int closedPort;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      closedPort = socket.getLocalPort();
+    }
+
+    int status = testbed.run("-v", "clone", "ssh://git@127.0.0.1:" + closedPort + "/" + CliTestbed.REPOSITORY,
+        target.toString());
+
+    assertEquals(1, status, testbed.err());
+    assertTrue(testbed.err().contains("jgit-pomerium: 127.0.0.1:" + closedPort + " directly"), testbed.err());
+    String line = testbed.err().lines().filter(l -> l.startsWith("jgit-pomerium: ") && !l.endsWith(" directly"))
+        .findFirst().orElseThrow();
+    assertTrue(line.contains("127.0.0.1") && line.contains("Connection refused"), line);
+    assertFalse(line.contains("Pomerium"), line);
     assertFalse(Files.exists(target));
     assertEquals(0, testbed.gateway.requestCount());
   }
 
   @Test
   void sshConfigProxyCommandForAnotherHostDoesNotRouteThisOne() throws Exception {
-    testbed.writeSshConfig("Host other.corp.example.com\n  " + testbed.proxyCommand() + "\n");
+    testbed.ssh.writeKnownHosts(testbed.sshDirectory.resolve("known_hosts"), "127.0.0.1");
+    testbed.writeSshConfig("Host other.corp.example.com\n  " + testbed.proxyCommand() + "\n\n"
+        + "Host " + CliTestbed.HOST + "\n  HostName 127.0.0.1\n  Port " + testbed.ssh.port() + "\n");
 
-    int status = testbed.run("clone", CliTestbed.URI, target.toString());
+    int status = testbed.run("-v", "clone", CliTestbed.URI, target.toString());
 
-    assertEquals(1, status, testbed.err());
-    assertTrue(testbed.errorLine().startsWith("jgit-pomerium: no Pomerium route for git.corp.example.com:22"),
-        testbed.err());
+    assertEquals(0, status, testbed.err());
+    assertTrue(testbed.err().contains("jgit-pomerium: 127.0.0.1:" + testbed.ssh.port() + " directly"), testbed.err());
+    assertEquals(0, testbed.gateway.requestCount());
   }
 
   @Test

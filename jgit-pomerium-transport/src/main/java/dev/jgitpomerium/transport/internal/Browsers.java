@@ -48,6 +48,14 @@ public final class Browsers {
           && java.awt.Desktop.getDesktop().isSupported(java.awt.Desktop.Action.BROWSE);
     } catch (RuntimeException | LinkageError e) {
       return false; // no java.desktop module, or no display
+    } catch (Error e) {
+      // A DISPLAY that names no reachable X server (a stale ssh -X session) makes AWT throw AWTError; xdg-open may
+      // still work, and if not its failure is reported like any launcher's.
+      if (e instanceof VirtualMachineError) {
+        throw e;
+      }
+      log.debug("the desktop cannot browse: {}", e.toString());
+      return false;
     }
   }
 

@@ -1,12 +1,17 @@
 package dev.jgitpomerium.transport.internal;
 
+import dev.jgitpomerium.transport.ConnectionPath;
+import dev.jgitpomerium.transport.PomeriumEventListener;
 import dev.jgitpomerium.transport.Route;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Proxy;
+import java.util.function.Supplier;
 import org.eclipse.jgit.transport.sshd.DefaultProxyDataFactory;
 import org.eclipse.jgit.transport.sshd.ProxyData;
 import org.eclipse.jgit.transport.sshd.ProxyDataFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * JGit's hook for choosing a proxy per SSH connection. For a host behind Pomerium it opens the tunnel right here
@@ -23,13 +28,24 @@ public final class PomeriumProxyDataFactory implements ProxyDataFactory {
    * How to reach a host: a Pomerium route and the settings to open it with, or (route null) the host's ssh config
    * entry whose ProxyCommand is run instead.
    */
-  public record Routed(Route route, Settings settings, SshConfig.HostEntry proxyCommand) {
+  public record Routed(Route route, Settings settings, SshConfig.HostEntry proxyCommand, String origin) {
+    /** A Pomerium route of the factory's own configuration (code, environment, command-line flags). */
     public static Routed pomerium(Route route, Settings settings) {
-      return new Routed(route, settings, null);
+      return new Routed(route, settings, null, "configured route");
     }
 
     public static Routed proxyCommand(SshConfig.HostEntry entry) {
-      return new Routed(null, null, entry);
+      return new Routed(null, null, entry, null);
+    }
+
+    /** This route, saying where it came from (for {@link ConnectionPath#origin()}), e.g. an ssh config file. */
+    public Routed from(String origin) {
+      return new Routed(route, settings, proxyCommand, origin);
+    }
+
+    ConnectionPath path() {
+      return proxyCommand != null ? ConnectionPath.proxyCommand(proxyCommand.proxyCommand())
+          : ConnectionPath.pomerium(route, origin);
     }
   }
 
@@ -40,13 +56,18 @@ public final class PomeriumProxyDataFactory implements ProxyDataFactory {
     Routed resolve(String host, int port) throws IOException;
   }
 
+  private static final Logger log = LoggerFactory.getLogger(PomeriumProxyDataFactory.class);
+
   private final Resolver resolver;
   private final LoopbackRelay relay;
+  private final Supplier<PomeriumEventListener> listener;
   private final ProxyDataFactory fallback = new DefaultProxyDataFactory();
 
-  public PomeriumProxyDataFactory(Resolver resolver, LoopbackRelay relay) {
+  /** {@code listener} is asked at each connection: a ServiceLoader factory meets its configuration only then. */
+  public PomeriumProxyDataFactory(Resolver resolver, LoopbackRelay relay, Supplier<PomeriumEventListener> listener) {
     this.resolver = resolver;
     this.relay = relay;
+    this.listener = listener;
   }
 
   @Override
@@ -61,8 +82,11 @@ public final class PomeriumProxyDataFactory implements ProxyDataFactory {
       throw sneakyThrow(e);
     }
     if (routed == null) {
-      return fallback.get(remote);
+      ProxyData proxy = fallback.get(remote);
+      routedAs(remote, ConnectionPath.direct(proxy == null ? Proxy.NO_PROXY : proxy.getProxy()));
+      return proxy;
     }
+    routedAs(remote, routed.path());
     Tunnel tunnel;
     try {
       SshConfig.HostEntry command = routed.proxyCommand();
@@ -80,6 +104,20 @@ public final class PomeriumProxyDataFactory implements ProxyDataFactory {
       tunnel.close();
       throw sneakyThrow(e);
     }
+  }
+
+  /** Says which way the connection goes: at debug level, and to the listener (the CLI's {@code -v}). */
+  private void routedAs(InetSocketAddress remote, ConnectionPath path) {
+    String host = remote.getHostString();
+    int port = remote.getPort();
+    log.debug("SSH connection to {}:{} goes {}", host, port, path);
+    PomeriumEventListener current;
+    try {
+      current = listener.get();
+    } catch (RuntimeException e) {
+      return; // the configuration failed; resolve() has reported why
+    }
+    Events.safely(() -> current.connectionRouted(host, port, path));
   }
 
   /**

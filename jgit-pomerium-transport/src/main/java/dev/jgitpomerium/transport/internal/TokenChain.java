@@ -66,7 +66,8 @@ public final class TokenChain implements TokenSource {
     }
     String notInteractive = signIn.nonInteractiveReason();
     if (notInteractive != null) {
-      throw new IOException(notInteractive + ", so no browser sign-in is started. " + howToProvideAToken(request));
+      throw new IOException(notInteractive + ", so no browser sign-in is started. " + howToProvideAToken(request)
+          + signIn.signInHint());
     }
     PomeriumToken token = SignIns.shared(key(endpoint), signIn.timeout(), () -> signInOnce(request, rejected));
     return obtained(endpoint, token, "sign-in");
@@ -123,7 +124,8 @@ public final class TokenChain implements TokenSource {
     TokenRequest request = TokenRequest.signInRequired(route, null, 0);
     String notInteractive = signIn.nonInteractiveReason();
     if (notInteractive != null) {
-      throw new IOException(notInteractive + ", so no browser sign-in is started. " + howToProvideAToken(request));
+      throw new IOException(notInteractive + ", so no browser sign-in is started. " + howToProvideAToken(request)
+          + signIn.signInHint());
     }
     PomeriumEndpoint endpoint = route.endpoint();
     PomeriumToken token = SignIns.shared(key(endpoint), signIn.timeout(), () -> {

@@ -1,0 +1,108 @@
+package dev.jgitpomerium.transport;
+
+import java.net.InetSocketAddress;
+import java.net.Proxy;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Which way one SSH connection goes, as reported by {@link PomeriumEventListener#connectionRouted}: through a Pomerium
+ * tunnel, through the host's ssh config {@code ProxyCommand}, or directly (as stock JGit connects, which may be through
+ * the JVM's proxy settings). Immutable.
+ *
+ * <p>{@link #toString()} is one phrase for people, as the command line's {@code -v} shows it after {@code host:port}:
+ * {@code via Pomerium https://pomerium.corp.example.com:443 (route from ~/.ssh/config ProxyCommand)}, {@code via
+ * ProxyCommand 'ssh -W %h:%p bastion'}, {@code directly}. It never contains a token.
+ */
+public final class ConnectionPath {
+  /** The three ways a connection can go. */
+  public enum Kind {
+    /** Through an in-process Pomerium tunnel: {@link #route()} and {@link #origin()} say which and why. */
+    POMERIUM,
+    /** Through the host's ssh config {@code ProxyCommand}, run as OpenSSH runs it: see {@link #proxyCommand()}. */
+    PROXY_COMMAND,
+    /** As stock JGit connects: straight to the host, or through the JVM's proxy ({@link #proxy()}). */
+    DIRECT
+  }
+
+  private final Kind kind;
+  private final Route route;
+  private final String origin;
+  private final String proxyCommand;
+  private final Proxy proxy;
+
+  private ConnectionPath(Kind kind, Route route, String origin, String proxyCommand, Proxy proxy) {
+    this.kind = kind;
+    this.route = route;
+    this.origin = origin;
+    this.proxyCommand = proxyCommand;
+    this.proxy = proxy;
+  }
+
+  /**
+   * Through Pomerium on {@code route}; {@code origin} says where the route came from, e.g. {@code "configured route"}
+   * or {@code "route from ~/.ssh/config ProxyCommand"}.
+   */
+  public static ConnectionPath pomerium(Route route, String origin) {
+    return new ConnectionPath(Kind.POMERIUM, Objects.requireNonNull(route, "route == null"),
+        Objects.requireNonNull(origin, "origin == null"), null, null);
+  }
+
+  /** Through the ssh config ProxyCommand {@code commandLine}, as written in the file (before %h, %p expansion). */
+  public static ConnectionPath proxyCommand(String commandLine) {
+    return new ConnectionPath(Kind.PROXY_COMMAND, null, null,
+        Objects.requireNonNull(commandLine, "commandLine == null"), null);
+  }
+
+  /** As stock JGit connects: {@code proxy} is {@link Proxy#NO_PROXY} for straight to the host, else the JVM's proxy. */
+  public static ConnectionPath direct(Proxy proxy) {
+    return new ConnectionPath(Kind.DIRECT, null, null, null, Objects.requireNonNull(proxy, "proxy == null"));
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+
+  /** The Pomerium route, for {@link Kind#POMERIUM}. */
+  public Optional<Route> route() {
+    return Optional.ofNullable(route);
+  }
+
+  /** Where the Pomerium route came from, for {@link Kind#POMERIUM}. */
+  public Optional<String> origin() {
+    return Optional.ofNullable(origin);
+  }
+
+  /** The ProxyCommand line as written in ssh config, for {@link Kind#PROXY_COMMAND}. */
+  public Optional<String> proxyCommand() {
+    return Optional.ofNullable(proxyCommand);
+  }
+
+  /** For {@link Kind#DIRECT}: {@link Proxy#NO_PROXY}, or the HTTP or SOCKS proxy the JVM's settings chose. */
+  public Optional<Proxy> proxy() {
+    return Optional.ofNullable(proxy);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof ConnectionPath other && kind == other.kind && Objects.equals(route, other.route)
+        && Objects.equals(origin, other.origin) && Objects.equals(proxyCommand, other.proxyCommand)
+        && Objects.equals(proxy, other.proxy);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(kind, route, origin, proxyCommand, proxy);
+  }
+
+  @Override
+  public String toString() {
+    return switch (kind) {
+      case POMERIUM -> "via Pomerium https://" + route.endpoint().authority() + " (" + origin + ")";
+      case PROXY_COMMAND -> "via ProxyCommand '" + proxyCommand + "'";
+      case DIRECT -> proxy.type() == Proxy.Type.DIRECT || !(proxy.address() instanceof InetSocketAddress address)
+          ? "directly"
+          : "through the JVM's " + proxy.type() + " proxy " + address.getHostString() + ":" + address.getPort();
+    };
+  }
+}
