@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jgitpomerium.testkit.ChildProcesses;
+import dev.jgitpomerium.testkit.OpenSshServer;
 import dev.jgitpomerium.transport.PomeriumEndpoint;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,12 +32,12 @@ class EveryHostTest extends CliTestbedTest {
   private static final String REPOSITORY = "project.git";
 
   private OpenSshServer server;
-  private OpenSshProcesses processes;
+  private ChildProcesses processes;
 
   @BeforeEach
   void startOpenSsh() throws Exception {
     server = OpenSshServer.start(REPOSITORY);
-    processes = new OpenSshProcesses(dir.resolve("process-output"), dir.resolve("openssh-home"));
+    processes = new ChildProcesses(dir.resolve("process-output"), dir.resolve("openssh-home"));
   }
 
   @AfterEach
@@ -165,8 +167,8 @@ class EveryHostTest extends CliTestbedTest {
         "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes"));
     ssh.addAll(sshOptions);
     Path clone = dir.resolve("openssh-clone");
-    OpenSshProcesses.Result result = processes.run(dir, Map.of("GIT_SSH_COMMAND",
-        OpenSshProcesses.shellCommand(ssh)), List.of("git", "clone", "-q", uri, clone.toString()));
+    ChildProcesses.Result result = processes.run(dir, Map.of("GIT_SSH_COMMAND",
+        ChildProcesses.shellCommand(ssh)), List.of("git", "clone", "-q", uri, clone.toString()));
     assertEquals(0, result.exitCode(), result::describe);
     assertFalse(result.stderr().contains("fatal"), result::describe);
   }
