@@ -3,6 +3,8 @@ package dev.jgitpomerium.transport;
 import dev.jgitpomerium.transport.internal.CommandTokenSource;
 import dev.jgitpomerium.transport.internal.HttpClients;
 import dev.jgitpomerium.transport.internal.JGitSessions;
+import dev.jgitpomerium.transport.internal.KeyPassphrases;
+import dev.jgitpomerium.transport.internal.KnownHosts;
 import dev.jgitpomerium.transport.internal.Lazy;
 import dev.jgitpomerium.transport.internal.LoopbackRelay;
 import dev.jgitpomerium.transport.internal.Pem;
@@ -50,6 +52,8 @@ import org.eclipse.jgit.transport.SshTransport;
 import org.eclipse.jgit.transport.Transport;
 import org.eclipse.jgit.transport.URIish;
 import org.eclipse.jgit.transport.sshd.SshdSession;
+import org.eclipse.jgit.transport.sshd.KeyPasswordProvider;
+import org.eclipse.jgit.transport.sshd.ServerKeyDatabase;
 import org.eclipse.jgit.transport.sshd.SshdSessionFactory;
 import org.eclipse.jgit.util.FS;
 import org.slf4j.Logger;
@@ -103,6 +107,8 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
   private final Map<String, PomeriumProxyDataFactory.Routed> viaSshConfig = new ConcurrentHashMap<>();
   private final List<Path> identityFiles;
   private final List<Path> knownHostsFiles;
+  /** Keys that could not be decrypted, for the message of a login that fails. */
+  private final KeyPassphrases.Log passphrases = new KeyPassphrases.Log();
 
   /**
    * Reads its configuration lazily from system properties and environment variables ({@code jgit.pomerium.*} /
@@ -317,7 +323,7 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
   @Override
   public SshdSession getSession(URIish uri, CredentialsProvider credentialsProvider, FS fs, int timeoutMillis)
       throws TransportException {
-    SshdSession session = super.getSession(uri, credentialsProvider, fs, timeoutMillis);
+    SshdSession session = explainFailures(uri, () -> super.getSession(uri, credentialsProvider, fs, timeoutMillis));
     Settings current = settings.get();
     Duration interval = current.serverAliveInterval();
     Integer countMax = current.serverAliveCountMax();
@@ -338,6 +344,65 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
           countMax != null ? countMax : DEFAULT_SERVER_ALIVE_COUNT_MAX, server, current.listener());
     }
     return session;
+  }
+
+  /** A JGit call that opens a session. */
+  @FunctionalInterface
+  private interface SessionOpener {
+    SshdSession open() throws TransportException;
+  }
+
+  /**
+   * Opens a session, turning JGit's failure into one that says why as OpenSSH would: a refused host key (unknown,
+   * changed, revoked), or a login that failed while a passphrase-protected key could not be decrypted.
+   */
+  private SshdSession explainFailures(URIish uri, SessionOpener opener) throws TransportException {
+    long mark = passphrases.mark();
+    try {
+      return opener.open();
+    } catch (TransportException e) {
+      HostKeyException hostKey = HostKeyException.causeOf(e);
+      if (hostKey != null) {
+        throw new TransportException(uri, hostKey.getMessage(), hostKey);
+      }
+      KeyPassphraseException passphrase = passphrases.since(mark);
+      if (passphrase != null && loginDenied(e)) {
+        passphrase.initCause(e);
+        throw new TransportException(uri, passphrase.getMessage(), passphrase);
+      }
+      throw e;
+    }
+  }
+
+  private static boolean loginDenied(Throwable failure) {
+    for (Throwable t = failure; t != null && t.getCause() != t; t = t.getCause()) {
+      if (t instanceof org.apache.sshd.common.SshException ssh && ssh.getDisconnectCode()
+          == org.apache.sshd.common.SshConstants.SSH2_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** known_hosts as OpenSSH treats it; see {@link KnownHosts}. */
+  @Override
+  protected ServerKeyDatabase createServerKeyDatabase(File homeDir, File sshDir) {
+    return new KnownHosts(getDefaultKnownHostsFiles(sshDir), this::proxied);
+  }
+
+  /** Whether {@code host:port} is reached through a Pomerium tunnel or a ProxyCommand, not at its DNS address. */
+  private boolean proxied(String host, int port) {
+    try {
+      return resolve(host, port) != null;
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  /** JGit's CredentialsProvider route for key passphrases, with OpenSSH's prompt; see {@link KeyPassphrases}. */
+  @Override
+  protected KeyPasswordProvider createKeyPasswordProvider(CredentialsProvider provider) {
+    return new KeyPassphrases(provider, passphrases);
   }
 
   @Override
