@@ -43,6 +43,8 @@ public final class Main implements Runnable {
 
   public static void main(String[] args) {
     // The raw descriptor: System.out is a PrintStream that may translate or buffer, and tcp needs exact bytes.
+    // Every JGit command asks its passphrase and host-key questions as OpenSSH would, when anything can ask.
+    org.eclipse.jgit.transport.CredentialsProvider.setDefault(TerminalPrompts.fromEnvironment(System::getenv));
     int status = run(args, System.in, new FileOutputStream(FileDescriptor.out), System.err);
     System.exit(status);
   }
