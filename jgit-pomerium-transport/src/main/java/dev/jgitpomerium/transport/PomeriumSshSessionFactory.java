@@ -390,6 +390,50 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
     return new KnownHosts(getDefaultKnownHostsFiles(sshDir), this::proxied);
   }
 
+  /**
+   * The host keys the SSH server {@code host} offers, one per key type ssh-keyscan fetches (Ed25519, ECDSA, RSA), in
+   * that order: {@code ssh-keyscan} for hosts it cannot reach. The server is reached as a git connection would reach
+   * it (through Pomerium, the host's ProxyCommand, or directly; ssh config's HostName and Port apply), one connection
+   * per type; known_hosts is neither read nor written, and nothing logs in. Check the keys' fingerprints with the
+   * server's administrator before trusting them.
+   *
+   * @param host the host as in a git URL
+   * @param port its port, or 0 for ssh config's (else 22)
+   * @throws IOException if the server cannot be reached (a {@link PomeriumException} in the cause chain says why)
+   */
+  public List<java.security.PublicKey> scanHostKeys(String host, int port) throws IOException {
+    File home = getHomeDirectory() != null ? getHomeDirectory() : FS.DETECTED.userHome();
+    File ssh = getSshDirectory() != null ? getSshDirectory() : new File(home, ".ssh");
+    if (!(getServerKeyDatabase(home, ssh) instanceof KnownHosts knownHosts)) {
+      throw new IllegalStateException("host key scans need this factory's own known_hosts database");
+    }
+    List<java.security.PublicKey> keys = new ArrayList<>();
+    for (List<java.security.PublicKey> type : KnownHosts.scanTypes()) {
+      // The scan is told apart from real connections by a user name no one logs in as.
+      String user = "jgit-pomerium-keyscan-" + java.util.UUID.randomUUID();
+      KnownHosts.KeyScan scan = new KnownHosts.KeyScan(type);
+      knownHosts.scan(user, scan);
+      TransportException failure = null;
+      try {
+        URIish uri = new URIish().setScheme("ssh").setUser(user).setHost(host).setPort(port > 0 ? port : -1)
+            .setPath("/");
+        super.getSession(uri, null, FS.DETECTED, (int) Duration.ofSeconds(30).toMillis()).disconnect();
+      } catch (TransportException e) {
+        failure = e; // expected: the key was refused once seen
+      } finally {
+        knownHosts.endScan(user);
+      }
+      java.security.PublicKey offered = scan.offered();
+      if (offered == null) {
+        throw failure != null ? failure : new IOException("no host key from " + host);
+      }
+      if (KnownHosts.sameType(type, offered)) {
+        keys.add(offered);
+      }
+    }
+    return keys;
+  }
+
   /** Whether {@code host:port} is reached through a Pomerium tunnel or a ProxyCommand, not at its DNS address. */
   private boolean proxied(String host, int port) {
     try {

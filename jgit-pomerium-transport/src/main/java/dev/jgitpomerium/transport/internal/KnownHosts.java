@@ -100,6 +100,39 @@ public final class KnownHosts implements ServerKeyDatabase {
     }
   }
 
+  /**
+   * For each key type ssh-keyscan fetches (Ed25519, ECDSA, RSA), throwaway public keys of that type, to steer a
+   * scan's key exchange to it; types this JVM cannot generate are left out.
+   */
+  public static List<List<PublicKey>> scanTypes() {
+    List<List<PublicKey>> types = new ArrayList<>();
+    types.add(OpenSshPreference.KEYS);
+    List<PublicKey> ecdsa = new ArrayList<>();
+    for (int bits : new int[] {256, 384, 521}) {
+      generate("ecdsa-sha2-nistp" + bits, bits, ecdsa);
+    }
+    types.add(ecdsa);
+    List<PublicKey> rsa = new ArrayList<>();
+    generate(KeyPairProvider.SSH_RSA, 2048, rsa);
+    types.add(rsa);
+    types.removeIf(List::isEmpty);
+    return types;
+  }
+
+  private static void generate(String type, int bits, List<PublicKey> into) {
+    try {
+      into.add(KeyUtils.generateKeyPair(type, bits).getPublic());
+    } catch (GeneralSecurityException | RuntimeException e) {
+      log.debug("cannot generate a {} key: {}", type, e.toString());
+    }
+  }
+
+  /** Whether {@code offered} is of the type {@code preferred} asks for (not a certificate, not another type). */
+  public static boolean sameType(List<PublicKey> preferred, PublicKey offered) {
+    return !(offered instanceof OpenSshCertificate) && !preferred.isEmpty()
+        && type(preferred.get(0)).equals(type(offered));
+  }
+
   /** Registers {@code scan} for connections that log in as {@code user}; remove it with {@link #endScan}. */
   public void scan(String user, KeyScan scan) {
     scans.put(user, scan);
