@@ -283,10 +283,11 @@ public final class KnownHosts implements ServerKeyDatabase {
           "No " + type(key) + " host key is known for " + target.name()
               + " and you have requested strict checking."));
       default -> {
-        if (provider == null) {
+        if (provider == null || !provider.supports(new CredentialItem.InformationalMessage(""),
+            new CredentialItem.YesNoType(""))) {
           throw sneaky(unknownHost(target, key, file, lines, "The authenticity of host '" + target.name()
               + "' can't be established: it is not in " + describe(files) + ", and nothing can ask whether to trust "
-              + "it (no terminal or SSH_ASKPASS; no CredentialsProvider)."));
+              + "it (no terminal or SSH_ASKPASS; no CredentialsProvider that answers a yes/no question)."));
         }
         if (!ask(target, key, lines, provider)) {
           throw sneaky(unknownHost(target, key, file, lines, "The " + type(key) + " key " + fingerprint(key)
@@ -323,7 +324,14 @@ public final class KnownHosts implements ServerKeyDatabase {
         new CredentialItem.YesNoType("Are you sure you want to continue connecting (yes/no/[fingerprint])? ");
     items.add(answer);
     URIish uri = new URIish().setHost(target.host()).setPort(target.port() == 22 ? -1 : target.port());
-    return provider.get(uri, items) && answer.getValue();
+    CredentialItem[] asked = items.toArray(CredentialItem[]::new);
+    try {
+      return provider.get(uri, asked) && answer.getValue();
+    } catch (org.eclipse.jgit.errors.UnsupportedCredentialItem e) {
+      // A provider for passwords only (UsernamePasswordCredentialsProvider) cannot answer: as if it had said no.
+      log.debug("the CredentialsProvider cannot ask about the host key of {}: {}", target.name(), e.getMessage());
+      return false;
+    }
   }
 
   private HostKeyException unknownHost(Target target, PublicKey key, Path file, List<Line> lines, String first) {
