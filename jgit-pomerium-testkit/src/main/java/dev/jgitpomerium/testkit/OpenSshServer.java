@@ -55,6 +55,8 @@ public final class OpenSshServer implements AutoCloseable {
   private final Map<String, Path> repositories = new LinkedHashMap<>();
   private Process sshd;
   private int port;
+  /** Principals of the host certificates sshd presents, or null for none. */
+  private List<String> certificatePrincipals;
 
   private OpenSshServer(Path directory) throws IOException {
     this.directory = directory;
@@ -69,14 +71,33 @@ public final class OpenSshServer implements AutoCloseable {
    * (e.g. {@code "project.git"}).
    */
   public static OpenSshServer start(String... repositoryNames) throws IOException, InterruptedException {
+    return start(null, repositoryNames);
+  }
+
+  /**
+   * Like {@link #start(String...)}, and sshd also presents OpenSSH host certificates ({@code HostCertificate}) for its
+   * host keys, signed by a CA made with ssh-keygen for {@code principals} (host names); see {@link
+   * #certificateAuthorityLine}.
+   */
+  public static OpenSshServer startWithHostCertificates(List<String> principals, String... repositoryNames)
+      throws IOException, InterruptedException {
+    return start(List.copyOf(principals), repositoryNames);
+  }
+
+  private static OpenSshServer start(List<String> certificatePrincipals, String... repositoryNames)
+      throws IOException, InterruptedException {
     requireInstalled();
     Path directory = Files.createTempDirectory("jgit-pomerium-openssh-");
     // pomerium-git must reach its repositories and authorized_keys below this directory (sshd reads
     // authorized_keys as the user); it may not list it.
     Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwx--x--x"));
     OpenSshServer server = new OpenSshServer(directory);
+    server.certificatePrincipals = certificatePrincipals;
     try {
       server.createKeys();
+      if (certificatePrincipals != null) {
+        server.certifyHostKeys();
+      }
       for (String name : repositoryNames) {
         server.createRepository(name);
       }
@@ -117,6 +138,43 @@ public final class OpenSshServer implements AutoCloseable {
   public String knownHostsLine(String hostName) throws IOException {
     String[] fields = Files.readString(hostPublicKey, US_ASCII).strip().split("\\s+");
     return hostName + " " + fields[0] + " " + fields[1];
+  }
+
+  /** The public half of the host key of {@code type} ({@code rsa}, {@code ecdsa}, {@code ed25519}). */
+  public Path hostPublicKey(String type) {
+    return directory.resolve("ssh_host_" + type + "_key.pub");
+  }
+
+  /**
+   * A known_hosts line that trusts the CA of this server's host certificates for {@code hostPattern}: {@code
+   * @cert-authority <pattern> ssh-ed25519 ...}. Only for a server started with {@link #startWithHostCertificates}.
+   */
+  public String certificateAuthorityLine(String hostPattern) throws IOException {
+    String[] fields = Files.readString(directory.resolve("host_ca.pub"), US_ASCII).strip().split("\\s+");
+    return "@cert-authority " + hostPattern + " " + fields[0] + " " + fields[1];
+  }
+
+  /**
+   * A new client key made by {@code ssh-keygen -t ed25519} with {@code passphrase} (empty for none), authorized for
+   * {@link #USER}; its public half is beside it.
+   */
+  public Path newClientKey(String name, String passphrase) throws IOException, InterruptedException {
+    Path key = clientKey.resolveSibling(name);
+    processes.check(directory, List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", passphrase, "-C", name,
+        "-f", key.toString()));
+    authorize(Path.of(key + ".pub"));
+    return key;
+  }
+
+  /** Signs every host key with a new CA ({@code ssh-keygen -s ca -h -n principals}), for sshd's HostCertificate. */
+  private void certifyHostKeys() throws IOException, InterruptedException {
+    Path ca = directory.resolve("host_ca");
+    processes.check(directory, List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "openssh-test-host-ca",
+        "-f", ca.toString()));
+    for (String type : HOST_KEY_TYPES) {
+      processes.check(directory, List.of("ssh-keygen", "-q", "-s", ca.toString(), "-I", "openssh-test-host", "-h",
+          "-n", String.join(",", certificatePrincipals), hostPublicKey(type).toString()));
+    }
   }
 
   /** The absolute path of a bare repository created at start, as a git URL on this server names it. */
@@ -245,6 +303,9 @@ public final class OpenSshServer implements AutoCloseable {
         "# sshd for jgit-pomerium's OpenSSH tests; its port is given with -p",
         "ListenAddress 127.0.0.1",
         HOST_KEY_TYPES.stream().map(t -> "HostKey " + directory.resolve("ssh_host_" + t + "_key"))
+            .collect(java.util.stream.Collectors.joining("\n")),
+        certificatePrincipals == null ? "# no host certificates" : HOST_KEY_TYPES.stream()
+            .map(t -> "HostCertificate " + directory.resolve("ssh_host_" + t + "_key-cert.pub"))
             .collect(java.util.stream.Collectors.joining("\n")),
         "AuthorizedKeysFile " + directory.resolve("authorized_keys") + "/%u",
         "StrictModes no",

@@ -3,6 +3,8 @@ package dev.jgitpomerium.transport;
 import dev.jgitpomerium.transport.internal.CommandTokenSource;
 import dev.jgitpomerium.transport.internal.HttpClients;
 import dev.jgitpomerium.transport.internal.JGitSessions;
+import dev.jgitpomerium.transport.internal.KeyPassphrases;
+import dev.jgitpomerium.transport.internal.KnownHosts;
 import dev.jgitpomerium.transport.internal.Lazy;
 import dev.jgitpomerium.transport.internal.LoopbackRelay;
 import dev.jgitpomerium.transport.internal.Pem;
@@ -50,6 +52,8 @@ import org.eclipse.jgit.transport.SshTransport;
 import org.eclipse.jgit.transport.Transport;
 import org.eclipse.jgit.transport.URIish;
 import org.eclipse.jgit.transport.sshd.SshdSession;
+import org.eclipse.jgit.transport.sshd.KeyPasswordProvider;
+import org.eclipse.jgit.transport.sshd.ServerKeyDatabase;
 import org.eclipse.jgit.transport.sshd.SshdSessionFactory;
 import org.eclipse.jgit.util.FS;
 import org.slf4j.Logger;
@@ -103,6 +107,8 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
   private final Map<String, PomeriumProxyDataFactory.Routed> viaSshConfig = new ConcurrentHashMap<>();
   private final List<Path> identityFiles;
   private final List<Path> knownHostsFiles;
+  /** Keys that could not be decrypted, for the message of a login that fails. */
+  private final KeyPassphrases.Log passphrases = new KeyPassphrases.Log();
 
   /**
    * Reads its configuration lazily from system properties and environment variables ({@code jgit.pomerium.*} /
@@ -333,7 +339,7 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
   @Override
   public SshdSession getSession(URIish uri, CredentialsProvider credentialsProvider, FS fs, int timeoutMillis)
       throws TransportException {
-    SshdSession session = super.getSession(uri, credentialsProvider, fs, timeoutMillis);
+    SshdSession session = explainFailures(uri, () -> super.getSession(uri, credentialsProvider, fs, timeoutMillis));
     Settings current = settings.get();
     Duration interval = current.serverAliveInterval();
     Integer countMax = current.serverAliveCountMax();
@@ -354,6 +360,109 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
           countMax != null ? countMax : DEFAULT_SERVER_ALIVE_COUNT_MAX, server, current.listener());
     }
     return session;
+  }
+
+  /** A JGit call that opens a session. */
+  @FunctionalInterface
+  private interface SessionOpener {
+    SshdSession open() throws TransportException;
+  }
+
+  /**
+   * Opens a session, turning JGit's failure into one that says why as OpenSSH would: a refused host key (unknown,
+   * changed, revoked), or a login that failed while a passphrase-protected key could not be decrypted.
+   */
+  private SshdSession explainFailures(URIish uri, SessionOpener opener) throws TransportException {
+    long mark = passphrases.mark();
+    try {
+      return opener.open();
+    } catch (TransportException e) {
+      HostKeyException hostKey = HostKeyException.causeOf(e);
+      if (hostKey != null) {
+        throw new TransportException(uri, hostKey.getMessage(), hostKey);
+      }
+      KeyPassphraseException passphrase = passphrases.since(mark);
+      if (passphrase != null && loginDenied(e)) {
+        passphrase.initCause(e);
+        throw new TransportException(uri, passphrase.getMessage(), passphrase);
+      }
+      throw e;
+    }
+  }
+
+  private static boolean loginDenied(Throwable failure) {
+    for (Throwable t = failure; t != null && t.getCause() != t; t = t.getCause()) {
+      if (t instanceof org.apache.sshd.common.SshException ssh && ssh.getDisconnectCode()
+          == org.apache.sshd.common.SshConstants.SSH2_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** known_hosts as OpenSSH treats it; see {@link KnownHosts}. */
+  @Override
+  protected ServerKeyDatabase createServerKeyDatabase(File homeDir, File sshDir) {
+    return new KnownHosts(getDefaultKnownHostsFiles(sshDir), this::proxied);
+  }
+
+  /**
+   * The host keys the SSH server {@code host} offers, one per key type ssh-keyscan fetches (Ed25519, ECDSA, RSA), in
+   * that order: {@code ssh-keyscan} for hosts it cannot reach. The server is reached as a git connection would reach
+   * it (through Pomerium, the host's ProxyCommand, or directly; ssh config's HostName and Port apply), one connection
+   * per type; known_hosts is neither read nor written, and nothing logs in. Check the keys' fingerprints with the
+   * server's administrator before trusting them.
+   *
+   * @param host the host as in a git URL
+   * @param port its port, or 0 for ssh config's (else 22)
+   * @throws IOException if the server cannot be reached (a {@link PomeriumException} in the cause chain says why)
+   */
+  public List<java.security.PublicKey> scanHostKeys(String host, int port) throws IOException {
+    File home = getHomeDirectory() != null ? getHomeDirectory() : FS.DETECTED.userHome();
+    File ssh = getSshDirectory() != null ? getSshDirectory() : new File(home, ".ssh");
+    if (!(getServerKeyDatabase(home, ssh) instanceof KnownHosts knownHosts)) {
+      throw new IllegalStateException("host key scans need this factory's own known_hosts database");
+    }
+    List<java.security.PublicKey> keys = new ArrayList<>();
+    for (List<java.security.PublicKey> type : KnownHosts.scanTypes()) {
+      // The scan is told apart from real connections by a user name no one logs in as.
+      String user = "jgit-pomerium-keyscan-" + java.util.UUID.randomUUID();
+      KnownHosts.KeyScan scan = new KnownHosts.KeyScan(type);
+      knownHosts.scan(user, scan);
+      TransportException failure = null;
+      try {
+        URIish uri = new URIish().setScheme("ssh").setUser(user).setHost(host).setPort(port > 0 ? port : -1)
+            .setPath("/");
+        super.getSession(uri, null, FS.DETECTED, (int) Duration.ofSeconds(30).toMillis()).disconnect();
+      } catch (TransportException e) {
+        failure = e; // expected: the key was refused once seen
+      } finally {
+        knownHosts.endScan(user);
+      }
+      java.security.PublicKey offered = scan.offered();
+      if (offered == null) {
+        throw failure != null ? failure : new IOException("no host key from " + host);
+      }
+      if (KnownHosts.sameType(type, offered)) {
+        keys.add(offered);
+      }
+    }
+    return keys;
+  }
+
+  /** Whether {@code host:port} is reached through a Pomerium tunnel or a ProxyCommand, not at its DNS address. */
+  private boolean proxied(String host, int port) {
+    try {
+      return resolve(host, port) != null;
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  /** JGit's CredentialsProvider route for key passphrases, with OpenSSH's prompt; see {@link KeyPassphrases}. */
+  @Override
+  protected KeyPasswordProvider createKeyPasswordProvider(CredentialsProvider provider) {
+    return new KeyPassphrases(provider, passphrases);
   }
 
   @Override

@@ -87,7 +87,9 @@ class GitThroughPomeriumTest extends TestbedTest {
     testbed.writeKnownHosts(PublicKeyEntry.toString(generator.generateKeyPair().getPublic()));
     try (PomeriumSshSessionFactory pomerium = testbed.factory().build()) {
       TransportException e = assertThrows(TransportException.class, () -> testbed.cloneThrough(pomerium, "clone"));
-      assertTrue(e.getMessage().contains("Server key did not validate"), messages(e));
+      HostKeyException changed = HostKeyException.causeOf(e);
+      assertTrue(changed != null && changed.kind() == HostKeyException.Kind.CHANGED, messages(e));
+      assertEquals("git.corp.example.com", changed.host());
     }
     assertEquals(1, testbed.gateway.requestCount());
   }

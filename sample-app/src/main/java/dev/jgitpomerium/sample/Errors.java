@@ -1,5 +1,7 @@
 package dev.jgitpomerium.sample;
 
+import dev.jgitpomerium.transport.HostKeyException;
+import dev.jgitpomerium.transport.KeyPassphraseException;
 import dev.jgitpomerium.transport.PomeriumException;
 import dev.jgitpomerium.transport.PomeriumTlsException;
 import java.util.regex.Matcher;
@@ -19,6 +21,20 @@ final class Errors {
         return t.getMessage();
       }
     }
+    // OpenSSH's own text for the case (unknown, changed, revoked host key; an undecryptable key), uncut.
+    HostKeyException hostKey = HostKeyException.causeOf(failure);
+    if (hostKey != null) {
+      String what = switch (hostKey.kind()) {
+        case UNKNOWN -> "is not known (it is in no known_hosts file)";
+        case CHANGED -> "has changed";
+        case REVOKED -> "is revoked";
+      };
+      return "the SSH host key of " + hostKey.host() + " " + what + ":\n" + hostKey.getMessage();
+    }
+    KeyPassphraseException passphrase = KeyPassphraseException.causeOf(failure);
+    if (passphrase != null) {
+      return hostOf(failure) + ": " + passphrase.getMessage();
+    }
     PomeriumException pomerium = PomeriumException.causeOf(failure).orElse(null);
     if (pomerium instanceof PomeriumTlsException tls) {
       String message = tls.getMessage();
@@ -31,9 +47,7 @@ final class Errors {
     }
     String message = String.valueOf(deepestMessage(failure));
     if (message.contains("Server key did not validate")) {
-      return "the SSH host key of " + hostOf(failure) + " does not match known_hosts (host key mismatch): if the "
-          + "server's key changed legitimately, update ~/.ssh/known_hosts (or pass --known-hosts); otherwise someone "
-          + "may be impersonating the server";
+      return "the SSH host key of " + hostOf(failure) + " was not accepted (Host key verification failed)";
     }
     return message;
   }

@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
 @Command(name = "jgit-pomerium", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
     description = "Git over SSH through Pomerium, in the JVM: no pomerium-cli needed.",
     subcommands = {CloneCommand.class, FetchCommand.class, PushCommand.class, LsRemoteCommand.class,
-        LoginCommand.class, LogoutCommand.class, StatusCommand.class, TcpCommand.class, DemoCommand.class,
+        LoginCommand.class, LogoutCommand.class, StatusCommand.class, TcpCommand.class, KeyscanCommand.class, DemoCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @Option(names = {"-v", "--verbose"}, scope = CommandLine.ScopeType.INHERIT,
@@ -44,6 +44,8 @@ public final class Main implements Runnable {
 
   public static void main(String[] args) {
     // The raw descriptor: System.out is a PrintStream that may translate or buffer, and tcp needs exact bytes.
+    // Every JGit command asks its passphrase and host-key questions as OpenSSH would, when anything can ask.
+    org.eclipse.jgit.transport.CredentialsProvider.setDefault(TerminalPrompts.fromEnvironment(System::getenv));
     int status = run(args, System.in, new FileOutputStream(FileDescriptor.out), System.err);
     System.exit(status);
   }

@@ -11,8 +11,16 @@ final class CliProcess {
 
   /** {@code java -cp <this test run's class path> dev.jgitpomerium.sample.Main args...}. */
   static List<String> jgitPomerium(String... args) {
+    return jgitPomerium(null, args);
+  }
+
+  /** As {@link #jgitPomerium(String...)}, with {@code home} as the JVM's user.home (JGit's ~), if not null. */
+  static List<String> jgitPomerium(Path home, String... args) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    if (home != null) {
+      command.add("-Duser.home=" + home);
+    }
     // As in the jar, logs go to standard error, whatever a simplelogger.properties among the test resources says:
     // in tcp --listen -, standard output is the tunnel.
     command.add("-Dorg.slf4j.simpleLogger.logFile=System.err");

@@ -1,0 +1,63 @@
+package dev.jgitpomerium.transport;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Authentication failed, and a private key that might have logged in is passphrase-protected and could not be
+ * decrypted: nothing could ask for its passphrase (no {@code CredentialsProvider}; in the command line no terminal and
+ * no {@code SSH_ASKPASS}), or the passphrase given was wrong every time. The message names the key files and what to
+ * do; it never contains a passphrase.
+ *
+ * <p>JGit reports it as the cause of its {@code TransportException}; find it with {@link #causeOf(Throwable)}.
+ */
+public final class KeyPassphraseException extends IOException {
+  private static final long serialVersionUID = 1L;
+
+  /** Why a key could not be used. */
+  public enum Reason {
+    /** No CredentialsProvider (or one that cannot prompt) was there to ask for the passphrase. */
+    NO_WAY_TO_ASK,
+    /** The passphrase was asked for and was wrong each time. */
+    WRONG_PASSPHRASE
+  }
+
+  private final Reason reason;
+  private final transient List<Path> keyFiles;
+  private final int attempts;
+
+  public KeyPassphraseException(Reason reason, List<Path> keyFiles, int attempts, String message) {
+    super(message);
+    this.reason = reason;
+    this.keyFiles = List.copyOf(keyFiles);
+    this.attempts = attempts;
+  }
+
+  public Reason reason() {
+    return reason;
+  }
+
+  /** The passphrase-protected key files that could not be used. */
+  public List<Path> keyFiles() {
+    return keyFiles;
+  }
+
+  /** For {@link Reason#WRONG_PASSPHRASE}: how many times a passphrase was asked for per key; else 0. */
+  public int attempts() {
+    return attempts;
+  }
+
+  /** The first {@code KeyPassphraseException} in {@code failure}'s cause chain, or null. */
+  public static KeyPassphraseException causeOf(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof KeyPassphraseException e) {
+        return e;
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return null;
+  }
+}
