@@ -48,7 +48,7 @@ final class KeyscanCommand implements Callable<Integer> {
       host = host.substring(0, host.indexOf(':'));
     }
     URIish uri = new URIish().setScheme("ssh").setHost(host).setPort(p > 0 ? p : -1).setPath("/");
-    try (PomeriumSshSessionFactory factory = Factories.forUri(uri, pomerium, new SshOptions())) {
+    try (PomeriumSshSessionFactory factory = Factories.forUri(uri, pomerium, new SshOptions(), main)) {
       List<PublicKey> keys = factory.scanHostKeys(host, p);
       String name = p > 0 && p != 22 ? "[" + host + "]:" + p : host;
       for (PublicKey key : keys) {
