@@ -4,6 +4,7 @@ import dev.jgitpomerium.transport.Route;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Proxy;
+import java.util.function.UnaryOperator;
 import org.eclipse.jgit.transport.sshd.DefaultProxyDataFactory;
 import org.eclipse.jgit.transport.sshd.ProxyData;
 import org.eclipse.jgit.transport.sshd.ProxyDataFactory;
@@ -20,16 +21,16 @@ import org.eclipse.jgit.transport.sshd.ProxyDataFactory;
  */
 public final class PomeriumProxyDataFactory implements ProxyDataFactory {
   /**
-   * How to reach a host: a Pomerium route and the settings to open it with, or (route null) the host's ssh config
-   * entry whose ProxyCommand is run instead.
+   * How to reach a host: a Pomerium route and the settings to open it with, or (route null) the host's ProxyCommand
+   * (its %-tokens expanded), run instead with {@code SHELL} from {@code environment}.
    */
-  public record Routed(Route route, Settings settings, SshConfig.HostEntry proxyCommand) {
+  public record Routed(Route route, Settings settings, String proxyCommand, UnaryOperator<String> environment) {
     public static Routed pomerium(Route route, Settings settings) {
-      return new Routed(route, settings, null);
+      return new Routed(route, settings, null, null);
     }
 
-    public static Routed proxyCommand(SshConfig.HostEntry entry) {
-      return new Routed(null, null, entry);
+    public static Routed proxyCommand(String command, UnaryOperator<String> environment) {
+      return new Routed(null, null, command, environment);
     }
   }
 
@@ -65,9 +66,9 @@ public final class PomeriumProxyDataFactory implements ProxyDataFactory {
     }
     Tunnel tunnel;
     try {
-      SshConfig.HostEntry command = routed.proxyCommand();
-      tunnel = command != null
-          ? ProxyCommands.open(command.proxyCommand(), command.host(), command.port(), command.user())
+      tunnel = routed.proxyCommand() != null
+          ? ProxyCommands.open(routed.proxyCommand(), remote.getHostString() + ":" + remote.getPort(),
+              routed.environment())
           : new TunnelDialer(routed.settings()).open(routed.route());
     } catch (IOException e) {
       throw sneakyThrow(e);
