@@ -212,8 +212,9 @@ public final class ShellWords {
       }
       name = line.substring(i + 1, end);
       after = end;
-    } else if (Character.isDigit(next) || "@*#?$!-(\"'".indexOf(next) >= 0) {
-      return -1; // positional and special parameters, $(...), $'...', $"..."
+    } else if (Character.isDigit(next) || "@*#?$!-(".indexOf(next) >= 0
+        || (splittable != null && "\"'".indexOf(next) >= 0)) {
+      return -1; // positional and special parameters, $(...); unquoted $'...' and $"..." differ between shells
     } else {
       word.append('$');
       return i + 1;
