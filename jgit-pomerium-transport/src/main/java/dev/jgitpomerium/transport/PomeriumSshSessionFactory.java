@@ -2,6 +2,7 @@ package dev.jgitpomerium.transport;
 
 import dev.jgitpomerium.transport.internal.CommandTokenSource;
 import dev.jgitpomerium.transport.internal.HttpClients;
+import dev.jgitpomerium.transport.internal.Ipv6KnownHosts;
 import dev.jgitpomerium.transport.internal.JGitSessions;
 import dev.jgitpomerium.transport.internal.Lazy;
 import dev.jgitpomerium.transport.internal.LoopbackRelay;
@@ -50,6 +51,7 @@ import org.eclipse.jgit.transport.SshSessionFactory;
 import org.eclipse.jgit.transport.SshTransport;
 import org.eclipse.jgit.transport.Transport;
 import org.eclipse.jgit.transport.URIish;
+import org.eclipse.jgit.transport.sshd.ServerKeyDatabase;
 import org.eclipse.jgit.transport.sshd.SshdSession;
 import org.eclipse.jgit.transport.sshd.SshdSessionFactory;
 import org.eclipse.jgit.util.FS;
@@ -356,7 +358,7 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
   }
 
   private static String key(String host, int port) {
-    return host.toLowerCase(java.util.Locale.ROOT) + ":" + port;
+    return Route.normalizeHost(host) + ":" + port;
   }
 
   /**
@@ -393,6 +395,13 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
           countMax != null ? countMax : DEFAULT_SERVER_ALIVE_COUNT_MAX, server, current.listener());
     }
     return session;
+  }
+
+  /** JGit's known_hosts database, with IPv6 hosts named as OpenSSH names them ({@code [::1]:2222}). */
+  @Override
+  protected ServerKeyDatabase getServerKeyDatabase(File homeDir, File sshDir) {
+    ServerKeyDatabase jgit = super.getServerKeyDatabase(homeDir, sshDir);
+    return jgit == null ? null : new Ipv6KnownHosts(jgit);
   }
 
   @Override
