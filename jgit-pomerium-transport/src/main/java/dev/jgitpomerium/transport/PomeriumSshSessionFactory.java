@@ -235,7 +235,17 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
    * Empty if it does not go through Pomerium (directly, or through another ProxyCommand).
    */
   public Optional<Route> routeFor(String host, int port) throws IOException {
-    SshConfig.HostEntry entry = lookUp(host, port, null).entry();
+    return routeFor(host, port, null);
+  }
+
+  /**
+   * Like {@link #routeFor(String, int)} for a URL that names a user (null: none), which {@code Match user} blocks
+   * see.
+   *
+   * @throws SshConfigException if the ssh config cannot be followed (the connection would fail the same way)
+   */
+  public Optional<Route> routeFor(String host, int port, String user) throws IOException {
+    SshConfig.HostEntry entry = lookUp(host, port, user).entry();
     Route route = settings.get().routeFor(entry.host(), entry.port());
     if (route != null) {
       return Optional.of(route);
