@@ -324,6 +324,9 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
       // JGit declares no exception here but calls it from a method that throws IOException: it then closes its
       // client and reports our message as the connection's failure.
       throw sneakyThrow(e);
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      // A ServiceLoader factory meets its configuration (system properties, environment) only here.
+      throw sneakyThrow(new IOException("jgit-pomerium is misconfigured: " + e.getMessage(), e));
     }
   }
 

@@ -66,7 +66,8 @@ public record PomeriumCliCommand(String destination, String pomeriumUrl, List<Pa
     boolean java = !words.isEmpty() && JAVA.matcher(words.get(0)).matches();
     for (int i = 0; i < words.size() && program < 0 && (i == 0 || java); i++) {
       String w = words.get(i);
-      if ((i == 0 && PROGRAM.matcher(w).matches()) || (java && w.toLowerCase(Locale.ROOT).endsWith("jgit-pomerium.jar"))) {
+      boolean jar = java && w.toLowerCase(Locale.ROOT).endsWith("jgit-pomerium.jar");
+      if ((i == 0 && PROGRAM.matcher(w).matches()) || jar) {
         program = i;
       }
     }

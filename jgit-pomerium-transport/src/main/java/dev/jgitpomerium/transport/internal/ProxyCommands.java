@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs an ssh config {@code ProxyCommand} that is not Pomerium's, as OpenSSH does ({@code $SHELL -c "exec <line>"},
  * else {@code /bin/sh}; {@code cmd /c} on Windows; its %-tokens already expanded, in this process's environment), and
- * carries the SSH connection over its standard input and output. JGit itself honours no ProxyCommand, so {@code cloudflared access ssh}, {@code ssh -W %h:%p bastion},
+ * carries the SSH connection over its standard input and output. JGit itself honours no ProxyCommand, so
+ * {@code cloudflared access ssh}, {@code ssh -W %h:%p bastion},
  * {@code nc} or {@code socat} lines start working for JGit too.
  *
  * <p>The command is started before JGit connects and must show signs of life (the SSH server's first bytes) within the

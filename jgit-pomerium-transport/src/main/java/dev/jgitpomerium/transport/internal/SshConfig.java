@@ -626,14 +626,10 @@ public final class SshConfig {
         }
         boolean wasActive = active[0];
         for (Path included : matches) {
-          read(included, true, neverMatchFor(wasActive), active, depth + 1);
+          read(included, true, !wasActive, active, depth + 1);
           active[0] = wasActive; // an included file's Host and Match lines do not change the including block
         }
       }
-    }
-
-    private boolean neverMatchFor(boolean wasActive) {
-      return !wasActive;
     }
 
     /** OpenSSH's match_cfg_line. */
