@@ -93,6 +93,24 @@ class SshConfigParityTest extends TestbedTest {
   }
 
   @Test
+  void theConfigIsReadOncePerConnection() throws Exception {
+    Path runs = dir.resolve("match-exec-runs");
+    testbed.ssh.writeKnownHosts(testbed.sshDirectory.resolve("known_hosts"), "127.0.0.1");
+    writeSshConfig("Match exec \"echo run >> " + runs + "; exit 1\"",
+        "  User nobody",
+        "Host direct-alias",
+        "  HostName 127.0.0.1",
+        "  Port " + testbed.ssh.port(),
+        "  ServerAliveInterval 7");
+
+    try (PomeriumSshSessionFactory pomerium = configOnly(Map.of())) {
+      assertEquals(testbed.initialHead, cloneWith(pomerium, "ssh://git@direct-alias/" + Testbed.REPOSITORY, "c"));
+    }
+    assertEquals(java.util.List.of("run"), Files.readAllLines(runs), "one resolution served JGit, the route and "
+        + "the keepalives");
+  }
+
+  @Test
   void aPomeriumCliProxyCommandInAMatchBlockRoutesThroughPomerium() throws Exception {
     writeSshConfig("Match host " + Testbed.HOST + " user git",
         "  ProxyCommand pomerium-cli tcp --listen - --pomerium-url " + testbed.gateway.url()
