@@ -100,7 +100,10 @@ public final class GitSshServer implements AutoCloseable {
   private int pushesHeld; // guarded by sessionLock
   private volatile Duration preReceiveDelay = Duration.ZERO;
 
-  private GitSshServer(Path repositoriesRoot) throws IOException {
+  private final String bindAddress;
+
+  private GitSshServer(Path repositoriesRoot, String bindAddress) throws IOException {
+    this.bindAddress = bindAddress;
     this.repositoriesRoot = repositoriesRoot.toAbsolutePath().normalize();
     Files.createDirectories(this.repositoriesRoot);
     this.hostKeyPair = generateEcKeyPair();
@@ -118,7 +121,7 @@ public final class GitSshServer implements AutoCloseable {
     NamedThreadFactory nio2Threads = threadFactory(threadPrefix + "nio2-");
 
     sshd = SshServer.setUpDefaultServer();
-    sshd.setHost("127.0.0.1");
+    sshd.setHost(bindAddress);
     sshd.setPort(0);
     // Own, named executors instead of sshd's defaults, so close() can wait for exactly these.
     sshd.setScheduledExecutorService(timer, true);
@@ -171,7 +174,12 @@ public final class GitSshServer implements AutoCloseable {
    * the repositories under {@code repositoriesRoot} (created if missing).
    */
   public static GitSshServer start(Path repositoriesRoot) throws IOException {
-    GitSshServer server = new GitSshServer(repositoriesRoot);
+    return start(repositoriesRoot, "127.0.0.1");
+  }
+
+  /** Like {@link #start(Path)}, bound to {@code bindAddress} instead, e.g. {@code ::1} for IPv6 tests. */
+  public static GitSshServer start(Path repositoriesRoot, String bindAddress) throws IOException {
+    GitSshServer server = new GitSshServer(repositoriesRoot, bindAddress);
     try {
       server.sshd.start();
     } catch (IOException | RuntimeException e) {
@@ -187,9 +195,9 @@ public final class GitSshServer implements AutoCloseable {
     return sshd.getPort();
   }
 
-  /** The bound address, always 127.0.0.1; use it as a gateway route's upstream. */
+  /** The bound address (127.0.0.1 unless started on another); use it as a gateway route's upstream. */
   public InetSocketAddress address() {
-    return new InetSocketAddress("127.0.0.1", port());
+    return new InetSocketAddress(bindAddress, port());
   }
 
   /** The directory repository paths in commands are resolved against. */
@@ -396,7 +404,7 @@ public final class GitSshServer implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "GitSshServer{127.0.0.1:" + port() + ", root=" + repositoriesRoot + "}";
+    return "GitSshServer{" + bindAddress + ":" + port() + ", root=" + repositoriesRoot + "}";
   }
 
   private Command createCommand(ChannelSession channel, String command) {

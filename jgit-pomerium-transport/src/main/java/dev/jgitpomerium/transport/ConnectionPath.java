@@ -12,7 +12,7 @@ import java.util.Optional;
  *
  * <p>{@link #toString()} is one phrase for people, as the command line's {@code -v} shows it after {@code host:port}:
  * {@code via Pomerium https://pomerium.corp.example.com:443 (route from ~/.ssh/config ProxyCommand)}, {@code via
- * ProxyCommand 'ssh -W %h:%p bastion'}, {@code directly}. It never contains a token.
+ * ProxyCommand 'ssh -W git.corp.example.com:22 bastion'}, {@code directly}. It never contains a token.
  */
 public final class ConnectionPath {
   /** The three ways a connection can go. */
@@ -48,7 +48,7 @@ public final class ConnectionPath {
         Objects.requireNonNull(origin, "origin == null"), null, null);
   }
 
-  /** Through the ssh config ProxyCommand {@code commandLine}, as written in the file (before %h, %p expansion). */
+  /** Through the ssh config ProxyCommand {@code commandLine}, as run: its %-tokens expanded, as OpenSSH's -v shows it. */
   public static ConnectionPath proxyCommand(String commandLine) {
     return new ConnectionPath(Kind.PROXY_COMMAND, null, null,
         Objects.requireNonNull(commandLine, "commandLine == null"), null);
@@ -73,7 +73,7 @@ public final class ConnectionPath {
     return Optional.ofNullable(origin);
   }
 
-  /** The ProxyCommand line as written in ssh config, for {@link Kind#PROXY_COMMAND}. */
+  /** The ProxyCommand as run (its %-tokens expanded), for {@link Kind#PROXY_COMMAND}. */
   public Optional<String> proxyCommand() {
     return Optional.ofNullable(proxyCommand);
   }

@@ -11,6 +11,7 @@ import dev.jgitpomerium.transport.internal.Pem;
 import dev.jgitpomerium.transport.internal.PomeriumCliCommand;
 import dev.jgitpomerium.transport.internal.PomeriumProxyDataFactory;
 import dev.jgitpomerium.transport.internal.PomeriumProxyDataFactory.Resolver;
+import dev.jgitpomerium.transport.internal.ProxyCommands;
 import dev.jgitpomerium.transport.internal.ServerAlive;
 import dev.jgitpomerium.transport.internal.SshConfig;
 import dev.jgitpomerium.transport.internal.Settings;
@@ -109,6 +110,10 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
   private final List<Path> knownHostsFiles;
   /** Keys that could not be decrypted, for the message of a login that fails. */
   private final KeyPassphrases.Log passphrases = new KeyPassphrases.Log();
+  /** The environment ssh config and ProxyCommand lines are read in ({@code ${VAR}}, {@code ~}, {@code SHELL}). */
+  private final Lazy<UnaryOperator<String>> environment;
+  /** The hosts JGit looked up in ssh config on this thread during {@link #getSession}, the target first. */
+  private static final ThreadLocal<List<SshConfig.HostEntry>> LOOKUPS = new ThreadLocal<>();
 
   /**
    * Reads its configuration lazily from system properties and environment variables ({@code jgit.pomerium.*} /
@@ -141,6 +146,7 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
     this.identityFiles = identityFiles;
     this.knownHostsFiles = knownHostsFiles;
     this.settings = settings;
+    this.environment = Lazy.of(() -> base.get().environment);
     this.dialer = Lazy.of(() -> new TunnelDialer(settings.get()));
     if (home != null) {
       setHomeDirectory(home);
@@ -200,6 +206,8 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
     }
     try {
       return routeFor(host, 0).isPresent();
+    } catch (SshConfigException e) {
+      return true; // the relay then fails the connection with the reason, rather than the JVM connecting directly
     } catch (IOException e) {
       return false;
     }
@@ -208,8 +216,7 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
   private dev.jgitpomerium.transport.internal.Tunnel dialForRelay(String host, int port) throws IOException {
     PomeriumProxyDataFactory.Routed routed = resolve(host, port);
     if (routed == null) {
-      SshConfig.HostEntry entry = SshConfig.lookup(sshConfigFile().toPath(), host, port, null);
-      routed = fromProxyCommand(entry);
+      routed = fromProxyCommand(lookUp(host, port, null).entry());
     }
     if (routed == null || routed.route() == null) {
       throw new IOException("no Pomerium route for " + host + ":" + port);
@@ -248,7 +255,17 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
    * Empty if it does not go through Pomerium (directly, or through another ProxyCommand).
    */
   public Optional<Route> routeFor(String host, int port) throws IOException {
-    SshConfig.HostEntry entry = SshConfig.lookup(sshConfigFile().toPath(), host, port, null);
+    return routeFor(host, port, null);
+  }
+
+  /**
+   * Like {@link #routeFor(String, int)} for a URL that names a user (null: none), which {@code Match user} blocks
+   * see.
+   *
+   * @throws SshConfigException if the ssh config cannot be followed (the connection would fail the same way)
+   */
+  public Optional<Route> routeFor(String host, int port, String user) throws IOException {
+    SshConfig.HostEntry entry = lookUp(host, port, user).entry();
     Route route = settings.get().routeFor(entry.host(), entry.port());
     if (route != null) {
       return Optional.of(route);
@@ -266,70 +283,115 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
     return getSshConfig(ssh);
   }
 
+  /** Resolves a connection to {@code host} in this factory's ssh config, as OpenSSH would. */
+  private SshConfig.Resolution lookUp(String host, int port, String user) throws SshConfigException {
+    File home = getHomeDirectory() != null ? getHomeDirectory() : FS.DETECTED.userHome();
+    return SshConfig.resolve(sshConfigFile().toPath(), host, port, user, sshEnvironment(home, sshConfigFile(),
+        getLocalUserName()));
+  }
+
+  private SshConfig.Environment sshEnvironment(File home, File configFile, String localUser) {
+    Path homePath = home.toPath().toAbsolutePath();
+    Path sshDirectory = configFile.toPath().toAbsolutePath().getParent();
+    return SshConfig.Environment.of(homePath, sshDirectory, localUser, environment.get());
+  }
+
   /**
-   * Wraps JGit's ssh config: JGit honours no ProxyCommand and keeps only its first word, so when it looks a host up
-   * (on the connecting thread, just before it asks for a proxy), the whole line is read here, and a {@code
-   * pomerium-cli tcp} one routes the host through an in-process tunnel with that line's options.
+   * Replaces JGit's reading of ssh config with this library's, which reads it as OpenSSH does ({@code Match},
+   * {@code Include}, tokens, quotes, errors naming file and line; JGit evaluates no {@code Match}, keeps only the
+   * first word of a {@code ProxyCommand}, and ignores a file it cannot parse). The one resolution made when JGit
+   * looks a host up (on the connecting thread, just before it asks for a proxy) gives JGit every keyword it reads and
+   * decides the route: a {@code pomerium-cli tcp} ProxyCommand becomes an in-process tunnel with that line's options,
+   * any other ProxyCommand is run. A configuration that cannot be followed fails the connection: a host whose
+   * ProxyCommand cannot be used is never connected directly.
    */
   @Override
   protected SshConfigStore createSshConfigStore(File home, File configFile, String localUserName) {
-    SshConfigStore jgit = super.createSshConfigStore(home, configFile, localUserName);
-    if (configFile == null || jgit == null) {
-      return jgit;
+    if (configFile == null) {
+      return super.createSshConfigStore(home, configFile, localUserName);
     }
     return new SshConfigStore() {
       @Override
       public HostConfig lookup(String hostName, int port, String userName) {
-        note(hostName, port, userName);
-        return jgit.lookup(hostName, port, userName);
+        return resolveForJGit(home, configFile, hostName, port, userName);
       }
 
       @Override
       public HostConfig lookupDefault(String hostName, int port, String userName) {
-        note(hostName, port, userName);
-        return jgit.lookupDefault(hostName, port, userName);
-      }
-
-      private void note(String hostName, int port, String userName) {
-        try {
-          SshConfig.HostEntry entry = SshConfig.lookup(configFile.toPath(), hostName, port, userName);
-          PomeriumProxyDataFactory.Routed routed = fromProxyCommand(entry);
-          if (routed != null) {
-            viaSshConfig.put(key(entry.host(), entry.port()), routed);
-          } else {
-            viaSshConfig.remove(key(entry.host(), entry.port()));
-          }
-        } catch (IOException | RuntimeException e) {
-          log.warn("cannot use the ssh config ProxyCommand for {}: {}", hostName, e.getMessage());
-        }
+        return resolveForJGit(home, configFile, hostName, port, userName);
       }
     };
   }
 
-  private PomeriumProxyDataFactory.Routed fromProxyCommand(SshConfig.HostEntry entry) {
+  private SshConfigStore.HostConfig resolveForJGit(File home, File configFile, String host, int port, String user) {
+    try {
+      SshConfig.Resolution resolution = SshConfig.resolve(configFile.toPath(), host, port, user,
+          sshEnvironment(home, configFile, getLocalUserName()));
+      SshConfig.HostEntry entry = resolution.entry();
+      SshConfigStore.HostConfig jgit = resolution.toJGit();
+      PomeriumProxyDataFactory.Routed routed = resolution.value("proxyjump") != null ? null : fromProxyCommand(entry);
+      if (routed != null) {
+        viaSshConfig.put(key(entry.host(), entry.port()), routed);
+      } else {
+        viaSshConfig.remove(key(entry.host(), entry.port()));
+      }
+      List<SshConfig.HostEntry> lookups = LOOKUPS.get();
+      if (lookups != null) {
+        lookups.add(entry);
+      }
+      return jgit;
+    } catch (SshConfigException e) {
+      // JGit declares no exception here but calls it from a method that throws IOException: it then closes its
+      // client and reports our message as the connection's failure.
+      throw sneakyThrow(e);
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      // A ServiceLoader factory meets its configuration (system properties, environment) only here.
+      throw sneakyThrow(new IOException("jgit-pomerium is misconfigured: " + e.getMessage(), e));
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <E extends Throwable> RuntimeException sneakyThrow(Throwable e) throws E {
+    throw (E) e;
+  }
+
+  /**
+   * How the host's ProxyCommand reaches it: null for none, a Pomerium route for a {@code pomerium-cli tcp} line we
+   * can read, else the command to run.
+   *
+   * @throws SshConfigException if it is a pomerium-cli line that cannot be used (the host must then not be reached
+   *     directly either), or its %-tokens are invalid
+   */
+  private PomeriumProxyDataFactory.Routed fromProxyCommand(SshConfig.HostEntry entry) throws SshConfigException {
     if (entry.proxyCommand() == null) {
       return null;
     }
-    Optional<PomeriumCliCommand> command =
-        PomeriumCliCommand.parse(entry.proxyCommand(), entry.host(), entry.port(), entry.user());
-    if (command.isEmpty()) {
-      // Any other ProxyCommand is run as OpenSSH would, and its stdin/stdout carry the connection.
-      return PomeriumProxyDataFactory.Routed.proxyCommand(entry);
-    }
-    String line = SshConfig.expand(entry.proxyCommand(), entry.host(), entry.port(), entry.user());
-    Settings lineSettings = byProxyCommand.computeIfAbsent(line,
-        l -> base.get().withProxyCommandDefaults(command.get()).settings());
-    Route destination = Route.parse(command.get().destination());
-    for (Route route : lineSettings.routes()) {
-      if (route.host().equals(destination.host()) && route.port() == destination.port()) {
-        return PomeriumProxyDataFactory.Routed.pomerium(route, lineSettings);
+    String line = entry.expand(entry.proxyCommand());
+    UnaryOperator<String> env = environment.get();
+    try {
+      Optional<PomeriumCliCommand> command = PomeriumCliCommand.parse(line, env, ProxyCommands.isWindows());
+      if (command.isEmpty()) {
+        // Any other ProxyCommand is run as OpenSSH would, and its stdin/stdout carry the connection.
+        return PomeriumProxyDataFactory.Routed.proxyCommand(line, env);
       }
+      Settings lineSettings = byProxyCommand.computeIfAbsent(line,
+          l -> base.get().withProxyCommandDefaults(command.get()).settings());
+      Route destination = Route.parse(command.get().destination());
+      for (Route route : lineSettings.routes()) {
+        if (route.host().equals(destination.host()) && route.port() == destination.port()) {
+          return PomeriumProxyDataFactory.Routed.pomerium(route, lineSettings);
+        }
+      }
+      throw new IllegalArgumentException("no route for its destination " + destination.destination());
+    } catch (IllegalArgumentException e) {
+      String where = entry.proxyCommandSource() == null ? "ssh config" : entry.proxyCommandSource();
+      throw new SshConfigException(null, 0, where + ": the ProxyCommand for " + entry.originalHost()
+          + " cannot be used, so it is not connected at all: " + e.getMessage(), e);
     }
-    return null;
   }
 
   private static String key(String host, int port) {
-    return host.toLowerCase(java.util.Locale.ROOT) + ":" + port;
+    return Route.normalizeHost(host) + ":" + port;
   }
 
   /**
@@ -339,19 +401,25 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
   @Override
   public SshdSession getSession(URIish uri, CredentialsProvider credentialsProvider, FS fs, int timeoutMillis)
       throws TransportException {
-    SshdSession session = explainFailures(uri, () -> super.getSession(uri, credentialsProvider, fs, timeoutMillis));
+    List<SshConfig.HostEntry> lookups = new ArrayList<>();
+    List<SshConfig.HostEntry> outer = LOOKUPS.get();
+    LOOKUPS.set(lookups);
+    SshdSession session;
+    try {
+      session = explainFailures(uri, () -> super.getSession(uri, credentialsProvider, fs, timeoutMillis));
+    } finally {
+      LOOKUPS.set(outer);
+    }
     Settings current = settings.get();
     Duration interval = current.serverAliveInterval();
     Integer countMax = current.serverAliveCountMax();
     String server = uri.getHost() + ":" + (uri.getPort() > 0 ? uri.getPort() : 22);
-    try {
-      SshConfig.HostEntry entry =
-          SshConfig.lookup(sshConfigFile().toPath(), uri.getHost(), uri.getPort(), uri.getUser());
+    if (!lookups.isEmpty()) {
+      // The resolution JGit's lookup of the target made (jump hosts, if any, come after it): read once.
+      SshConfig.HostEntry entry = lookups.get(0);
       server = entry.host() + ":" + entry.port();
       interval = interval != null ? interval : entry.serverAliveInterval();
       countMax = countMax != null ? countMax : entry.serverAliveCountMax();
-    } catch (IOException e) {
-      log.warn("SSH keepalives to {} use the defaults: {}", server, e.getMessage());
     }
     ClientSession client = JGitSessions.clientSession(session, server);
     if (client != null) {

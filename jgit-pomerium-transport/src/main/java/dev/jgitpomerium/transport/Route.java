@@ -146,11 +146,23 @@ public final class Route {
 
   /** Whether this route carries SSH connections to {@code host:port}; host names compare case-insensitively. */
   public boolean matches(String host, int port) {
-    return this.port == port && host != null && this.host.equalsIgnoreCase(stripBrackets(host));
+    return this.port == port && host != null && normalizeHost(this.host).equals(normalizeHost(host));
   }
 
-  private static String stripBrackets(String host) {
-    return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+  /**
+   * A host name in lower case, or an IPv6 literal (with or without brackets) in one spelling: JGit connects to
+   * {@code ::1} as {@code 0:0:0:0:0:0:0:1}.
+   */
+  static String normalizeHost(String host) {
+    String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    if (h.indexOf(':') >= 0) {
+      try {
+        return java.net.InetAddress.getByName(h).getHostAddress(); // a literal: no lookup
+      } catch (java.net.UnknownHostException | SecurityException e) {
+        return h.toLowerCase(Locale.ROOT);
+      }
+    }
+    return h.toLowerCase(Locale.ROOT);
   }
 
   /** The SSH host name, lower case. */

@@ -89,7 +89,7 @@ class ConnectionRoutedTest extends TestbedTest {
   }
 
   @Test
-  void anotherProxyCommandIsReportedWithItsLineAsWrittenAndNoTunnel() throws Exception {
+  void anotherProxyCommandIsReportedAsRunWithItsTokensExpandedAndNoTunnel() throws Exception {
     assertTrue(Files.isExecutable(Path.of("/usr/bin/socat")), "needs Debian's socat; ./test.sh installs it");
     String line = "socat - TCP:127.0.0.1:" + testbed.ssh.port() + ",nodelay # for %h:%p";
     writeSshConfig("Host git.corp.example.com", "  ProxyCommand " + line);
@@ -97,8 +97,10 @@ class ConnectionRoutedTest extends TestbedTest {
         Git clone = testbed.cloneThrough(pomerium, "clone")) {
       assertEquals(testbed.initialHead, clone.getRepository().resolve("HEAD"));
     }
-    assertEquals(List.of("git.corp.example.com:22 via ProxyCommand '" + line + "'"), events);
-    assertEquals(ConnectionPath.proxyCommand(line), paths.get(0));
+    // As OpenSSH's -v shows it ("Executing proxy command: ..."): the command as run.
+    String run = line.replace("%h:%p", "git.corp.example.com:22");
+    assertEquals(List.of("git.corp.example.com:22 via ProxyCommand '" + run + "'"), events);
+    assertEquals(ConnectionPath.proxyCommand(run), paths.get(0));
     assertEquals(0, testbed.gateway.requestCount());
   }
 

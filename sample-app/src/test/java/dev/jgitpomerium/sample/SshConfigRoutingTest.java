@@ -88,6 +88,27 @@ class SshConfigRoutingTest extends CliTestbedTest {
     assertEquals(0, testbed.gateway.requestCount(), "the included ProxyCommand did not apply");
   }
 
+  @Test
+  void aPomeriumCliProxyCommandInAMatchBlockRoutesTheClone() throws Exception {
+    testbed.writeSshConfig("Match originalhost " + CliTestbed.HOST + "\n  " + testbed.proxyCommand() + "\n");
+
+    int status = testbed.run("clone", CliTestbed.URI, target.toString());
+
+    assertEquals(0, status, testbed.err());
+    assertCloned();
+  }
+
+  @Test
+  void aProblemInTheConfigFileExitsWithStatusOneNamingFileAndLine() throws Exception {
+    testbed.writeSshConfig("Host *\n  User git\nMatch host " + CliTestbed.HOST + "\n  Port x\n");
+
+    int status = testbed.run("clone", CliTestbed.URI, target.toString());
+
+    assertEquals(1, status, "a config error is a failure, not a usage error (2): " + testbed.err());
+    assertEquals("jgit-pomerium: ~/.ssh/config line 4: Bad port 'x'.", testbed.errorLine());
+    assertEquals(0, testbed.gateway.requestCount());
+  }
+
   private void assertCloned() throws Exception {
     try (Git clone = Git.open(target.toFile())) {
       assertEquals(testbed.initialHead, clone.getRepository().resolve("HEAD"));

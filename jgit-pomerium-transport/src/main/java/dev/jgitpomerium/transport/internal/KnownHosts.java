@@ -444,7 +444,7 @@ public final class KnownHosts implements ServerKeyDatabase {
     if (alias != null) {
       return new Target(alias, 22, null);
     }
-    String host = remote.getHostString();
+    String host = Ipv6Literals.shortForm(remote.getHostString());
     int port = remote.getPort();
     String ip = remote.isUnresolved() || proxied.test(host, port) ? null : remote.getAddress().getHostAddress();
     return new Target(host, port, ip);

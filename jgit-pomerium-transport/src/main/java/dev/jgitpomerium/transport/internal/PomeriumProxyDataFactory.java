@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Proxy;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import org.eclipse.jgit.transport.sshd.DefaultProxyDataFactory;
 import org.eclipse.jgit.transport.sshd.ProxyData;
 import org.eclipse.jgit.transport.sshd.ProxyDataFactory;
@@ -25,26 +26,28 @@ import org.slf4j.LoggerFactory;
  */
 public final class PomeriumProxyDataFactory implements ProxyDataFactory {
   /**
-   * How to reach a host: a Pomerium route and the settings to open it with, or (route null) the host's ssh config
-   * entry whose ProxyCommand is run instead.
+   * How to reach a host: a Pomerium route and the settings to open it with, or (route null) the host's ProxyCommand
+   * (its %-tokens expanded), run instead with {@code SHELL} from {@code environment}.
    */
-  public record Routed(Route route, Settings settings, SshConfig.HostEntry proxyCommand, String origin) {
+  public record Routed(Route route, Settings settings, String proxyCommand, UnaryOperator<String> environment,
+      String origin) {
     /** A Pomerium route of the factory's own configuration (code, environment, command-line flags). */
     public static Routed pomerium(Route route, Settings settings) {
-      return new Routed(route, settings, null, "configured route");
+      return new Routed(route, settings, null, null, "configured route");
     }
 
-    public static Routed proxyCommand(SshConfig.HostEntry entry) {
-      return new Routed(null, null, entry, null);
+    public static Routed proxyCommand(String command, UnaryOperator<String> environment) {
+      return new Routed(null, null, command, environment, null);
     }
 
     /** This route, saying where it came from (for {@link ConnectionPath#origin()}), e.g. an ssh config file. */
     public Routed from(String origin) {
-      return new Routed(route, settings, proxyCommand, origin);
+      return new Routed(route, settings, proxyCommand, environment, origin);
     }
 
+    /** As OpenSSH's {@code -v} shows it: the ProxyCommand as run, with its tokens expanded. */
     ConnectionPath path() {
-      return proxyCommand != null ? ConnectionPath.proxyCommand(proxyCommand.proxyCommand())
+      return proxyCommand != null ? ConnectionPath.proxyCommand(proxyCommand)
           : ConnectionPath.pomerium(route, origin);
     }
   }
@@ -89,9 +92,9 @@ public final class PomeriumProxyDataFactory implements ProxyDataFactory {
     routedAs(remote, routed.path());
     Tunnel tunnel;
     try {
-      SshConfig.HostEntry command = routed.proxyCommand();
-      tunnel = command != null
-          ? ProxyCommands.open(command.proxyCommand(), command.host(), command.port(), command.user())
+      tunnel = routed.proxyCommand() != null
+          ? ProxyCommands.open(routed.proxyCommand(), remote.getHostString() + ":" + remote.getPort(),
+              routed.environment())
           : new TunnelDialer(routed.settings()).open(routed.route());
     } catch (IOException e) {
       throw sneakyThrow(e);

@@ -16,13 +16,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs an ssh config {@code ProxyCommand} that is not Pomerium's, as OpenSSH does (through the platform shell, with
- * %h, %p, %r and %% expanded, in this process's environment), and carries the SSH connection over its standard input
- * and output. JGit itself honours no ProxyCommand, so {@code cloudflared access ssh}, {@code ssh -W %h:%p bastion},
+ * Runs an ssh config {@code ProxyCommand} that is not Pomerium's, as OpenSSH does ({@code $SHELL -c "exec <line>"},
+ * else {@code /bin/sh}; {@code cmd /c} on Windows; its %-tokens already expanded, in this process's environment), and
+ * carries the SSH connection over its standard input and output. JGit itself honours no ProxyCommand, so
+ * {@code cloudflared access ssh}, {@code ssh -W %h:%p bastion},
  * {@code nc} or {@code socat} lines start working for JGit too.
  *
  * <p>The command is started before JGit connects and must show signs of life (the SSH server's first bytes) within the
@@ -36,13 +38,14 @@ public final class ProxyCommands {
 
   private ProxyCommands() {}
 
-  /** Starts {@code line} (as written in ssh config) for {@code host:port} and returns its stream once it speaks. */
-  public static Tunnel open(String line, String host, int port, String user) throws IOException {
-    String command = SshConfig.expand(line, host, port, user);
-    String target = host + ":" + port;
-    boolean windows = System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("windows");
-    ProcessBuilder builder = new ProcessBuilder(windows ? List.of("cmd", "/c", command)
-        : List.of("/bin/sh", "-c", command));
+  /**
+   * Starts {@code command} (a ProxyCommand with its %-tokens expanded) for {@code target} ({@code host:port}) and
+   * returns its stream once it speaks; {@code environment} gives {@code SHELL}.
+   */
+  public static Tunnel open(String command, String target, UnaryOperator<String> environment) throws IOException {
+    String shell = environment.apply("SHELL");
+    ProcessBuilder builder = new ProcessBuilder(isWindows() ? List.of("cmd", "/c", command)
+        : List.of(shell == null || shell.isEmpty() ? "/bin/sh" : shell, "-c", "exec " + command));
     log.debug("starting ProxyCommand for {}: {}", target, command);
     Process process = builder.start();
     Deque<String> lastErrors = new ArrayDeque<>();
@@ -97,6 +100,10 @@ public final class ProxyCommands {
     }
     stdout.unread(first);
     return Tunnel.command("ProxyCommand " + command, stdout, process.getOutputStream(), () -> end(process));
+  }
+
+  public static boolean isWindows() {
+    return System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("windows");
   }
 
   /** Ends the command and whatever it started (ssh -W, a wrapper's children). */

@@ -2,10 +2,12 @@ package dev.jgitpomerium.transport.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The ProxyCommand lines that mean "this host is behind Pomerium", and the options they carry. */
@@ -33,7 +35,8 @@ class PomeriumCliCommandTest {
 
   @Test
   void recognisesPomeriumCliByAnyPathOnWindowsTooAndThisProjectsTcp() {
-    assertEquals("h:2", parse("C:\\Tools\\pomerium-cli.exe tcp h:2").destination());
+    assertEquals("h:2", PomeriumCliCommand.parse("C:\\Tools\\pomerium-cli.exe tcp h:2", name -> null, true)
+        .orElseThrow().destination());
     assertEquals("git.corp.example.com:22",
         parse("java -jar /opt/jgit-pomerium.jar tcp --listen - %h:%p").destination());
     assertEquals("tcp+https://p.example.com/git.corp.example.com:22",
@@ -43,8 +46,35 @@ class PomeriumCliCommandTest {
   @Test
   void otherCommandsAreNotPomerium() {
     for (String line : new String[] {"nc %h %p", "ssh -W %h:%p bastion", "pomerium-cli udp %h:%p",
-        "pomerium-cli tcp --listen -", "cloudflared access ssh --hostname %h"}) {
+        "cloudflared access ssh --hostname %h", "env A=b pomerium-cli tcp %h:%p", "sudo pomerium-cli tcp %h:%p"}) {
       assertTrue(PomeriumCliCommand.parse(line, "h", 22, "git").isEmpty(), line);
+    }
+  }
+
+  @Test
+  void theLineIsReadAsTheShellReadsItBeforeItsFlags() {
+    Map<String, String> env = Map.of("HOME", "/home/alice", "URL", "https://p.example.com");
+    PomeriumCliCommand c = PomeriumCliCommand.parse("exec pomerium-cli tcp --alternate-ca-path ~/ca.pem "
+        + "--pomerium-url \"${URL}\" --browser-cmd 'firefox -P work' git.corp.example.com:22", env::get, false)
+        .orElseThrow();
+    assertEquals(List.of(Path.of("/home/alice/ca.pem")), c.caFiles());
+    assertEquals("https://p.example.com", c.pomeriumUrl());
+    assertEquals("firefox -P work", c.browserCommand());
+  }
+
+  @Test
+  void aLineWithShellConstructsIsLeftToTheShell() {
+    for (String line : new String[] {"pomerium-cli tcp h:22 2>>/tmp/log", "pomerium-cli tcp $(cat /etc/url) h:22",
+        "pomerium-cli tcp h:22 | cat"}) {
+      assertTrue(PomeriumCliCommand.parse(line, name -> null, false).isEmpty(), line);
+    }
+  }
+
+  @Test
+  void aPomeriumLineThatCannotBeUsedIsAnErrorNotAnotherCommand() {
+    for (String line : new String[] {"pomerium-cli tcp --listen -", "pomerium-cli tcp --pomerium-url",
+        "pomerium-cli tcp 'h:22"}) {
+      assertThrows(IllegalArgumentException.class, () -> PomeriumCliCommand.parse(line, name -> null, false), line);
     }
   }
 

@@ -62,8 +62,10 @@ class SshConfigTest {
   }
 
   @Test
-  void matchBlocksAreNotEvaluatedAndDoNotApply() throws IOException {
-    assertNull(lookup("git.corp.example.com", "Match host git.corp.example.com", "  ProxyCommand nc %h %p")
+  void matchBlocksApplyAsInOpenSsh() throws IOException {
+    assertEquals("nc %h %p", lookup("git.corp.example.com", "Match host git.corp.example.com",
+        "  ProxyCommand nc %h %p").proxyCommand());
+    assertNull(lookup("git.corp.example.com", "Match host other.example.com", "  ProxyCommand nc %h %p")
         .proxyCommand());
   }
 
@@ -71,6 +73,8 @@ class SshConfigTest {
   void noConfigFileMeansTheHostAsGiven() throws IOException {
     SshConfig.HostEntry e = SshConfig.lookup(ssh.resolve("absent"), "git.corp.example.com", 2222, "git");
     assertEquals(new SshConfig.HostEntry("git.corp.example.com", 2222, "git", null), e);
+    assertEquals(System.getProperty("user.name"),
+        SshConfig.lookup(ssh.resolve("absent"), "h", 0, null).user(), "as ssh: the local user by default");
   }
 
   @Test
@@ -91,12 +95,17 @@ class SshConfigTest {
   void anInvalidServerAliveIntervalIsAnErrorNamingTheKeyword() {
     IOException e = assertThrows(IOException.class,
         () -> lookup("h", "Host *", "  ServerAliveInterval soon"));
-    assertEquals("ssh config has an invalid ServerAliveInterval: soon", e.getMessage());
+    assertEquals(ssh.resolve("config") + " line 2: invalid time value.", e.getMessage());
     assertThrows(IOException.class, () -> lookup("h", "Host *", "  ServerAliveCountMax -1"));
   }
 
   @Test
-  void percentTokensExpandAsInOpenSsh() {
-    assertEquals("h.example.com:22 git 100%", SshConfig.expand("%h:%p %r 100%%", "h.example.com", 22, "git"));
+  void proxyCommandTokensExpandAsInOpenSsh() throws IOException {
+    SshConfig.HostEntry e = lookup("alias", "Host alias", "  HostName h.example.com", "  User git",
+        "  ProxyCommand connect %h:%p %r %n %k 100%%");
+    assertEquals("connect h.example.com:22 git alias alias 100%", e.expand(e.proxyCommand()));
+    IOException unknown = assertThrows(IOException.class, () -> e.expand("connect %x"));
+    assertEquals(ssh.resolve("config") + " line 4: ProxyCommand 'connect %x': unknown key %x",
+        unknown.getMessage());
   }
 }

@@ -1,0 +1,62 @@
+package dev.jgitpomerium.transport.internal;
+
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+
+/**
+ * IPv6 addresses as OpenSSH writes them in known_hosts: the shortest form (RFC 5952, {@code ::1}). JGit names the host
+ * of an IPv6 URL in Java's long form ({@code 0:0:0:0:0:0:0:1}), which matches no line OpenSSH wrote, so every key of
+ * such a host would be refused, or recorded under a name OpenSSH never uses.
+ */
+final class Ipv6Literals {
+  private Ipv6Literals() {}
+
+  /** {@code host} in its shortest form if it is an IPv6 literal; any other host unchanged. */
+  static String shortForm(String host) {
+    return host.indexOf(':') < 0 ? host : compress(host);
+  }
+
+  private static String compress(String address) {
+    InetAddress parsed;
+    try {
+      parsed = InetAddress.getByName(address); // a literal: no lookup
+    } catch (UnknownHostException | SecurityException e) {
+      return address;
+    }
+    if (!(parsed instanceof Inet6Address)) {
+      return address;
+    }
+    byte[] b = parsed.getAddress();
+    int[] groups = new int[8];
+    for (int i = 0; i < 8; i++) {
+      groups[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
+    }
+    int bestStart = -1;
+    int bestLength = 1; // RFC 5952: a single zero group is not shortened
+    for (int i = 0; i < 8; ) {
+      int j = i;
+      while (j < 8 && groups[j] == 0) {
+        j++;
+      }
+      if (j - i > bestLength) {
+        bestStart = i;
+        bestLength = j - i;
+      }
+      i = j == i ? i + 1 : j;
+    }
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < 8; i++) {
+      if (i == bestStart) {
+        out.append("::");
+        i += bestLength - 1;
+        continue;
+      }
+      if (out.length() > 0 && out.charAt(out.length() - 1) != ':') {
+        out.append(':');
+      }
+      out.append(Integer.toHexString(groups[i]));
+    }
+    return out.toString();
+  }
+}
