@@ -50,7 +50,7 @@ final class Factories {
     try {
       // Also reads the host's pomerium-cli ProxyCommand now, so that a line that cannot be used fails before anything
       // is created.
-      boolean routed = factory.routeFor(uri.getHost(), uri.getPort()).isPresent();
+      boolean routed = factory.routeFor(uri.getHost(), uri.getPort(), uri.getUser()).isPresent();
       if (!routed && pomerium.namesPomerium()) {
         // The user asked for Pomerium on this command line: never connect some other way instead.
         throw new CliException("no Pomerium route for " + destination + ": --route names only "

@@ -114,6 +114,9 @@ public final class SshConfig {
         {"Tag", Kind.STRING}, {"ChannelTimeout", Kind.ANY}, {"ObscureKeystrokeTiming", Kind.ANY},
         {"EnableEscapeCommandline", Kind.STATES}, {"RefuseConnection", Kind.ANY}, {"WarnWeakCrypto", Kind.ANY},
         {"VersionAddendum", Kind.ANY},
+        // Debian's and Apple's own keywords: their ssh accepts them, so a configuration written there must work here.
+        {"GSSAPIClientIdentity", Kind.STRING}, {"GSSAPIServerIdentity", Kind.STRING},
+        {"GSSAPIKexAlgorithms", Kind.STRING}, {"UseKeychain", Kind.IGNORE},
         // Deprecated and unsupported options: OpenSSH ignores them (with a message).
         {"Protocol", Kind.IGNORE}, {"Cipher", Kind.IGNORE}, {"FallBackToRsh", Kind.IGNORE},
         {"GlobalKnownHostsFile2", Kind.IGNORE}, {"RhostsAuthentication", Kind.IGNORE},
@@ -132,7 +135,8 @@ public final class SshConfig {
         "GSSAPIDelegateCredentials", "BatchMode", "CheckHostIP", "TCPKeepAlive", "IdentitiesOnly",
         "EnableSSHKeysign", "ClearAllForwardings", "HashKnownHosts", "PermitLocalCommand", "VisualHostKey",
         "StdinNull", "ForkAfterAuthentication", "ProxyUseFdpass", "CanonicalizeFallbackLocal",
-        "StreamLocalBindUnlink", "EnableEscapeCommandline", "NoHostAuthenticationForLocalhost"};
+        "StreamLocalBindUnlink", "EnableEscapeCommandline", "NoHostAuthenticationForLocalhost",
+        "GSSAPIKeyExchange", "GSSAPIRenewalForcesRekey", "GSSAPITrustDns"};
     for (String name : flags) {
       k.put(name.toLowerCase(Locale.ROOT), new Keyword(name, Kind.STATES, FLAG));
     }
