@@ -49,17 +49,17 @@ public final class OpenSshServer implements AutoCloseable {
 
   private final Path directory;
   private final ChildProcesses processes;
-  private final Path hostPublicKey;
   private final Path clientKey;
   private final Path log;
   private final Map<String, Path> repositories = new LinkedHashMap<>();
+  private final List<String> extraConfig;
   private Process sshd;
   private int port;
 
-  private OpenSshServer(Path directory) throws IOException {
+  private OpenSshServer(Path directory, List<String> extraConfig) throws IOException {
     this.directory = directory;
+    this.extraConfig = List.copyOf(extraConfig);
     this.processes = new ChildProcesses(directory.resolve("process-output"), directory.resolve("home"));
-    this.hostPublicKey = directory.resolve("ssh_host_ed25519_key.pub");
     this.clientKey = directory.resolve("client/id_ed25519");
     this.log = directory.resolve("sshd.log");
   }
@@ -69,12 +69,21 @@ public final class OpenSshServer implements AutoCloseable {
    * (e.g. {@code "project.git"}).
    */
   public static OpenSshServer start(String... repositoryNames) throws IOException, InterruptedException {
+    return start(List.of(), repositoryNames);
+  }
+
+  /**
+   * Like {@link #start(String...)}, with {@code sshdConfigLines} appended to sshd_config (e.g. {@code
+   * "TrustedUserCAKeys /path/ca.pub"}); files they name must be readable by root.
+   */
+  public static OpenSshServer start(List<String> sshdConfigLines, String... repositoryNames)
+      throws IOException, InterruptedException {
     requireInstalled();
     Path directory = Files.createTempDirectory("jgit-pomerium-openssh-");
     // pomerium-git must reach its repositories and authorized_keys below this directory (sshd reads
     // authorized_keys as the user); it may not list it.
     Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwx--x--x"));
-    OpenSshServer server = new OpenSshServer(directory);
+    OpenSshServer server = new OpenSshServer(directory, sshdConfigLines);
     try {
       server.createKeys();
       for (String name : repositoryNames) {
@@ -115,8 +124,26 @@ public final class OpenSshServer implements AutoCloseable {
    * {@code [host]:port}): what OpenSSH records by default, since it prefers Ed25519 among the server's host keys.
    */
   public String knownHostsLine(String hostName) throws IOException {
-    String[] fields = Files.readString(hostPublicKey, US_ASCII).strip().split("\\s+");
+    return knownHostsLine(hostName, "ed25519");
+  }
+
+  /** A known_hosts line for this server's host key of {@code type} ({@code rsa}, {@code ecdsa} or {@code ed25519}). */
+  public String knownHostsLine(String hostName, String type) throws IOException {
+    if (!HOST_KEY_TYPES.contains(type)) {
+      throw new IllegalArgumentException("no " + type + " host key; the server has " + HOST_KEY_TYPES);
+    }
+    String[] fields = Files.readString(directory.resolve("ssh_host_" + type + "_key.pub"), US_ASCII).strip()
+        .split("\\s+");
     return hostName + " " + fields[0] + " " + fields[1];
+  }
+
+  /** known_hosts lines for every host key of this server under {@code hostName}, as ssh-keyscan prints them. */
+  public String knownHostsLines(String hostName) throws IOException {
+    StringBuilder lines = new StringBuilder();
+    for (String type : HOST_KEY_TYPES) {
+      lines.append(knownHostsLine(hostName, type)).append('\n');
+    }
+    return lines.toString();
   }
 
   /** The absolute path of a bare repository created at start, as a git URL on this server names it. */
@@ -256,6 +283,7 @@ public final class OpenSshServer implements AutoCloseable {
         "PermitRootLogin no",
         "PidFile " + directory.resolve("sshd.pid"),
         "LogLevel VERBOSE",
+        String.join("\n", extraConfig),
         "");
     Files.writeString(config, text, UTF_8);
     return config;
