@@ -82,7 +82,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Close the factory when done to end its tunnels and its loopback relay.
  */
-public class PomeriumSshSessionFactory extends SshdSessionFactory implements TransportConfigCallback {
+public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements TransportConfigCallback {
   /** SSH keepalive interval when neither code, environment nor ~/.ssh/config sets one: below common idle cut-offs. */
   public static final int DEFAULT_SERVER_ALIVE_SECONDS = 30;
   /** Unanswered keepalives before a session is given up when nothing sets {@code ServerAliveCountMax}; OpenSSH's. */

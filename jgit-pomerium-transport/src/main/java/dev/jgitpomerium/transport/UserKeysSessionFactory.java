@@ -1,0 +1,64 @@
+package dev.jgitpomerium.transport;
+
+import dev.jgitpomerium.transport.internal.AgentConnectors;
+import dev.jgitpomerium.transport.internal.AuthenticationNotes;
+import org.eclipse.jgit.errors.TransportException;
+import org.eclipse.jgit.transport.CredentialsProvider;
+import org.eclipse.jgit.transport.URIish;
+import org.eclipse.jgit.transport.sshd.KeyCache;
+import org.eclipse.jgit.transport.sshd.ProxyDataFactory;
+import org.eclipse.jgit.transport.sshd.SshdSession;
+import org.eclipse.jgit.transport.sshd.SshdSessionFactory;
+import org.eclipse.jgit.transport.sshd.agent.ConnectorFactory;
+import org.eclipse.jgit.util.FS;
+
+/**
+ * The user-key half of {@link PomeriumSshSessionFactory}, kept apart from the tunnel: ssh-agents without JNA (see
+ * {@link AgentConnectors}), and a login failure explained with what was learned about the keys on the way (an agent
+ * that could not be reached), which JGit's own message leaves out.
+ */
+abstract class UserKeysSessionFactory extends SshdSessionFactory {
+
+  UserKeysSessionFactory(KeyCache keyCache, ProxyDataFactory proxies) {
+    super(keyCache, proxies);
+  }
+
+  /** Connects as JGit does; a refused login gets the notes collected while it was tried. */
+  @Override
+  public SshdSession getSession(URIish uri, CredentialsProvider credentialsProvider, FS fs, int timeoutMillis)
+      throws TransportException {
+    AuthenticationNotes notes = new AuthenticationNotes();
+    try {
+      return AuthenticationNotes.during(notes, () -> super.getSession(uri, credentialsProvider, fs, timeoutMillis));
+    } catch (TransportException e) {
+      throw explained(e, notes);
+    }
+  }
+
+  private static TransportException explained(TransportException e, AuthenticationNotes notes) {
+    if (notes.all().isEmpty() || !isLoginRefused(e)) {
+      return e;
+    }
+    String message = e.getMessage() + System.lineSeparator() + String.join(System.lineSeparator(), notes.all());
+    TransportException explained = new TransportException(message, e.getCause());
+    explained.setStackTrace(e.getStackTrace());
+    return explained;
+  }
+
+  /** JGit's "Cannot log in" (SSH_MSG_DISCONNECT: no more authentication methods available). */
+  private static boolean isLoginRefused(TransportException e) {
+    for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+      if (t instanceof org.apache.sshd.common.SshException ssh
+          && ssh.getDisconnectCode() == org.apache.sshd.common.SshConstants.SSH2_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** ssh-agents over the JDK's Unix-domain sockets; an application's own {@link ConnectorFactory} default wins. */
+  @Override
+  protected ConnectorFactory getConnectorFactory() {
+    return AgentConnectors.forFactory(AuthenticationNotes.current());
+  }
+}
