@@ -342,7 +342,7 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
 
   @Override
   protected List<Path> getDefaultIdentities(File sshDirectory) {
-    return identityFiles != null ? identityFiles : super.getDefaultIdentities(sshDirectory);
+    return identityFiles != null ? withCertificatesBeside(identityFiles) : super.getDefaultIdentities(sshDirectory);
   }
 
   @Override

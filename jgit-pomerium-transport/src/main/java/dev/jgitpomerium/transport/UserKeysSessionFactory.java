@@ -2,6 +2,11 @@ package dev.jgitpomerium.transport;
 
 import dev.jgitpomerium.transport.internal.AgentConnectors;
 import dev.jgitpomerium.transport.internal.AuthenticationNotes;
+import dev.jgitpomerium.transport.internal.UserCertificates;
+import java.io.File;
+import java.nio.file.Path;
+import java.util.List;
+import org.eclipse.jgit.transport.SshConfigStore;
 import org.eclipse.jgit.errors.TransportException;
 import org.eclipse.jgit.transport.CredentialsProvider;
 import org.eclipse.jgit.transport.URIish;
@@ -14,13 +19,42 @@ import org.eclipse.jgit.util.FS;
 
 /**
  * The user-key half of {@link PomeriumSshSessionFactory}, kept apart from the tunnel: ssh-agents without JNA (see
- * {@link AgentConnectors}), and a login failure explained with what was learned about the keys on the way (an agent
- * that could not be reached), which JGit's own message leaves out.
+ * {@link AgentConnectors}), OpenSSH user certificates (see {@link UserCertificates}), and a login failure explained with what was learned about the keys on the way (an agent
+ * that could not be reached, an expired certificate), which JGit's own message leaves out.
  */
 abstract class UserKeysSessionFactory extends SshdSessionFactory {
+  private final UserCertificates certificates;
 
+  /** @param keyCache ignored: JGit's key cache is where certificates are paired with their keys (see {@link UserCertificates}) */
   UserKeysSessionFactory(KeyCache keyCache, ProxyDataFactory proxies) {
-    super(keyCache, proxies);
+    this(new UserCertificates(), proxies);
+  }
+
+  private UserKeysSessionFactory(UserCertificates certificates, ProxyDataFactory proxies) {
+    super(certificates, proxies);
+    this.certificates = certificates;
+  }
+
+  /** JGit's ssh config, with each host's user certificates among its IdentityFiles where OpenSSH offers them. */
+  @Override
+  protected SshConfigStore createSshConfigStore(File homeDir, File configFile, String localUserName) {
+    SshConfigStore jgit = super.createSshConfigStore(homeDir, configFile, localUserName);
+    if (jgit == null || configFile == null) {
+      return jgit;
+    }
+    File sshDirectory = configFile.getAbsoluteFile().getParentFile();
+    return certificates.decorate(jgit, () -> getDefaultIdentities(sshDirectory));
+  }
+
+  /** JGit's default keys, each followed by its {@code -cert.pub} if there is one. */
+  @Override
+  protected List<Path> getDefaultIdentities(File sshDirectory) {
+    return withCertificatesBeside(super.getDefaultIdentities(sshDirectory));
+  }
+
+  /** {@code keys}, each followed by its {@code -cert.pub} if there is one, as OpenSSH offers them. */
+  final List<Path> withCertificatesBeside(List<Path> keys) {
+    return certificates.withCertificatesBeside(keys);
   }
 
   /** Connects as JGit does; a refused login gets the notes collected while it was tried. */

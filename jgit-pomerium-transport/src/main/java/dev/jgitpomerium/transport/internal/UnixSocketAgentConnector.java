@@ -25,6 +25,7 @@ final class UnixSocketAgentConnector extends AbstractConnector {
   private static final Logger log = LoggerFactory.getLogger(UnixSocketAgentConnector.class);
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
   private static final Duration REPLY_TIMEOUT = Duration.ofSeconds(60);
+  private static final byte SIGN_REQUEST = 13;
 
   private final Path socket;
   private final String origin;
@@ -101,7 +102,7 @@ final class UnixSocketAgentConnector extends AbstractConnector {
     readFully(ByteBuffer.wrap(length), deadline);
     byte[] reply = new byte[toLength(command, length)];
     readFully(ByteBuffer.wrap(reply), deadline);
-    return reply;
+    return command == SIGN_REQUEST ? CertificateSignatures.named(message, reply) : reply;
   }
 
   private void readFully(ByteBuffer buffer, long deadline) throws IOException {
