@@ -24,20 +24,26 @@ import org.slf4j.LoggerFactory;
 final class UnixSocketAgentConnector extends AbstractConnector {
   private static final Logger log = LoggerFactory.getLogger(UnixSocketAgentConnector.class);
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
-  private static final Duration REPLY_TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration DEFAULT_REPLY_TIMEOUT = Duration.ofSeconds(60);
   private static final byte SIGN_REQUEST = 13;
 
   private final Path socket;
   private final String origin;
   private final AuthenticationNotes notes;
+  private final Duration replyTimeout;
   private SocketChannel channel;
   private Selector selector;
 
   /** @param origin where the socket was named, for messages: "SSH_AUTH_SOCK" or "IdentityAgent" */
   UnixSocketAgentConnector(Path socket, String origin, AuthenticationNotes notes) {
+    this(socket, origin, notes, DEFAULT_REPLY_TIMEOUT);
+  }
+
+  UnixSocketAgentConnector(Path socket, String origin, AuthenticationNotes notes, Duration replyTimeout) {
     this.socket = socket;
     this.origin = origin;
     this.notes = notes;
+    this.replyTimeout = replyTimeout;
   }
 
   /**
@@ -91,7 +97,7 @@ final class UnixSocketAgentConnector extends AbstractConnector {
       throw new IOException("not connected to the ssh-agent at " + socket);
     }
     prepareMessage(command, message);
-    long deadline = System.nanoTime() + REPLY_TIMEOUT.toNanos();
+    long deadline = System.nanoTime() + replyTimeout.toNanos();
     ByteBuffer request = ByteBuffer.wrap(message);
     while (request.hasRemaining()) {
       if (channel.write(request) == 0) {
@@ -120,8 +126,8 @@ final class UnixSocketAgentConnector extends AbstractConnector {
   private void await(int operation, long deadline) throws IOException {
     long remaining = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
     if (remaining <= 0) {
-      throw new IOException("the ssh-agent at " + socket + " did not answer within " + REPLY_TIMEOUT.toSeconds()
-          + " s");
+      throw new IOException("the ssh-agent at " + socket + " did not answer within " + replyTimeout.toMillis()
+          + " ms");
     }
     SelectionKey key = channel.keyFor(selector);
     if (key == null) {

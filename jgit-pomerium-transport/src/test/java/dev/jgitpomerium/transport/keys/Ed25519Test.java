@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jgitpomerium.testkit.ChildProcesses;
+import dev.jgitpomerium.testkit.OpenSshUser;
 import dev.jgitpomerium.testkit.SshKeys;
 import java.nio.file.Path;
 import java.util.Map;

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jgitpomerium.testkit.ChildProcesses;
+import dev.jgitpomerium.testkit.OpenSshUser;
 import dev.jgitpomerium.testkit.SshAgent;
-import dev.jgitpomerium.testkit.SshKeys;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,20 +24,14 @@ import org.junit.jupiter.api.io.TempDir;
  * library, against OpenSSH and stock JGit on the same files.
  */
 class UserCertificateTest {
-  private static final String ID = "alice@corp.example.com";
+  private static final String ID = OpenSshUser.CERTIFICATE_ID;
 
   @TempDir Path work;
   private OpenSshUser fixture;
-  private Path ca;
 
   @BeforeEach
   void start() throws Exception {
-    // The CA is made before sshd starts, which must trust it from the first connection.
-    Path caDirectory = Files.createDirectories(work.resolve("ca"));
-    try (ChildProcesses keygen = new ChildProcesses(work.resolve("ca-output"), work.resolve("ca-home"))) {
-      ca = new SshKeys(keygen).generate(caDirectory.resolve("user_ca"));
-    }
-    fixture = OpenSshUser.start(work, List.of("TrustedUserCAKeys " + ca + ".pub"));
+    fixture = OpenSshUser.startTrustingUserCa(work);
     fixture.user.knownHosts(fixture.server.knownHostsLine(OpenSshUser.HOST) + "\n"
         + fixture.server.knownHostsLine(fixture.directHostName()));
   }
@@ -48,7 +42,7 @@ class UserCertificateTest {
   }
 
   private Path certify(Path key, String validity) throws Exception {
-    return fixture.keys.certify(ca, key, ID, "pomerium-git", validity);
+    return fixture.certify(key, validity);
   }
 
   @Test
