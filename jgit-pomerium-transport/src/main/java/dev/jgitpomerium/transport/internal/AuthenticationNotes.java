@@ -2,7 +2,6 @@ package dev.jgitpomerium.transport.internal;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Supplier;
 
 /**
  * What this library learned about the user's keys while one JGit connection was being made (an agent that could not
@@ -50,11 +49,6 @@ public final class AuthenticationNotes {
     if (!notes.contains(note)) {
       notes.add(note);
     }
-  }
-
-  /** Adds a note computed only if notes are being collected. */
-  public void add(Supplier<String> note) {
-    add(note.get());
   }
 
   public synchronized List<String> all() {
