@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 
 /**
  * The shared fixture of the OpenSSH tests: a real sshd with a git repository, a place to run child processes, a
@@ -29,7 +30,13 @@ public final class OpenSshBehindPomerium implements AutoCloseable {
   }
 
   public static OpenSshBehindPomerium start(Path work, String repository, String token) throws Exception {
-    OpenSshServer server = OpenSshServer.start(repository);
+    return start(work, repository, token, List.of());
+  }
+
+  /** Like {@link #start(Path, String, String)}, with extra sshd_config lines (see {@link OpenSshServer#start(List, String...)}). */
+  public static OpenSshBehindPomerium start(Path work, String repository, String token, List<String> sshdConfigLines)
+      throws Exception {
+    OpenSshServer server = OpenSshServer.start(sshdConfigLines, repository);
     ChildProcesses processes = new ChildProcesses(work.resolve("process-output"), work.resolve("home"));
     Path tokenFile = work.resolve("pomerium-token");
     Files.writeString(tokenFile, token + "\n", UTF_8);

@@ -49,19 +49,19 @@ public final class OpenSshServer implements AutoCloseable {
 
   private final Path directory;
   private final ChildProcesses processes;
-  private final Path hostPublicKey;
   private final Path clientKey;
   private final Path log;
   private final Map<String, Path> repositories = new LinkedHashMap<>();
+  private final List<String> extraConfig;
   private Process sshd;
   private int port;
   /** Principals of the host certificates sshd presents, or null for none. */
   private List<String> certificatePrincipals;
 
-  private OpenSshServer(Path directory) throws IOException {
+  private OpenSshServer(Path directory, List<String> extraConfig) throws IOException {
     this.directory = directory;
+    this.extraConfig = List.copyOf(extraConfig);
     this.processes = new ChildProcesses(directory.resolve("process-output"), directory.resolve("home"));
-    this.hostPublicKey = directory.resolve("ssh_host_ed25519_key.pub");
     this.clientKey = directory.resolve("client/id_ed25519");
     this.log = directory.resolve("sshd.log");
   }
@@ -71,7 +71,16 @@ public final class OpenSshServer implements AutoCloseable {
    * (e.g. {@code "project.git"}).
    */
   public static OpenSshServer start(String... repositoryNames) throws IOException, InterruptedException {
-    return start(null, repositoryNames);
+    return start(List.of(), null, repositoryNames);
+  }
+
+  /**
+   * Like {@link #start(String...)}, with {@code sshdConfigLines} appended to sshd_config (e.g. {@code
+   * "TrustedUserCAKeys /path/ca.pub"}); files they name must be readable by root.
+   */
+  public static OpenSshServer start(List<String> sshdConfigLines, String... repositoryNames)
+      throws IOException, InterruptedException {
+    return start(sshdConfigLines, null, repositoryNames);
   }
 
   /**
@@ -81,17 +90,18 @@ public final class OpenSshServer implements AutoCloseable {
    */
   public static OpenSshServer startWithHostCertificates(List<String> principals, String... repositoryNames)
       throws IOException, InterruptedException {
-    return start(List.copyOf(principals), repositoryNames);
+    return start(List.of(), List.copyOf(principals), repositoryNames);
   }
 
-  private static OpenSshServer start(List<String> certificatePrincipals, String... repositoryNames)
+  private static OpenSshServer start(List<String> sshdConfigLines, List<String> certificatePrincipals,
+      String... repositoryNames)
       throws IOException, InterruptedException {
     requireInstalled();
     Path directory = Files.createTempDirectory("jgit-pomerium-openssh-");
     // pomerium-git must reach its repositories and authorized_keys below this directory (sshd reads
     // authorized_keys as the user); it may not list it.
     Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwx--x--x"));
-    OpenSshServer server = new OpenSshServer(directory);
+    OpenSshServer server = new OpenSshServer(directory, sshdConfigLines);
     server.certificatePrincipals = certificatePrincipals;
     try {
       server.createKeys();
@@ -136,7 +146,16 @@ public final class OpenSshServer implements AutoCloseable {
    * {@code [host]:port}): what OpenSSH records by default, since it prefers Ed25519 among the server's host keys.
    */
   public String knownHostsLine(String hostName) throws IOException {
-    String[] fields = Files.readString(hostPublicKey, US_ASCII).strip().split("\\s+");
+    return knownHostsLine(hostName, "ed25519");
+  }
+
+  /** A known_hosts line for this server's host key of {@code type} ({@code rsa}, {@code ecdsa} or {@code ed25519}). */
+  public String knownHostsLine(String hostName, String type) throws IOException {
+    if (!HOST_KEY_TYPES.contains(type)) {
+      throw new IllegalArgumentException("no " + type + " host key; the server has " + HOST_KEY_TYPES);
+    }
+    String[] fields = Files.readString(directory.resolve("ssh_host_" + type + "_key.pub"), US_ASCII).strip()
+        .split("\\s+");
     return hostName + " " + fields[0] + " " + fields[1];
   }
 
@@ -177,6 +196,15 @@ public final class OpenSshServer implements AutoCloseable {
     }
   }
 
+  /** known_hosts lines for every host key of this server under {@code hostName}, as ssh-keyscan prints them. */
+  public String knownHostsLines(String hostName) throws IOException {
+    StringBuilder lines = new StringBuilder();
+    for (String type : HOST_KEY_TYPES) {
+      lines.append(knownHostsLine(hostName, type)).append('\n');
+    }
+    return lines.toString();
+  }
+
   /** The absolute path of a bare repository created at start, as a git URL on this server names it. */
   public Path repoPath(String name) {
     Path path = repositories.get(name);
@@ -186,12 +214,12 @@ public final class OpenSshServer implements AutoCloseable {
     return path;
   }
 
-  /** {@code git --git-dir=<bare repository> rev-parse <revision>}, e.g. of "main". */
   /** {@code git show <object>} in the server's repository, run by the real git. */
   public String show(String repository, String object) throws IOException, InterruptedException {
     return processes.check(null, List.of("git", "--git-dir=" + repoPath(repository), "show", object));
   }
 
+  /** {@code git --git-dir=<bare repository> rev-parse <revision>}, e.g. of "main". */
   public String revParse(String repository, String revision) throws IOException, InterruptedException {
     return processes.check(null, List.of("git", "--git-dir=" + repoPath(repository), "rev-parse", revision)).strip();
   }
@@ -317,6 +345,7 @@ public final class OpenSshServer implements AutoCloseable {
         "PermitRootLogin no",
         "PidFile " + directory.resolve("sshd.pid"),
         "LogLevel VERBOSE",
+        String.join("\n", extraConfig),
         "");
     Files.writeString(config, text, UTF_8);
     return config;

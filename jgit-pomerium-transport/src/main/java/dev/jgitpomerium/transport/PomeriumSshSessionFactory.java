@@ -55,7 +55,6 @@ import org.eclipse.jgit.transport.URIish;
 import org.eclipse.jgit.transport.sshd.SshdSession;
 import org.eclipse.jgit.transport.sshd.KeyPasswordProvider;
 import org.eclipse.jgit.transport.sshd.ServerKeyDatabase;
-import org.eclipse.jgit.transport.sshd.SshdSessionFactory;
 import org.eclipse.jgit.util.FS;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -87,7 +86,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Close the factory when done to end its tunnels and its loopback relay.
  */
-public class PomeriumSshSessionFactory extends SshdSessionFactory implements TransportConfigCallback {
+public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements TransportConfigCallback {
   /** SSH keepalive interval when neither code, environment nor ~/.ssh/config sets one: below common idle cut-offs. */
   public static final int DEFAULT_SERVER_ALIVE_SECONDS = 30;
   /** Unanswered keepalives before a session is given up when nothing sets {@code ServerAliveCountMax}; OpenSSH's. */
@@ -310,7 +309,7 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
     if (configFile == null) {
       return super.createSshConfigStore(home, configFile, localUserName);
     }
-    return new SshConfigStore() {
+    return withUserCertificates(new SshConfigStore() {
       @Override
       public HostConfig lookup(String hostName, int port, String userName) {
         return resolveForJGit(home, configFile, hostName, port, userName);
@@ -320,7 +319,7 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
       public HostConfig lookupDefault(String hostName, int port, String userName) {
         return resolveForJGit(home, configFile, hostName, port, userName);
       }
-    };
+    }, configFile);
   }
 
   private SshConfigStore.HostConfig resolveForJGit(File home, File configFile, String host, int port, String user) {
@@ -450,22 +449,12 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
         throw new TransportException(uri, hostKey.getMessage(), hostKey);
       }
       KeyPassphraseException passphrase = passphrases.since(mark);
-      if (passphrase != null && loginDenied(e)) {
+      if (passphrase != null && isLoginRefused(e)) {
         passphrase.initCause(e);
         throw new TransportException(uri, passphrase.getMessage(), passphrase);
       }
       throw e;
     }
-  }
-
-  private static boolean loginDenied(Throwable failure) {
-    for (Throwable t = failure; t != null && t.getCause() != t; t = t.getCause()) {
-      if (t instanceof org.apache.sshd.common.SshException ssh && ssh.getDisconnectCode()
-          == org.apache.sshd.common.SshConstants.SSH2_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /** known_hosts as OpenSSH treats it; see {@link KnownHosts}. */
@@ -530,12 +519,12 @@ public class PomeriumSshSessionFactory extends SshdSessionFactory implements Tra
   /** JGit's CredentialsProvider route for key passphrases, with OpenSSH's prompt; see {@link KeyPassphrases}. */
   @Override
   protected KeyPasswordProvider createKeyPasswordProvider(CredentialsProvider provider) {
-    return new KeyPassphrases(provider, passphrases);
+    return new KeyPassphrases(provider, passphrases, this::keyFileOf);
   }
 
   @Override
   protected List<Path> getDefaultIdentities(File sshDirectory) {
-    return identityFiles != null ? identityFiles : super.getDefaultIdentities(sshDirectory);
+    return identityFiles != null ? withCertificatesBeside(identityFiles) : super.getDefaultIdentities(sshDirectory);
   }
 
   @Override

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.UnaryOperator;
 import org.eclipse.jgit.transport.CredentialItem;
 import org.eclipse.jgit.transport.CredentialsProvider;
 import org.eclipse.jgit.transport.URIish;
@@ -24,11 +25,17 @@ import org.eclipse.jgit.transport.sshd.IdentityPasswordProvider;
 public final class KeyPassphrases extends IdentityPasswordProvider {
   private final Log log;
   private final CredentialsProvider provider;
+  private final UnaryOperator<Path> keyFiles;
 
-  public KeyPassphrases(CredentialsProvider provider, Log log) {
+  /**
+   * @param keyFiles the private key file behind an identity JGit loads: a certificate's key, which is what the user
+   *     knows the passphrase of and OpenSSH names
+   */
+  public KeyPassphrases(CredentialsProvider provider, Log log, UnaryOperator<Path> keyFiles) {
     super(provider);
     this.provider = provider;
     this.log = log;
+    this.keyFiles = keyFiles;
   }
 
   /** OpenSSH's prompt for {@code key}. */
@@ -65,10 +72,10 @@ public final class KeyPassphrases extends IdentityPasswordProvider {
     return super.keyLoaded(uri, state, password, err);
   }
 
-  private static Path path(URIish uri) {
+  private Path path(URIish uri) {
     String path = uri.getPath() != null && uri.getScheme() == null && uri.getHost() == null ? uri.getPath()
         : uri.toString();
-    return Path.of(path);
+    return keyFiles.apply(Path.of(path));
   }
 
   /**
