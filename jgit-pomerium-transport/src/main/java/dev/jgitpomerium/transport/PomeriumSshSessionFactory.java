@@ -1,6 +1,7 @@
 package dev.jgitpomerium.transport;
 
 import dev.jgitpomerium.transport.internal.CommandTokenSource;
+import dev.jgitpomerium.transport.internal.Failures;
 import dev.jgitpomerium.transport.internal.HttpClients;
 import dev.jgitpomerium.transport.internal.JGitSessions;
 import dev.jgitpomerium.transport.internal.KeyPassphrases;
@@ -405,7 +406,7 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
     LOOKUPS.set(lookups);
     SshdSession session;
     try {
-      session = explainFailures(uri, () -> super.getSession(uri, credentialsProvider, fs, timeoutMillis));
+      session = explainFailures(uri, lookups, () -> super.getSession(uri, credentialsProvider, fs, timeoutMillis));
     } finally {
       LOOKUPS.set(outer);
     }
@@ -437,9 +438,13 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
 
   /**
    * Opens a session, turning JGit's failure into one that says why as OpenSSH would: a refused host key (unknown,
-   * changed, revoked), or a login that failed while a passphrase-protected key could not be decrypted.
+   * changed, revoked), a login that failed while a passphrase-protected key could not be decrypted, or a host that
+   * could not be reached directly (JGit shows sshd's {@code DefaultConnectFuture[...]: Failed (...)} there).
+   *
+   * @param lookups the ssh config entries JGit looked up for this session, the target's first
    */
-  private SshdSession explainFailures(URIish uri, SessionOpener opener) throws TransportException {
+  private SshdSession explainFailures(URIish uri, List<SshConfig.HostEntry> lookups, SessionOpener opener)
+      throws TransportException {
     long mark = passphrases.mark();
     try {
       return opener.open();
@@ -453,9 +458,16 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
         passphrase.initCause(e);
         throw new TransportException(uri, passphrase.getMessage(), passphrase);
       }
+      String host = lookups.isEmpty() ? uri.getHost() : lookups.get(0).host();
+      int port = lookups.isEmpty() ? (uri.getPort() > 0 ? uri.getPort() : 22) : lookups.get(0).port();
+      String unreachable = proxied(host, port) ? null : Failures.sshConnectFailure(e, host, port);
+      if (unreachable != null) {
+        throw new TransportException(uri, unreachable, e);
+      }
       throw e;
     }
   }
+
 
   /** known_hosts as OpenSSH treats it; see {@link KnownHosts}. */
   @Override

@@ -17,8 +17,26 @@ import java.time.Duration;
  * Every user-facing failure message of the tunnel, in one place. Each names the Pomerium endpoint, the destination
  * and the status, says what it means and what to do, and never includes a token.
  */
-final class Failures {
+public final class Failures {
   private Failures() {}
+
+  /**
+   * OpenSSH's words for an SSH server that could not be reached directly ({@code Could not resolve hostname h: Name
+   * or service not known}, {@code connect to host h port p: Connection refused}), or null if {@code failure} is not
+   * that: sshd reports these as {@code DefaultConnectFuture[user@h/<unresolved>:22]: Failed (...)}.
+   */
+  public static String sshConnectFailure(Throwable failure, String host, int port) {
+    for (Throwable t = failure; t != null && t != t.getCause(); t = t.getCause()) {
+      if (t instanceof java.nio.channels.UnresolvedAddressException || t instanceof java.net.UnknownHostException) {
+        return "Could not resolve hostname " + host + ": Name or service not known";
+      }
+      if (t instanceof java.net.ConnectException || t instanceof java.net.NoRouteToHostException) {
+        String why = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        return "connect to host " + host + " port " + port + ": " + why;
+      }
+    }
+    return null;
+  }
 
   static PomeriumException forStatus(Route route, ResponseHead head) {
     int status = head.status();

@@ -766,8 +766,8 @@ public final class SshConfig {
       Set<PosixFilePermission> mode = Files.getPosixFilePermissions(file);
       String uid = processUid();
       boolean badOwner = owner instanceof Integer o && o != 0 && !uid.isEmpty() && !Integer.toString(o).equals(uid);
-      boolean writable = mode.contains(PosixFilePermission.GROUP_WRITE)
-          || mode.contains(PosixFilePermission.OTHERS_WRITE);
+      boolean writable = mode.contains(PosixFilePermission.OTHERS_WRITE)
+          || mode.contains(PosixFilePermission.GROUP_WRITE) && !privateGroup(file, owner);
       if (badOwner || writable) {
         throw new SshConfigException(file, 0, "Bad owner or permissions on " + display(file)
             + " (it must be yours and writable by no one else, as OpenSSH requires)", null);
@@ -777,6 +777,38 @@ public final class SshConfig {
         throw s;
       }
       // not a POSIX file system: OpenSSH for Windows checks ACLs, which we leave to it
+    }
+  }
+
+  /**
+   * Whether the file's group is the owner's own (Debian's OpenSSH, whose {@code secure_permissions} then accepts a
+   * group-writable file, as a umask of 002 makes it): the group has exactly one member, the owner, counting primary
+   * groups in /etc/passwd and members in /etc/group. Unknown users or groups count as shared.
+   */
+  private static boolean privateGroup(Path file, Object owner) {
+    try {
+      Object gid = Files.getAttribute(file, "unix:gid");
+      List<String[]> users = Files.readAllLines(Path.of("/etc/passwd"), StandardCharsets.UTF_8).stream()
+          .map(l -> l.split(":", -1)).filter(f -> f.length >= 4).toList();
+      String ownerName = users.stream().filter(f -> f[2].equals(String.valueOf(owner))).map(f -> f[0]).findFirst()
+          .orElse(null);
+      String[] group = Files.readAllLines(Path.of("/etc/group"), StandardCharsets.UTF_8).stream()
+          .map(l -> l.split(":", -1)).filter(f -> f.length >= 4 && f[2].equals(String.valueOf(gid))).findFirst()
+          .orElse(null);
+      if (ownerName == null || group == null) {
+        return false;
+      }
+      List<String[]> primary = users.stream().filter(f -> f[3].equals(String.valueOf(gid))).toList();
+      if (primary.stream().anyMatch(f -> !f[0].equals(ownerName))) {
+        return false;
+      }
+      List<String> members = group[3].isEmpty() ? List.of() : List.of(group[3].split(","));
+      if (members.size() > 1 || members.size() == 1 && !members.get(0).equals(ownerName)) {
+        return false;
+      }
+      return !primary.isEmpty() || !members.isEmpty();
+    } catch (IOException | RuntimeException e) {
+      return false;
     }
   }
 

@@ -3,6 +3,7 @@ package dev.jgitpomerium.transport.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -107,5 +108,25 @@ class SshConfigTest {
     IOException unknown = assertThrows(IOException.class, () -> e.expand("connect %x"));
     assertEquals(ssh.resolve("config") + " line 4: ProxyCommand 'connect %x': unknown key %x",
         unknown.getMessage());
+  }
+
+  /**
+   * Debian's OpenSSH (its user-group-modes rule) accepts a group-writable ~/.ssh/config whose group has only its owner
+   * as member, as a umask of 002 with user-private groups makes it, and refuses one that a group shared with another
+   * user can write. (ssh checks only ~/.ssh/config, not a file given with -F, so `ssh -G -F` cannot be the oracle
+   * here; a trial with the real ~/.ssh/config gave these two answers.) The tests run as root, whose group has no
+   * other member; pomerium-git's group is another user's.
+   */
+  @Test
+  void aGroupWritableConfigIsAcceptedOnlyWhenItsGroupIsTheOwnersAlone() throws Exception {
+    Path config = Files.writeString(ssh.resolve("config"), "Host gitlab\n  Port 2222\n");
+    Files.setPosixFilePermissions(config, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-r--"));
+    Files.setAttribute(config, "unix:gid", 0);
+    assertEquals(2222, SshConfig.lookup(config, "gitlab", 0, null).port());
+
+    int shared = (Integer) Files.getAttribute(Path.of("/home/pomerium-git"), "unix:gid");
+    Files.setAttribute(config, "unix:gid", shared);
+    IOException e = assertThrows(IOException.class, () -> SshConfig.lookup(config, "gitlab", 0, null));
+    assertTrue(e.getMessage().startsWith("Bad owner or permissions on "), e.getMessage());
   }
 }
