@@ -477,22 +477,24 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
 
   /**
    * The host keys the SSH server {@code host} offers, one per key type ssh-keyscan fetches (Ed25519, ECDSA, RSA), in
-   * that order: {@code ssh-keyscan} for hosts it cannot reach. The server is reached as a git connection would reach
-   * it (through Pomerium, the host's ProxyCommand, or directly; ssh config's HostName and Port apply), one connection
-   * per type; known_hosts is neither read nor written, and nothing logs in. Check the keys' fingerprints with the
-   * server's administrator before trusting them.
+   * that order, with the name known_hosts looks them up under: {@code ssh-keyscan} for hosts it cannot reach. The
+   * server is reached as a git connection would reach it (through Pomerium, the host's ProxyCommand, or directly; ssh
+   * config's HostName and Port apply), one connection per type; known_hosts is neither read nor written, and nothing
+   * logs in. Check the keys' fingerprints with the server's administrator before trusting them.
    *
-   * @param host the host as in a git URL
+   * @param host the host as in a git URL (an ssh config alias, a name or an address)
    * @param port its port, or 0 for ssh config's (else 22)
-   * @throws IOException if the server cannot be reached (a {@link PomeriumException} in the cause chain says why)
+   * @throws IOException if the server cannot be reached: the message names the host and port connected to and why (a
+   *     {@link PomeriumException} in the cause chain says why for a host behind Pomerium)
    */
-  public List<java.security.PublicKey> scanHostKeys(String host, int port) throws IOException {
+  public ScannedHostKeys scanHostKeys(String host, int port) throws IOException {
     File home = getHomeDirectory() != null ? getHomeDirectory() : FS.DETECTED.userHome();
     File ssh = getSshDirectory() != null ? getSshDirectory() : new File(home, ".ssh");
     if (!(getServerKeyDatabase(home, ssh) instanceof KnownHosts knownHosts)) {
       throw new IllegalStateException("host key scans need this factory's own known_hosts database");
     }
     List<java.security.PublicKey> keys = new ArrayList<>();
+    String name = null;
     for (List<java.security.PublicKey> type : KnownHosts.scanTypes()) {
       // The scan is told apart from real connections by a user name no one logs in as.
       String user = "jgit-pomerium-keyscan-" + java.util.UUID.randomUUID();
@@ -510,13 +512,59 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
       }
       java.security.PublicKey offered = scan.offered();
       if (offered == null) {
-        throw failure != null ? failure : new IOException("no host key from " + host);
+        throw scanFailed(host, port, user, failure);
       }
+      name = name != null ? name : scan.name();
       if (KnownHosts.sameType(type, offered)) {
         keys.add(offered);
       }
     }
-    return keys;
+    if (name == null) {
+      throw new IOException("this JVM can make no Ed25519, ECDSA or RSA key to ask " + host + " for its host keys");
+    }
+    return new ScannedHostKeys(name, keys);
+  }
+
+  /**
+   * Why a scan got no key, naming the host and port connected to (after ssh config) as OpenSSH does, not JGit's URI
+   * with the scan's internal user name.
+   */
+  private IOException scanFailed(String host, int port, String user, TransportException failure) {
+    SshConfigException config = causeOf(failure, SshConfigException.class);
+    if (config != null) {
+      return config;
+    }
+    String where;
+    try {
+      SshConfig.HostEntry entry = lookUp(host, port, null).entry();
+      String target = "host " + entry.host() + " port " + entry.port();
+      where = Route.normalizeHost(entry.host()).equals(Route.normalizeHost(host)) ? target
+          : host + " (" + target + ")";
+    } catch (SshConfigException e) {
+      return e;
+    }
+    PomeriumException pomerium = causeOf(failure, PomeriumException.class);
+    String why = pomerium != null ? pomerium.getMessage() : deepestMessage(failure);
+    String message = "cannot fetch the host keys of " + where + ": "
+        + (why == null ? "no host key was offered" : why.replace(user + "@", ""));
+    return new TransportException(message, failure);
+  }
+
+  private static <T extends Throwable> T causeOf(Throwable failure, Class<T> type) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (type.isInstance(t)) {
+        return type.cast(t);
+      }
+    }
+    return null;
+  }
+
+  private static String deepestMessage(Throwable failure) {
+    String message = null;
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      message = t.getMessage() != null ? t.getMessage() : message;
+    }
+    return message;
   }
 
   /** Whether {@code host:port} is reached through a Pomerium tunnel or a ProxyCommand, not at its DNS address. */

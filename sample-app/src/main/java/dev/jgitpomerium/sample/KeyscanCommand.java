@@ -1,11 +1,11 @@
 package dev.jgitpomerium.sample;
 
 import dev.jgitpomerium.transport.PomeriumSshSessionFactory;
+import dev.jgitpomerium.transport.ScannedHostKeys;
 import java.security.PublicKey;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.sshd.common.config.keys.KeyUtils;
-import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.apache.sshd.common.digest.BuiltinDigests;
 import org.eclipse.jgit.transport.URIish;
 import picocli.CommandLine.Command;
@@ -49,14 +49,17 @@ final class KeyscanCommand implements Callable<Integer> {
     }
     URIish uri = new URIish().setScheme("ssh").setHost(host).setPort(p > 0 ? p : -1).setPath("/");
     try (PomeriumSshSessionFactory factory = Factories.forUri(uri, pomerium, new SshOptions(), main)) {
-      List<PublicKey> keys = factory.scanHostKeys(host, p);
-      String name = p > 0 && p != 22 ? "[" + host + "]:" + p : host;
-      for (PublicKey key : keys) {
-        main.out().println(name + " " + PublicKeyEntry.toString(key));
-        main.err().println("# " + name + " " + type(key) + " " + KeyUtils.getFingerPrint(BuiltinDigests.sha256, key));
+      // Under the name ssh, git and this library look the keys up under (HostName, Port, HostKeyAlias), not as typed.
+      ScannedHostKeys scanned = factory.scanHostKeys(host, p);
+      List<String> lines = scanned.knownHostsLines();
+      for (int i = 0; i < lines.size(); i++) {
+        PublicKey key = scanned.keys().get(i);
+        main.out().println(lines.get(i));
+        main.err().println("# " + scanned.knownHostsName() + " " + type(key) + " "
+            + KeyUtils.getFingerPrint(BuiltinDigests.sha256, key));
       }
-      if (keys.isEmpty()) {
-        throw new CliException(name + " offered no Ed25519, ECDSA or RSA host key");
+      if (lines.isEmpty()) {
+        throw new CliException(scanned.knownHostsName() + " offered no Ed25519, ECDSA or RSA host key");
       }
     }
     return 0;

@@ -2,6 +2,8 @@ package dev.jgitpomerium.sample;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jgitpomerium.testkit.ChildProcesses;
@@ -19,9 +21,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code keyscan} fetches a host's keys through Pomerium, where ssh-keyscan cannot go: its output is what ssh-keyscan
- * prints when it can reach the server directly, and appended to an empty known_hosts it lets the real ssh and git,
- * and this program, connect with StrictHostKeyChecking yes.
+ * {@code keyscan} fetches a host's keys through Pomerium, where ssh-keyscan cannot go, and as a git command reaches any
+ * other host (its ProxyCommand, or directly): its output is what ssh-keyscan prints when it can reach the server
+ * directly, every key type, under the name known_hosts is searched for (after ssh config's HostName, Port and
+ * HostKeyAlias); appended to an empty known_hosts it lets the real ssh and git, and this program, connect with
+ * StrictHostKeyChecking yes. Its deliberately refused scan connections log no warning, and a host it cannot reach is
+ * named as OpenSSH names it.
  */
 class KeyscanCommandTest {
   private static final String HOST = "git.corp.example.com";
@@ -35,7 +40,8 @@ class KeyscanCommandTest {
 
   @BeforeEach
   void start() throws Exception {
-    environment = OpenSshBehindPomerium.start(work, REPOSITORY, token);
+    // Also on ::1, for scans of an IPv6 literal.
+    environment = OpenSshBehindPomerium.start(work, REPOSITORY, token, List.of("ListenAddress ::1"));
     environment.startGateway(token, HOST + ":22");
     server = environment.server();
     home = Files.createDirectories(work.resolve("home/.ssh")).getParent();
@@ -68,12 +74,8 @@ class KeyscanCommandTest {
     ChildProcesses.Result scan = keyscan();
     assertEquals(0, scan.exitCode(), scan.describe());
 
-    ChildProcesses.Result direct = environment.processes().run(work,
-        List.of("ssh-keyscan", "-p", Integer.toString(server.port()), "127.0.0.1"));
-    assertEquals(0, direct.exitCode(), direct.describe());
-    List<String> expected = sortedLines(direct.stdout().replace("[127.0.0.1]:" + server.port(), HOST));
-    assertEquals(3, expected.size(), direct.describe());
-    assertEquals(expected, sortedLines(scan.stdout()));
+    assertEquals(sshKeyscan(HOST), sortedLines(scan.stdout()), scan.describe());
+    assertNoWarnings(scan);
 
     for (String type : List.of("ed25519", "ecdsa", "rsa")) {
       String fingerprint = environment.processes().check(null,
@@ -107,6 +109,117 @@ class KeyscanCommandTest {
             "--known-hosts", knownHosts.toString(), url})));
     assertEquals(0, lsRemote.exitCode(), lsRemote.describe());
     assertTrue(lsRemote.stdout().contains("refs/heads/main"), lsRemote.describe());
+  }
+
+  private ChildProcesses.Result keyscanDirectly(String... args) throws Exception {
+    List<String> all = new ArrayList<>(List.of("keyscan"));
+    all.addAll(List.of(args));
+    return environment.processes().run(work, CliProcess.jgitPomerium(home, all.toArray(String[]::new)));
+  }
+
+  /** What ssh-keyscan prints for the server, with its name replaced by {@code name}: three lines, sorted. */
+  private List<String> sshKeyscan(String name) throws Exception {
+    return sshKeyscan("127.0.0.1", name);
+  }
+
+  /** What ssh-keyscan prints for the server at {@code address}, its name replaced by {@code name}; sorted. */
+  private List<String> sshKeyscan(String address, String name) throws Exception {
+    ChildProcesses.Result direct = environment.processes().run(work,
+        List.of("ssh-keyscan", "-p", Integer.toString(server.port()), address));
+    assertEquals(0, direct.exitCode(), direct.describe());
+    List<String> lines = sortedLines(direct.stdout().replace("[" + address + "]:" + server.port(), name));
+    assertEquals(3, lines.size(), direct.describe());
+    return lines;
+  }
+
+  /** The scan's own connections are refused on purpose; that is no warning for the user. */
+  private static void assertNoWarnings(ChildProcesses.Result scan) {
+    assertFalse(scan.stderr().contains("WARN"), scan.describe());
+    assertFalse(scan.stderr().contains("did not validate"), scan.describe());
+  }
+
+  @Test
+  void keyscanOfADirectlyReachedHostPrintsEveryKeyTypeAsSshKeyscanDoes() throws Exception {
+    // ~/.ssh/known_hosts holds only the Ed25519 key, as OpenSSH records it: the scan must not stop at it.
+    String name = "[127.0.0.1]:" + server.port();
+    Files.writeString(home.resolve(".ssh/known_hosts"), server.knownHostsLine(name, "ed25519"), UTF_8);
+    List<String> expected = sshKeyscan(name);
+    for (String[] args : List.of(new String[] {"-p", Integer.toString(server.port()), "127.0.0.1"},
+        new String[] {"127.0.0.1:" + server.port()})) {
+      ChildProcesses.Result scan = keyscanDirectly(args);
+      assertEquals(0, scan.exitCode(), scan.describe());
+      assertEquals(expected, sortedLines(scan.stdout()), scan.describe());
+      assertNoWarnings(scan);
+    }
+    Files.delete(home.resolve(".ssh/known_hosts"));
+    ChildProcesses.Result scan = keyscanDirectly("127.0.0.1:" + server.port());
+    assertEquals(0, scan.exitCode(), scan.describe());
+    assertEquals(expected, sortedLines(scan.stdout()), scan.describe());
+    assertNoWarnings(scan);
+
+    // An IPv6 literal, written as in a git URL, under the name ssh-keyscan gives it.
+    ChildProcesses.Result ipv6 = keyscanDirectly("[0:0::1]:" + server.port());
+    assertEquals(0, ipv6.exitCode(), ipv6.describe());
+    String ipv6Name = "[::1]:" + server.port();
+    assertEquals(sshKeyscan("::1", ipv6Name), sortedLines(ipv6.stdout()), ipv6.describe());
+    assertNoWarnings(ipv6);
+  }
+
+  @Test
+  void keyscanOfAnSshConfigAliasPrintsTheNameSshLooksTheKeysUpUnder() throws Exception {
+    Files.writeString(home.resolve(".ssh/config"), String.join("\n",
+        "Host viasocat",
+        "  HostName 127.0.0.1",
+        "  Port " + server.port(),
+        "  ProxyCommand socat - TCP:%h:%p",
+        "Host direct",
+        "  HostName 127.0.0.1",
+        "  Port " + server.port(),
+        "Host aliased",
+        "  HostName 127.0.0.1",
+        "  Port " + server.port(),
+        "  HostKeyAlias git-server.example",
+        "Host *",
+        "  User " + OpenSshServer.USER,
+        "  IdentityFile " + server.clientKey(),
+        "  StrictHostKeyChecking yes",
+        ""), UTF_8);
+    for (String alias : List.of("viasocat", "direct", "aliased")) {
+      String name = alias.equals("aliased") ? "git-server.example" : "[127.0.0.1]:" + server.port();
+      ChildProcesses.Result scan = keyscanDirectly(alias);
+      assertEquals(0, scan.exitCode(), scan.describe());
+      assertEquals(sshKeyscan(name), sortedLines(scan.stdout()), alias + ": " + scan.describe());
+      assertNoWarnings(scan);
+
+      // Its output as the only known_hosts: the real ssh (through git) and this program connect strictly.
+      Path knownHosts = Files.writeString(home.resolve(".ssh/known_hosts"), scan.stdout(), UTF_8);
+      String ssh = ChildProcesses.shellCommand(List.of("ssh", "-F", home.resolve(".ssh/config").toString(), "-o",
+          "UserKnownHostsFile=" + knownHosts, "-o", "GlobalKnownHostsFile=/dev/null", "-o", "BatchMode=yes"));
+      ChildProcesses.Result git = environment.processes().run(work, Map.of("GIT_SSH_COMMAND", ssh),
+          List.of("git", "ls-remote", alias + ":" + server.repoPath(REPOSITORY)));
+      assertEquals(0, git.exitCode(), alias + ": " + git.describe());
+      ChildProcesses.Result lsRemote = environment.processes().run(work, CliProcess.jgitPomerium(home,
+          "ls-remote", alias + ":" + server.repoPath(REPOSITORY)));
+      assertEquals(0, lsRemote.exitCode(), alias + ": " + lsRemote.describe());
+      assertTrue(lsRemote.stdout().contains("refs/heads/main"), lsRemote.describe());
+    }
+  }
+
+  @Test
+  void anUnreachableHostIsNamedWithItsPortNotWithTheScansInternalUser() throws Exception {
+    ChildProcesses.Result scan = keyscanDirectly("-p", "1", "127.0.0.1");
+    assertEquals(1, scan.exitCode(), scan.describe());
+    // As OpenSSH says it: "ssh: connect to host 127.0.0.1 port 1: Connection refused".
+    assertTrue(scan.stderr().contains("host 127.0.0.1 port 1: Connection refused"), scan.describe());
+    assertFalse(scan.stderr().contains("jgit-pomerium-keyscan"), scan.describe());
+    assertFalse(scan.stderr().contains("Future"), scan.describe());
+
+    // An ssh config alias: the alias, and where it leads.
+    Files.writeString(home.resolve(".ssh/config"), "Host gone\n  HostName 127.0.0.1\n  Port 1\n", UTF_8);
+    ChildProcesses.Result alias = keyscanDirectly("gone");
+    assertEquals(1, alias.exitCode(), alias.describe());
+    assertTrue(alias.stderr().contains("gone (host 127.0.0.1 port 1): Connection refused"), alias.describe());
+    assertFalse(alias.stderr().contains("jgit-pomerium-keyscan"), alias.describe());
   }
 
   private static String[] concat(String[]... parts) {

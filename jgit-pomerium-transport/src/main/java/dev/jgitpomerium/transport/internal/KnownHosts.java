@@ -24,8 +24,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.sshd.client.config.hosts.HostConfigEntry;
 import org.apache.sshd.client.config.hosts.KnownHostDigest;
 import org.apache.sshd.client.config.hosts.KnownHostHashValue;
+import org.apache.sshd.common.AttributeRepository;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.OpenSshCertificate;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
@@ -35,6 +37,7 @@ import org.apache.sshd.common.digest.BuiltinDigests;
 import org.apache.sshd.common.keyprovider.KeyPairProvider;
 import org.apache.sshd.common.mac.Mac;
 import org.eclipse.jgit.internal.transport.sshd.JGitClientSession;
+import org.eclipse.jgit.internal.transport.sshd.JGitSshClient;
 import org.eclipse.jgit.transport.CredentialItem;
 import org.eclipse.jgit.transport.CredentialsProvider;
 import org.eclipse.jgit.transport.URIish;
@@ -85,11 +88,13 @@ public final class KnownHosts implements ServerKeyDatabase {
 
   /**
    * A connection that only collects the server's host key: while registered under {@code user}, {@link #lookup}
-   * steers the key exchange to {@code preferred} key types and {@link #accept} records the offered key and refuses it.
+   * steers the key exchange to {@code preferred} key types and {@link #accept} records the offered key and the name
+   * known_hosts would look it up under, and refuses it.
    */
   public static final class KeyScan {
     private final List<PublicKey> preferred;
     private volatile PublicKey offered;
+    private volatile String name;
 
     public KeyScan(List<PublicKey> preferred) {
       this.preferred = List.copyOf(preferred);
@@ -97,6 +102,11 @@ public final class KnownHosts implements ServerKeyDatabase {
 
     public PublicKey offered() {
       return offered;
+    }
+
+    /** The name the key would be looked up and recorded under (see {@link KnownHosts#target}), once offered. */
+    public String name() {
+      return name;
     }
   }
 
@@ -142,9 +152,23 @@ public final class KnownHosts implements ServerKeyDatabase {
     scans.remove(user);
   }
 
+  /**
+   * The scan {@code config}'s connection belongs to, if any. JGit asks {@link #lookup} for the key exchange's order
+   * of host key types when the session starts, which for a direct connection is before JGit has given the session
+   * its user name: the user is then read from the host entry the session was created for.
+   */
+  private KeyScan scanOf(Configuration config) {
+    String user = config.getUsername();
+    if (user == null) {
+      HostConfigEntry entry = hostEntry(config);
+      user = entry == null ? null : entry.getUsername();
+    }
+    return user == null ? null : scans.get(user);
+  }
+
   @Override
   public List<PublicKey> lookup(String connectAddress, InetSocketAddress remoteAddress, Configuration config) {
-    KeyScan scan = config.getUsername() == null ? null : scans.get(config.getUsername());
+    KeyScan scan = scanOf(config);
     if (scan != null) {
       return scan.preferred;
     }
@@ -182,9 +206,16 @@ public final class KnownHosts implements ServerKeyDatabase {
   @Override
   public boolean accept(String connectAddress, InetSocketAddress remoteAddress, PublicKey serverKey,
       Configuration config, CredentialsProvider provider) {
-    KeyScan scan = config.getUsername() == null ? null : scans.get(config.getUsername());
+    KeyScan scan = scanOf(config);
     if (scan != null) {
+      scan.name = target(remoteAddress, config).name();
       scan.offered = serverKey;
+      // Closed before sshd sees the refusal: it logs a refusal on an open session as a warning, and this one is the
+      // scan's own doing.
+      JGitClientSession session = session(config);
+      if (session != null) {
+        session.close(true);
+      }
       return false;
     }
     Target target = target(remoteAddress, config);
@@ -451,6 +482,7 @@ public final class KnownHosts implements ServerKeyDatabase {
   }
 
   private static final Field SESSION = sessionField();
+  private static final AttributeRepository.AttributeKey<HostConfigEntry> HOST_CONFIG_ENTRY = hostConfigEntryKey();
 
   private static Field sessionField() {
     try {
@@ -464,29 +496,60 @@ public final class KnownHosts implements ServerKeyDatabase {
     }
   }
 
-  /**
-   * The host's HostKeyAlias. JGit hands the key database only some settings, so the host's whole entry is taken from
-   * the session JGit's configuration object wraps (JGit 7.8.1's {@code SessionConfig.session}; a test fails if it
-   * moves).
-   */
-  static String hostKeyAlias(Configuration config) {
+  /** JGit 7.8.1's {@code JGitSshClient.HOST_CONFIG_ENTRY}: the host entry a session is created for. */
+  @SuppressWarnings("unchecked")
+  private static AttributeRepository.AttributeKey<HostConfigEntry> hostConfigEntryKey() {
+    try {
+      Field field = JGitSshClient.class.getDeclaredField("HOST_CONFIG_ENTRY");
+      field.setAccessible(true);
+      return field.get(null) instanceof AttributeRepository.AttributeKey<?> key
+          ? (AttributeRepository.AttributeKey<HostConfigEntry>) key : null;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /** The session JGit's configuration object wraps (JGit 7.8.1's {@code SessionConfig.session}), or null. */
+  private static JGitClientSession session(Configuration config) {
     if (SESSION == null || !SESSION.getDeclaringClass().isInstance(config)) {
       return null;
     }
     try {
-      if (SESSION.get(config) instanceof JGitClientSession session && session.getHostConfigEntry() != null) {
-        String alias = session.getHostConfigEntry().getProperty(HOST_KEY_ALIAS);
-        return alias == null || alias.isBlank() ? null : alias.strip();
-      }
+      return SESSION.get(config) instanceof JGitClientSession session ? session : null;
     } catch (ReflectiveOperationException | RuntimeException e) {
-      log.warn("cannot read HostKeyAlias from JGit's host entry: {}", e.toString());
+      log.warn("cannot read JGit's session from its host key configuration: {}", e.toString());
+      return null;
     }
-    return null;
   }
 
-  /** Whether this JGit version lets the HostKeyAlias be read (a test guards it across JGit upgrades). */
+  /**
+   * The host's whole ssh config entry, of which JGit hands the key database only some settings. JGit sets it on the
+   * session only once connected; before that (the key exchange of a direct connection starts earlier) it is the
+   * attribute JGit created the session with. A test fails if either moves.
+   */
+  private static HostConfigEntry hostEntry(Configuration config) {
+    JGitClientSession session = session(config);
+    if (session == null) {
+      return null;
+    }
+    HostConfigEntry entry = session.getHostConfigEntry();
+    return entry != null || HOST_CONFIG_ENTRY == null ? entry : session.resolveAttribute(HOST_CONFIG_ENTRY);
+  }
+
+  /** The host's HostKeyAlias, or null. */
+  static String hostKeyAlias(Configuration config) {
+    HostConfigEntry entry = hostEntry(config);
+    String alias = entry == null ? null : entry.getProperty(HOST_KEY_ALIAS);
+    return alias == null || alias.isBlank() ? null : alias.strip();
+  }
+
+  /**
+   * Whether this JGit version lets the host's ssh config entry be read, from the start of a session (a test guards it
+   * across JGit upgrades): without it HostKeyAlias is ignored and a key scan of a directly reached host gets the same
+   * key type each time.
+   */
   public static boolean canReadHostKeyAlias() {
-    return SESSION != null;
+    return SESSION != null && HOST_CONFIG_ENTRY != null;
   }
 
   /** Every valid line of {@code files} (and, if asked, the system-wide files), in order, with its line number. */

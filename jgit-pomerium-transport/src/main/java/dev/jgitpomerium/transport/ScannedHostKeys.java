@@ -1,0 +1,32 @@
+package dev.jgitpomerium.transport;
+
+import java.security.PublicKey;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.apache.sshd.common.config.keys.PublicKeyEntry;
+
+/**
+ * The host keys a server offered to {@link PomeriumSshSessionFactory#scanHostKeys}, with the name known_hosts looks
+ * them up under when this library, OpenSSH or git connect to the host as scanned: the {@code HostKeyAlias}, else the
+ * host after ssh config's {@code HostName} ({@code [host]:port} for ports other than 22, IPv6 addresses in OpenSSH's
+ * short form). Not the name as typed: an ssh config alias is never what known_hosts is searched for.
+ *
+ * @param knownHostsName the name to record the keys under
+ * @param keys the keys, one per type (Ed25519, ECDSA, RSA, in that order, as far as the server has them)
+ */
+public record ScannedHostKeys(String knownHostsName, List<PublicKey> keys) {
+  public ScannedHostKeys {
+    Objects.requireNonNull(knownHostsName, "knownHostsName");
+    keys = List.copyOf(keys);
+  }
+
+  /** The keys as known_hosts lines ({@code name type base64}), as ssh-keyscan prints them, without line ends. */
+  public List<String> knownHostsLines() {
+    List<String> lines = new ArrayList<>();
+    for (PublicKey key : keys) {
+      lines.add(knownHostsName + " " + PublicKeyEntry.toString(key));
+    }
+    return lines;
+  }
+}
