@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -176,6 +177,18 @@ class StandardErrorTest extends CliTestbedTest {
     assertEquals(List.of("jgit-pomerium: [::1]:" + server.port() + " directly"), testbed.err().lines()
         .filter(l -> l.startsWith("jgit-pomerium: ")).toList(), testbed.err());
     assertTrue(testbed.out().contains("\trefs/heads/main"), testbed.out());
+  }
+
+  @Test
+  void disabledTlsVerificationIsAlwaysWarnedOf() throws Exception {
+    // The testbed's own server behind its gateway.
+    testbed.writeKnownHosts(PublicKeyEntry.toString(testbed.ssh.hostPublicKey()));
+    assertEquals(0, testbed.run("ls-remote", "--pomerium-url", testbed.gateway.url(), "--disable-tls-verification",
+        "--service-account", CliTestbed.TOKEN, CliTestbed.URI), testbed.err());
+
+    List<String> lines = testbed.err().lines().toList();
+    assertEquals(1, lines.size(), testbed.err());
+    assertTrue(lines.get(0).startsWith("Warning: TLS verification is disabled for Pomerium at "), lines.get(0));
   }
 
   /** Writes ~/.ssh/config with a {@code Host 127.0.0.1} block of {@code lines}, its user and known_hosts file. */
