@@ -15,6 +15,23 @@ final class Errors {
 
   private Errors() {}
 
+  /**
+   * As {@link #describe(Throwable)}, without the ProxyCommand's standard error that this run has already passed
+   * through ({@code shownLines}): OpenSSH shows it once, as it comes.
+   */
+  static String describe(Throwable failure, java.util.List<String> shownLines) {
+    String message = describe(failure);
+    // The library ends a failed ProxyCommand's message with its last lines of standard error, joined by " / ".
+    for (int n = shownLines.size(); n > 0; n--) {
+      String tail = ": " + String.join(" / ", shownLines.subList(shownLines.size() - n, shownLines.size()));
+      int at = message.lastIndexOf(tail);
+      if (at >= 0) {
+        return message.substring(0, at) + message.substring(at + tail.length());
+      }
+    }
+    return message;
+  }
+
   static String describe(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause()) {
       if (t instanceof CliException) {
@@ -53,6 +70,11 @@ final class Errors {
   }
 
   static int exitCode(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof CliException cli) {
+        return cli.usage() ? USAGE : FAILURE;
+      }
+    }
     return failure instanceof IllegalArgumentException ? USAGE : FAILURE;
   }
 

@@ -3,6 +3,7 @@ package dev.jgitpomerium.sample;
 import dev.jgitpomerium.transport.ConnectionPath;
 import dev.jgitpomerium.transport.PomeriumEventListener;
 import dev.jgitpomerium.transport.PomeriumSshSessionFactory;
+import dev.jgitpomerium.transport.internal.Ipv6Literals;
 import dev.jgitpomerium.transport.internal.SshConfig;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -28,8 +29,9 @@ final class Factories {
    */
   static PomeriumSshSessionFactory forUri(URIish uri, PomeriumOptions pomerium, SshOptions ssh, Main main)
       throws IOException {
-    if (uri.getHost() == null || !(uri.getScheme() == null || uri.getScheme().equals("ssh"))) {
-      throw new CliException(uri + " is not an SSH URL (ssh://user@host[:port]/path or user@host:path)");
+    if (!Uris.isSsh(uri)) {
+      // A remote's URL from the repository's configuration (command-line URLs were checked by Uris.parse).
+      throw new CliException("'" + uri + "' is not an SSH URL (" + Uris.SSH_URL_FORMS + ")");
     }
     // Where JGit will connect: it applies HostName and Port from ~/.ssh/config, and a route must name that.
     SshConfig.HostEntry target =
@@ -37,12 +39,12 @@ final class Factories {
     String destination = target.host() + ":" + target.port();
     PomeriumSshSessionFactory.Builder builder = PomeriumSshSessionFactory.builderFromEnvironment();
     pomerium.applyTo(builder, pomerium.namesPomerium() ? List.of(destination) : List.of());
-    ssh.applyTo(builder);
+    ssh.applyTo(builder, main.err());
     if (main.verbose) {
       builder.eventListener(new PomeriumEventListener() {
         @Override
         public void connectionRouted(String host, int port, ConnectionPath path) {
-          main.err().println("jgit-pomerium: " + host + ":" + port + " " + path);
+          main.err().println("jgit-pomerium: " + hostAndPort(host, port) + " " + path);
         }
       });
     }
@@ -62,5 +64,10 @@ final class Factories {
       throw e;
     }
     return factory;
+  }
+
+  /** {@code host:port}; an IPv6 address in brackets and in its short form, as OpenSSH writes it ({@code [::1]:22}). */
+  static String hostAndPort(String host, int port) {
+    return host.indexOf(':') < 0 ? host + ":" + port : "[" + Ipv6Literals.shortForm(host) + "]:" + port;
   }
 }

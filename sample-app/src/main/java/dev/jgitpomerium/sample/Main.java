@@ -8,6 +8,7 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -24,11 +25,13 @@ import picocli.CommandLine.Option;
     subcommands = {CloneCommand.class, FetchCommand.class, PushCommand.class, LsRemoteCommand.class,
         LoginCommand.class, LogoutCommand.class, StatusCommand.class, TcpCommand.class, KeyscanCommand.class, DemoCommand.class,
         CommandLine.HelpCommand.class})
-public final class Main implements Runnable {
+public final class Main implements Callable<Integer> {
   @Option(names = {"-v", "--verbose"}, scope = CommandLine.ScopeType.INHERIT,
-      description = "Say which way each SSH connection goes (through Pomerium, a ProxyCommand, or directly), and show "
-          + "the stack trace of a failure")
+      description = "Say which way each SSH connection goes (through Pomerium, a ProxyCommand, or directly), show "
+          + "the log of JGit, MINA sshd and jgit-pomerium, and the stack trace of a failure")
   boolean verbose;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   private final InputStream stdin;
   private final OutputStream stdout;
@@ -56,8 +59,15 @@ public final class Main implements Runnable {
     CommandLine cli = new CommandLine(main);
     cli.setOut(new PrintWriter(main.out, true));
     cli.setErr(new PrintWriter(main.err, true));
+    CliLog.Run[] log = new CliLog.Run[1];
+    // -v is known once the line is parsed; the logs of everything the command runs go to this run's stderr.
+    cli.setExecutionStrategy(parseResult -> {
+      log[0] = CliLog.startRun(main.err, main.verbose);
+      return new CommandLine.RunLast().execute(parseResult);
+    });
     cli.setExecutionExceptionHandler((failure, commandLine, parseResult) -> {
-      main.err.println("jgit-pomerium: " + Errors.describe(failure));
+      main.err.println("jgit-pomerium: " + Errors.describe(failure,
+          log[0] == null ? java.util.List.of() : log[0].proxyCommandLines()));
       if (main.verbose) {
         failure.printStackTrace(main.err);
       }
@@ -66,9 +76,10 @@ public final class Main implements Runnable {
     return cli.execute(args);
   }
 
+  /** No command: a usage error, as an unknown one is (the usage on stderr, status 2). */
   @Override
-  public void run() {
-    new CommandLine(this).usage(out);
+  public Integer call() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "Missing required command");
   }
 
   /** Standard output, for program output only. */

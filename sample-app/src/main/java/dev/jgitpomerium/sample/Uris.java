@@ -11,12 +11,27 @@ import org.eclipse.jgit.transport.URIish;
 final class Uris {
   private Uris() {}
 
+  static final String SSH_URL_FORMS = "ssh://user@host[:port]/path or user@host:path";
+
+  /**
+   * A git URL as given on the command line; one that is malformed or not SSH is a usage error (status 2), quoted as the
+   * user typed it (JGit's reading of a malformed URL is not what they typed).
+   */
   static URIish parse(String uri) {
+    URIish parsed;
     try {
-      return new URIish(uri);
+      parsed = new URIish(uri);
     } catch (URISyntaxException e) {
-      throw new CliException("not a git URL: " + uri + " (" + e.getReason() + ")", e);
+      throw CliException.usage("'" + uri + "' is not a git URL (" + e.getReason() + "); use " + SSH_URL_FORMS, e);
     }
+    if (!isSsh(parsed)) {
+      throw CliException.usage("'" + uri + "' is not an SSH URL (" + SSH_URL_FORMS + ")", null);
+    }
+    return parsed;
+  }
+
+  static boolean isSsh(URIish uri) {
+    return uri.getHost() != null && (uri.getScheme() == null || uri.getScheme().equals("ssh"));
   }
 
   static void deleteRecursively(Path root) throws IOException {

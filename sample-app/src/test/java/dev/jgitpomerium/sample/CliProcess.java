@@ -21,9 +21,6 @@ final class CliProcess {
     if (home != null) {
       command.add("-Duser.home=" + home);
     }
-    // As in the jar, logs go to standard error, whatever a simplelogger.properties among the test resources says:
-    // in tcp --listen -, standard output is the tunnel.
-    command.add("-Dorg.slf4j.simpleLogger.logFile=System.err");
     command.add("-cp");
     command.add(ChildProcesses.testClassPath());
     command.add(Main.class.getName());

@@ -36,11 +36,24 @@ class UsageTest {
   }
 
   @Test
-  void noArgumentsPrintsTheSameUsage() {
+  void noCommandIsAUsageErrorWithTheUsageOnStderrAndStatusTwo() {
     assertEquals(0, run("--help"));
     String help = out;
-    assertEquals(0, run(), err);
-    assertEquals(help, out);
+    assertEquals(2, run(), err);
+    assertEquals("", out, "usage errors go to stderr");
+    assertTrue(err.startsWith("Missing required command\n"), err);
+    assertTrue(err.endsWith(help), err);
+  }
+
+  @Test
+  void aMalformedUrlIsAUsageErrorThatQuotesTheUrlAsGiven() {
+    assertEquals(2, run("ls-remote", "ssh://[::1"), err);
+    assertEquals("jgit-pomerium: 'ssh://[::1' is not an SSH URL (ssh://user@host[:port]/path or user@host:path)\n",
+        err);
+    assertEquals(2, run("clone", "https://example.com/x.git"), err);
+    assertEquals("jgit-pomerium: 'https://example.com/x.git' is not an SSH URL (ssh://user@host[:port]/path or "
+        + "user@host:path)\n", err);
+    assertEquals("", out);
   }
 
   @Test

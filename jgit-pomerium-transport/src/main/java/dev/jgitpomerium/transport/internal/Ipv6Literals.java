@@ -9,11 +9,11 @@ import java.net.UnknownHostException;
  * of an IPv6 URL in Java's long form ({@code 0:0:0:0:0:0:0:1}), which matches no line OpenSSH wrote, so every key of
  * such a host would be refused, or recorded under a name OpenSSH never uses.
  */
-final class Ipv6Literals {
+public final class Ipv6Literals {
   private Ipv6Literals() {}
 
   /** {@code host} in its shortest form if it is an IPv6 literal; any other host unchanged. */
-  static String shortForm(String host) {
+  public static String shortForm(String host) {
     return host.indexOf(':') < 0 ? host : compress(host);
   }
 
