@@ -67,7 +67,24 @@ public final class PlainJGit {
   public static ChildProcesses.Result lsRemote(ChildProcesses processes, String classPath, Path home,
       Map<String, String> environment, Map<String, String> systemProperties, String uri)
       throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>();
+    return lsRemote(processes, classPath, home, environment, systemProperties, uri, List.of());
+  }
+
+  /**
+   * Like {@link #lsRemote(ChildProcesses, String, Path, Map, Map, String)}, in a session of its own ({@code setsid
+   * -w}): the program has no controlling terminal, as from cron, a daemon or a desktop launcher, whether or not the
+   * test run has one.
+   */
+  public static ChildProcesses.Result lsRemoteWithoutTerminal(ChildProcesses processes, String classPath, Path home,
+      Map<String, String> environment, Map<String, String> systemProperties, String uri)
+      throws IOException, InterruptedException {
+    return lsRemote(processes, classPath, home, environment, systemProperties, uri, List.of("setsid", "-w"));
+  }
+
+  private static ChildProcesses.Result lsRemote(ChildProcesses processes, String classPath, Path home,
+      Map<String, String> environment, Map<String, String> systemProperties, String uri, List<String> launcher)
+      throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(launcher);
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Duser.home=" + home);
     // slf4j-simple: JGit's and sshd's warnings on standard error, with the logger's name.

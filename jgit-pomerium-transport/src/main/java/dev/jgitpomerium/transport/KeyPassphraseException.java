@@ -6,9 +6,10 @@ import java.util.List;
 
 /**
  * Authentication failed, and a private key that might have logged in is passphrase-protected and could not be
- * decrypted: nothing could ask for its passphrase (no {@code CredentialsProvider}; in the command line no terminal and
- * no {@code SSH_ASKPASS}), or the passphrase given was wrong every time. The message names the key files and what to
- * do; it never contains a passphrase.
+ * decrypted: nothing could ask for its passphrase (no {@code CredentialsProvider} on the JGit command, and {@code
+ * SSH_ASKPASS} not to be used by OpenSSH's rules; the command line also has no terminal), or the passphrase given was
+ * wrong every time. The message names the key files, what was missing in this process and what to do; it never
+ * contains a passphrase.
  *
  * <p>JGit reports it as the cause of its {@code TransportException}; find it with {@link #causeOf(Throwable)}.
  */
@@ -17,7 +18,7 @@ public final class KeyPassphraseException extends IOException {
 
   /** Why a key could not be used. */
   public enum Reason {
-    /** No CredentialsProvider (or one that cannot prompt) was there to ask for the passphrase. */
+    /** Nothing was there to ask for the passphrase: no CredentialsProvider, and no SSH_ASKPASS that may be used. */
     NO_WAY_TO_ASK,
     /** The passphrase was asked for and was wrong each time. */
     WRONG_PASSPHRASE

@@ -1,5 +1,6 @@
 package dev.jgitpomerium.transport;
 
+import dev.jgitpomerium.transport.internal.Askpass;
 import dev.jgitpomerium.transport.internal.CommandTokenSource;
 import dev.jgitpomerium.transport.internal.Failures;
 import dev.jgitpomerium.transport.internal.HttpClients;
@@ -84,6 +85,10 @@ import org.slf4j.LoggerFactory;
  * <p>The public no-argument constructor is for {@link java.util.ServiceLoader}: this jar registers it as an {@link
  * SshSessionFactory}, and it reads its configuration from system properties and environment variables on first use
  * (the README lists them); with none set it behaves exactly like JGit's own factory.
+ *
+ * <p>Key passphrases and the host-key question go to the JGit command's {@code CredentialsProvider}; a command with
+ * none asks through {@code SSH_ASKPASS} where OpenSSH would ({@code SSH_ASKPASS_REQUIRE=force}, or {@code prefer}
+ * with a display, or a display and no terminal), and never on a terminal: a library does not read it.
  *
  * <p>Close the factory when done to end its tunnels and its loopback relay.
  */
@@ -406,7 +411,10 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
     LOOKUPS.set(lookups);
     SshdSession session;
     try {
-      session = explainFailures(uri, lookups, () -> super.getSession(uri, credentialsProvider, fs, timeoutMillis));
+      // No CredentialsProvider on the command (nor a default): SSH_ASKPASS where OpenSSH would use it.
+      CredentialsProvider asking = credentialsProvider != null ? credentialsProvider
+          : Askpass.credentialsProvider(askpass());
+      session = explainFailures(uri, lookups, () -> super.getSession(uri, asking, fs, timeoutMillis));
     } finally {
       LOOKUPS.set(outer);
     }
@@ -472,7 +480,7 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
   /** known_hosts as OpenSSH treats it; see {@link KnownHosts}. */
   @Override
   protected ServerKeyDatabase createServerKeyDatabase(File homeDir, File sshDir) {
-    return new KnownHosts(getDefaultKnownHostsFiles(sshDir), this::proxied);
+    return new KnownHosts(getDefaultKnownHostsFiles(sshDir), this::proxied, () -> askpass().why());
   }
 
   /**
@@ -576,10 +584,22 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
     }
   }
 
-  /** JGit's CredentialsProvider route for key passphrases, with OpenSSH's prompt; see {@link KeyPassphrases}. */
+  /**
+   * JGit's CredentialsProvider route for key passphrases, with OpenSSH's prompt; see {@link KeyPassphrases}. With no
+   * CredentialsProvider on the JGit command, {@link #getSession} has put SSH_ASKPASS in its place where OpenSSH would
+   * use it.
+   */
   @Override
   protected KeyPasswordProvider createKeyPasswordProvider(CredentialsProvider provider) {
-    return new KeyPassphrases(provider, passphrases, this::keyFileOf);
+    return new KeyPassphrases(provider, passphrases, this::keyFileOf, () -> askpass().why());
+  }
+
+  /**
+   * Where OpenSSH would ask in this factory's environment, as far as a library may ask (never on the terminal); decided
+   * per connection, as OpenSSH decides per prompt.
+   */
+  private Askpass.Decision askpass() {
+    return Askpass.forLibrary(environment.get());
   }
 
   @Override

@@ -77,13 +77,23 @@ public final class KnownHosts implements ServerKeyDatabase {
 
   private final List<Path> defaultFiles;
   private final Proxied proxied;
+  private final java.util.function.Supplier<String> whyNoWay;
   private final Map<Path, Parsed> cache = new ConcurrentHashMap<>();
   /** Key scans in progress, by the user name their connection logs in as (see {@link #scan}). */
   private final Map<String, KeyScan> scans = new ConcurrentHashMap<>();
 
   public KnownHosts(List<Path> defaultFiles, Proxied proxied) {
+    this(defaultFiles, proxied, () -> null);
+  }
+
+  /**
+   * @param whyNoWay what was missing when the connection has no CredentialsProvider, as a clause for the message (see
+   *     {@link Askpass.Decision#why}); null if unknown
+   */
+  public KnownHosts(List<Path> defaultFiles, Proxied proxied, java.util.function.Supplier<String> whyNoWay) {
     this.defaultFiles = List.copyOf(defaultFiles);
     this.proxied = proxied;
+    this.whyNoWay = whyNoWay;
   }
 
   /**
@@ -316,9 +326,12 @@ public final class KnownHosts implements ServerKeyDatabase {
       default -> {
         if (provider == null || !provider.supports(new CredentialItem.InformationalMessage(""),
             new CredentialItem.YesNoType(""))) {
+          String why = whyNoWay.get();
           throw sneaky(unknownHost(target, key, file, lines, "The authenticity of host '" + target.name()
               + "' can't be established: it is not in " + describe(files) + ", and nothing can ask whether to trust "
-              + "it (no terminal or SSH_ASKPASS; no CredentialsProvider that answers a yes/no question)."));
+              + "it: " + (provider != null ? "the JGit command's CredentialsProvider cannot answer a yes/no question"
+                  : "the JGit command has no CredentialsProvider, " + (why != null ? why : "and nothing else can ask"))
+              + "."));
         }
         if (!ask(target, key, lines, provider)) {
           throw sneaky(unknownHost(target, key, file, lines, "The " + type(key) + " key " + fingerprint(key)
@@ -382,7 +395,8 @@ public final class KnownHosts implements ServerKeyDatabase {
         .append(keyscanTarget).append(" >> ").append(where).append("`, otherwise `ssh-keyscan ")
         .append(target.port() == 22 ? "" : "-p " + target.port() + " ").append(target.host()).append(" >> ")
         .append(where).append("`; or connect once with StrictHostKeyChecking accept-new (in ~/.ssh/config), or "
-            + "interactively.\nHost key verification failed.");
+            + "interactively (on the jgit-pomerium command line's terminal, or through SSH_ASKPASS with "
+            + "SSH_ASKPASS_REQUIRE=force).\nHost key verification failed.");
     return new HostKeyException(HostKeyException.Kind.UNKNOWN, target.name(), type(key), fingerprint(key), null, file,
         0, message.toString());
   }
