@@ -412,8 +412,13 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
     SshdSession session;
     try {
       // No CredentialsProvider on the command (nor a default): SSH_ASKPASS where OpenSSH would use it.
-      CredentialsProvider asking = credentialsProvider != null ? credentialsProvider
-          : Askpass.credentialsProvider(askpass());
+      CredentialsProvider asking;
+      try {
+        asking = credentialsProvider != null ? credentialsProvider : Askpass.credentialsProvider(askpass());
+      } catch (IllegalArgumentException | IllegalStateException e) {
+        // A ServiceLoader factory meets its configuration (system properties, environment) first here.
+        throw new TransportException(uri, "jgit-pomerium is misconfigured: " + e.getMessage(), e);
+      }
       session = explainFailures(uri, lookups, () -> super.getSession(uri, asking, fs, timeoutMillis));
     } finally {
       LOOKUPS.set(outer);
