@@ -33,10 +33,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.security.KeyPair;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Map;
@@ -46,6 +49,10 @@ import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import okhttp3.OkHttpClient;
 import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.config.keys.FilePasswordProvider;
+import org.apache.sshd.common.keyprovider.AbstractResourceKeyPairProvider;
+import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
+import org.apache.sshd.common.session.SessionContext;
 import org.eclipse.jgit.api.TransportConfigCallback;
 import org.eclipse.jgit.errors.TransportException;
 import org.eclipse.jgit.transport.CredentialsProvider;
@@ -117,8 +124,15 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
   private final KeyPassphrases.Log passphrases = new KeyPassphrases.Log();
   /** The environment ssh config and ProxyCommand lines are read in ({@code ${VAR}}, {@code ~}, {@code SHELL}). */
   private final Lazy<UnaryOperator<String>> environment;
-  /** The hosts JGit looked up in ssh config on this thread during {@link #getSession}, the target first. */
-  private static final ThreadLocal<List<SshConfig.HostEntry>> LOOKUPS = new ThreadLocal<>();
+  /** What JGit looked up in ssh config on this thread during {@link #getSession}. */
+  private static final ThreadLocal<Lookups> LOOKUPS = new ThreadLocal<>();
+
+  /** The ssh config entries JGit looked up for one session: the target first, then its jump hosts. */
+  private static final class Lookups {
+    final List<SshConfig.HostEntry> entries = new ArrayList<>();
+    /** Whether the target's config names an IdentityFile: OpenSSH then offers none of the default keys. */
+    volatile boolean targetNamesIdentityFiles;
+  }
 
   /**
    * Reads its configuration lazily from system properties and environment variables ({@code jgit.pomerium.*} /
@@ -340,9 +354,13 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
       } else {
         viaSshConfig.remove(key(entry.host(), entry.port()));
       }
-      List<SshConfig.HostEntry> lookups = LOOKUPS.get();
+      Lookups lookups = LOOKUPS.get();
       if (lookups != null) {
-        lookups.add(entry);
+        if (lookups.entries.isEmpty()) {
+          List<String> identities = jgit.getValues(org.eclipse.jgit.transport.SshConstants.IDENTITY_FILE);
+          lookups.targetNamesIdentityFiles = identities != null && !identities.isEmpty();
+        }
+        lookups.entries.add(entry);
       }
       return jgit;
     } catch (SshConfigException e) {
@@ -406,8 +424,8 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
   @Override
   public SshdSession getSession(URIish uri, CredentialsProvider credentialsProvider, FS fs, int timeoutMillis)
       throws TransportException {
-    List<SshConfig.HostEntry> lookups = new ArrayList<>();
-    List<SshConfig.HostEntry> outer = LOOKUPS.get();
+    Lookups lookups = new Lookups();
+    Lookups outer = LOOKUPS.get();
     LOOKUPS.set(lookups);
     SshdSession session;
     try {
@@ -419,7 +437,7 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
         // A ServiceLoader factory meets its configuration (system properties, environment) first here.
         throw new TransportException(uri, "jgit-pomerium is misconfigured: " + e.getMessage(), e);
       }
-      session = explainFailures(uri, lookups, () -> super.getSession(uri, asking, fs, timeoutMillis));
+      session = explainFailures(uri, lookups.entries, () -> super.getSession(uri, asking, fs, timeoutMillis));
     } finally {
       LOOKUPS.set(outer);
     }
@@ -427,9 +445,9 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
     Duration interval = current.serverAliveInterval();
     Integer countMax = current.serverAliveCountMax();
     String server = uri.getHost() + ":" + (uri.getPort() > 0 ? uri.getPort() : 22);
-    if (!lookups.isEmpty()) {
+    if (!lookups.entries.isEmpty()) {
       // The resolution JGit's lookup of the target made (jump hosts, if any, come after it): read once.
-      SshConfig.HostEntry entry = lookups.get(0);
+      SshConfig.HostEntry entry = lookups.entries.get(0);
       server = entry.host() + ":" + entry.port();
       interval = interval != null ? interval : entry.serverAliveInterval();
       countMax = countMax != null ? countMax : entry.serverAliveCountMax();
@@ -605,6 +623,58 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
    */
   private Askpass.Decision askpass() {
     return Askpass.forLibrary(environment.get());
+  }
+
+  /**
+   * JGit's default keys ({@code ~/.ssh/id_*}), offered as OpenSSH offers them: only to a host whose ssh config names no
+   * {@code IdentityFile} (JGit would offer them after the configured ones). JGit asks for them before it looks the
+   * host up, so the answer is given when the keys are first tried. Keys given to the builder (ssh's {@code -i}) are
+   * always offered.
+   */
+  @Override
+  protected Iterable<KeyPair> getDefaultKeys(File sshDirectory) {
+    Iterable<KeyPair> defaults = super.getDefaultKeys(sshDirectory);
+    Lookups session = LOOKUPS.get();
+    if (identityFiles != null || session == null) {
+      return defaults;
+    }
+    return new DefaultKeys(defaults, session);
+  }
+
+  /**
+   * JGit's default keys, or none once the session's target turns out to name an IdentityFile. A resource key provider,
+   * as JGit's own is: JGit hands those the passphrase prompts, and this hands them on.
+   */
+  private static final class DefaultKeys extends AbstractResourceKeyPairProvider<Path> implements Iterable<KeyPair> {
+    private final Iterable<KeyPair> keys;
+    private final Lookups session;
+
+    DefaultKeys(Iterable<KeyPair> keys, Lookups session) {
+      this.keys = keys;
+      this.session = session;
+    }
+
+    @Override
+    public void setPasswordFinder(FilePasswordProvider passwordFinder) {
+      super.setPasswordFinder(passwordFinder);
+      if (keys instanceof AbstractResourceKeyPairProvider<?> provider) {
+        provider.setPasswordFinder(passwordFinder);
+      }
+    }
+
+    @Override
+    public Iterator<KeyPair> iterator() {
+      return session.targetNamesIdentityFiles ? Collections.emptyIterator() : keys.iterator();
+    }
+
+    /** As JGit's own provider, with the session (its passphrase prompts are counted per session). */
+    @Override
+    public Iterable<KeyPair> loadKeys(SessionContext context) throws IOException, GeneralSecurityException {
+      if (session.targetNamesIdentityFiles) {
+        return List.of();
+      }
+      return keys instanceof KeyIdentityProvider provider ? provider.loadKeys(context) : keys;
+    }
   }
 
   @Override

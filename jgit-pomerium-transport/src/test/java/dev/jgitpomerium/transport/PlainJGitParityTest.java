@@ -177,6 +177,33 @@ class PlainJGitParityTest {
         server::log);
   }
 
+  /**
+   * OpenSSH offers the default keys (~/.ssh/id_*) only when no IdentityFile is configured for the host; JGit offers them
+   * after the configured ones, so a refused work key would log in with the personal default key.
+   */
+  @Test
+  void aHostWithAnIdentityFileIsNotOfferedTheDefaultKeys() throws Exception {
+    Path other = keys.generate(user.ssh("work_key"), "ed25519", "");   // not authorized on the server
+    user.knownHosts(server.knownHostsLine(directName()));
+    user.config("Host 127.0.0.1", "  IdentityFile ~/.ssh/work_key");
+    String accepted = "Accepted publickey for " + OpenSshServer.USER + " from 127.0.0.1";
+    String defaultKey = keys.fingerprint(Path.of(userKey + ".pub"));
+
+    // Not openSsh(...), which names the default key itself (ssh's defaults come from the password database's home).
+    List<String> command = List.of("ssh", "-F", user.ssh("config").toString(), "-o",
+        "UserKnownHostsFile=" + user.ssh("known_hosts"), "-o", "GlobalKnownHostsFile=/dev/null", "-o", "BatchMode=yes");
+    ChildProcesses.Result ssh = processes.run(user.home(), Map.of("HOME", user.home().toString(),
+        "GIT_SSH_COMMAND", ChildProcesses.shellCommand(command)), List.of("git", "ls-remote", directUri()));
+    assertNotEquals(0, ssh.exitCode(), ssh::describe);
+    assertTrue(ssh.stderr().contains("Permission denied (publickey)"), ssh::describe);
+
+    ChildProcesses.Result result = plainJGit(directUri());
+    assertNotEquals(0, result.exitCode(), result::describe);
+    assertTrue(result.stderr().contains("Cannot log in"), result::describe);
+    assertEquals(0, loginsWith(accepted, defaultKey), server::log);
+    assertTrue(Files.exists(other));
+  }
+
   @Test
   void aMatchOriginalhostBlockAppliesToItsAliasAndNotToAnotherHostName() throws Exception {
     // The only key the server accepts is where nothing but the Match block's IdentityFile points.

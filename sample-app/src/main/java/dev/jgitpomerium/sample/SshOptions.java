@@ -18,16 +18,21 @@ final class SshOptions {
       description = "known_hosts file to use instead of ~/.ssh/known_hosts (repeatable)")
   List<Path> knownHosts = new ArrayList<>();
 
-  /** Sets the builder's files; warns on {@code err}, as ssh does, of an identity file that is not there. */
+  /**
+   * Sets the builder's files. An identity file that is not there is warned of on {@code err} and dropped, as ssh does
+   * (ssh.c); with none left, the default keys are offered, as with no {@code -i}.
+   */
   void applyTo(PomeriumSshSessionFactory.Builder builder, PrintStream err) {
+    List<Path> present = new ArrayList<>();
     for (Path identity : identities) {
-      // ssh's warning for -i (ssh.c); the login goes on with the other keys, and fails as usual if none is taken.
-      if (!Files.exists(identity)) {
+      if (Files.exists(identity)) {
+        present.add(identity);
+      } else {
         err.println("Warning: Identity file " + identity + " not accessible: No such file or directory.");
       }
     }
-    if (!identities.isEmpty()) {
-      builder.identityFiles(identities);
+    if (!present.isEmpty()) {
+      builder.identityFiles(present);
     }
     if (!knownHosts.isEmpty()) {
       builder.knownHostsFiles(knownHosts);

@@ -114,9 +114,9 @@ public final class SshConfig {
         {"Tag", Kind.STRING}, {"ChannelTimeout", Kind.ANY}, {"ObscureKeystrokeTiming", Kind.ANY},
         {"EnableEscapeCommandline", Kind.STATES}, {"RefuseConnection", Kind.ANY}, {"WarnWeakCrypto", Kind.ANY},
         {"VersionAddendum", Kind.ANY},
-        // Debian's and Apple's own keywords: their ssh accepts them, so a configuration written there must work here.
+        // Debian's own keywords: its ssh accepts them, so a configuration written there must work here.
         {"GSSAPIClientIdentity", Kind.STRING}, {"GSSAPIServerIdentity", Kind.STRING},
-        {"GSSAPIKexAlgorithms", Kind.STRING}, {"UseKeychain", Kind.IGNORE},
+        {"GSSAPIKexAlgorithms", Kind.STRING},
         // Deprecated and unsupported options: OpenSSH ignores them (with a message).
         {"Protocol", Kind.IGNORE}, {"Cipher", Kind.IGNORE}, {"FallBackToRsh", Kind.IGNORE},
         {"GlobalKnownHostsFile2", Kind.IGNORE}, {"RhostsAuthentication", Kind.IGNORE},
@@ -129,6 +129,10 @@ public final class SshConfig {
     for (Object[] row : table) {
       String name = (String) row[0];
       k.put(name.toLowerCase(Locale.ROOT), new Keyword(name, (Kind) row[1], FLAG));
+    }
+    if (System.getProperty("os.name", "").startsWith("Mac")) {
+      // Apple's ssh reads it (the keychain holds key passphrases); every other ssh refuses it.
+      k.put("usekeychain", new Keyword("UseKeychain", Kind.IGNORE, FLAG));
     }
     String[] flags = {"ForwardX11", "ForwardX11Trusted", "GatewayPorts", "ExitOnForwardFailure",
         "PasswordAuthentication", "KbdInteractiveAuthentication", "HostbasedAuthentication", "GSSAPIAuthentication",
