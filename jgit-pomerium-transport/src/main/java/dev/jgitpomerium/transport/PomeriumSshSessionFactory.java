@@ -532,6 +532,9 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
       KnownHosts.KeyScan scan = new KnownHosts.KeyScan(type);
       knownHosts.scan(user, scan);
       TransportException failure = null;
+      List<SshConfig.HostEntry> lookups = new ArrayList<>();
+      List<SshConfig.HostEntry> outer = LOOKUPS.get();
+      LOOKUPS.set(lookups);
       try {
         URIish uri = new URIish().setScheme("ssh").setUser(user).setHost(host).setPort(port > 0 ? port : -1)
             .setPath("/");
@@ -539,11 +542,12 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
       } catch (TransportException e) {
         failure = e; // expected: the key was refused once seen
       } finally {
+        LOOKUPS.set(outer);
         knownHosts.endScan(user);
       }
       java.security.PublicKey offered = scan.offered();
       if (offered == null) {
-        throw scanFailed(host, port, user, failure);
+        throw scanFailed(host, port, user, failure, lookups);
       }
       name = name != null ? name : scan.name();
       if (KnownHosts.sameType(type, offered)) {
@@ -560,10 +564,16 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
    * Why a scan got no key, naming the host and port connected to (after ssh config) as OpenSSH does, not JGit's URI
    * with the scan's internal user name.
    */
-  private IOException scanFailed(String host, int port, String user, TransportException failure) {
+  private IOException scanFailed(String host, int port, String user, TransportException failure,
+      List<SshConfig.HostEntry> lookups) {
     SshConfigException config = causeOf(failure, SshConfigException.class);
     if (config != null) {
       return config;
+    }
+    // Not reached at all: OpenSSH's words, which name the host and port connected to (a jump host's, if any).
+    String unreachable = failure == null ? null : directConnectFailure(failure, lookups, host, port);
+    if (unreachable != null) {
+      return new TransportException("cannot fetch the host keys of " + host + ": " + unreachable, failure);
     }
     String where;
     try {
