@@ -489,14 +489,32 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
         passphrase.initCause(e);
         throw new TransportException(uri, passphrase.getMessage(), passphrase);
       }
-      String host = lookups.isEmpty() ? uri.getHost() : lookups.get(0).host();
-      int port = lookups.isEmpty() ? (uri.getPort() > 0 ? uri.getPort() : 22) : lookups.get(0).port();
-      String unreachable = proxied(host, port) ? null : Failures.sshConnectFailure(e, host, port);
+      String unreachable = directConnectFailure(e, lookups, uri.getHost(), uri.getPort());
       if (unreachable != null) {
         throw new TransportException(uri, unreachable, e);
       }
       throw e;
     }
+  }
+
+  /**
+   * OpenSSH's words for a failed connection from here (see {@link Failures#sshConnectFailure}), naming the host JGit
+   * connected to directly, or null if the failure is not that or that host is reached through a proxy. JGit looks the
+   * target up first, then each jump host just before connecting to it (SshdSession.connect, recursively), and only the
+   * last one looked up is connected to over TCP: the rest are reached through it. So with a ProxyJump a refused or
+   * unresolvable connection is a jump host's, never the target's, and is named as OpenSSH names it. (With several
+   * jump hosts JGit connects to the last one listed first, OpenSSH to the first one: the host named is the one JGit
+   * tried.)
+   *
+   * @param lookups the ssh config entries JGit looked up for the connection, in that order (empty without ssh config)
+   * @param host the host as in the URI, for when there is no ssh config
+   * @param port the port as in the URI, or a negative number or 0 for 22
+   */
+  private String directConnectFailure(Throwable failure, List<SshConfig.HostEntry> lookups, String host, int port) {
+    SshConfig.HostEntry direct = lookups.isEmpty() ? null : lookups.get(lookups.size() - 1);
+    String directHost = direct == null ? host : direct.host();
+    int directPort = direct == null ? (port > 0 ? port : 22) : direct.port();
+    return proxied(directHost, directPort) ? null : Failures.sshConnectFailure(failure, directHost, directPort);
   }
 
 
@@ -532,6 +550,9 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
       KnownHosts.KeyScan scan = new KnownHosts.KeyScan(type);
       knownHosts.scan(user, scan);
       TransportException failure = null;
+      List<SshConfig.HostEntry> lookups = new ArrayList<>();
+      List<SshConfig.HostEntry> outer = LOOKUPS.get();
+      LOOKUPS.set(lookups);
       try {
         URIish uri = new URIish().setScheme("ssh").setUser(user).setHost(host).setPort(port > 0 ? port : -1)
             .setPath("/");
@@ -539,11 +560,12 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
       } catch (TransportException e) {
         failure = e; // expected: the key was refused once seen
       } finally {
+        LOOKUPS.set(outer);
         knownHosts.endScan(user);
       }
       java.security.PublicKey offered = scan.offered();
       if (offered == null) {
-        throw scanFailed(host, port, user, failure);
+        throw scanFailed(host, port, user, failure, lookups);
       }
       name = name != null ? name : scan.name();
       if (KnownHosts.sameType(type, offered)) {
@@ -560,10 +582,16 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
    * Why a scan got no key, naming the host and port connected to (after ssh config) as OpenSSH does, not JGit's URI
    * with the scan's internal user name.
    */
-  private IOException scanFailed(String host, int port, String user, TransportException failure) {
+  private IOException scanFailed(String host, int port, String user, TransportException failure,
+      List<SshConfig.HostEntry> lookups) {
     SshConfigException config = causeOf(failure, SshConfigException.class);
     if (config != null) {
       return config;
+    }
+    // Not reached at all: OpenSSH's words, which name the host and port connected to (a jump host's, if any).
+    String unreachable = failure == null ? null : directConnectFailure(failure, lookups, host, port);
+    if (unreachable != null) {
+      return new TransportException("cannot fetch the host keys of " + host + ": " + unreachable, failure);
     }
     String where;
     try {

@@ -218,8 +218,74 @@ class KeyscanCommandTest {
     Files.writeString(home.resolve(".ssh/config"), "Host gone\n  HostName 127.0.0.1\n  Port 1\n", UTF_8);
     ChildProcesses.Result alias = keyscanDirectly("gone");
     assertEquals(1, alias.exitCode(), alias.describe());
-    assertTrue(alias.stderr().contains("gone (host 127.0.0.1 port 1): Connection refused"), alias.describe());
+    assertTrue(alias.stderr().contains("gone: connect to host 127.0.0.1 port 1: Connection refused"),
+        alias.describe());
     assertFalse(alias.stderr().contains("jgit-pomerium-keyscan"), alias.describe());
+  }
+
+  @Test
+  void anUnresolvableHostOrJumpHostIsNamedAsOpenSshNamesIt() throws Exception {
+    // ssh-keyscan: "getaddrinfo nonexist.invalid: Name or service not known"; ssh and ls-remote: "Could not resolve
+    // hostname nonexist.invalid: Name or service not known".
+    ChildProcesses.Result sshKeyscan = environment.processes().run(work, List.of("ssh-keyscan", "nonexist.invalid"));
+    assertTrue(sshKeyscan.stderr().contains("nonexist.invalid: Name or service not known"), sshKeyscan.describe());
+    ChildProcesses.Result scan = keyscanDirectly("nonexist.invalid");
+    assertEquals(1, scan.exitCode(), scan.describe());
+    assertTrue(scan.stderr().contains(
+        "nonexist.invalid: Could not resolve hostname nonexist.invalid: Name or service not known"), scan.describe());
+    assertFalse(scan.stderr().contains("Future"), scan.describe());
+    assertFalse(scan.stderr().contains("Exception"), scan.describe());
+
+    // Behind a ProxyJump the only host connected to directly is the jump host: it is the one named, never the target.
+    Files.writeString(home.resolve(".ssh/config"), String.join("\n",
+        "Host viajbad",
+        "  HostName ::1",
+        "  Port " + server.port(),
+        "  ProxyJump " + OpenSshServer.USER + "@127.0.0.1:1",
+        "Host viajnx",
+        "  HostName ::1",
+        "  Port " + server.port(),
+        "  ProxyJump nonexist.invalid",
+        ""), UTF_8);
+    ChildProcesses.Result refused = keyscanDirectly("viajbad");
+    assertEquals(1, refused.exitCode(), refused.describe());
+    assertTrue(refused.stderr().contains("viajbad: connect to host 127.0.0.1 port 1: Connection refused"),
+        refused.describe());
+    ChildProcesses.Result unresolved = keyscanDirectly("viajnx");
+    assertEquals(1, unresolved.exitCode(), unresolved.describe());
+    assertTrue(unresolved.stderr().contains(
+        "viajnx: Could not resolve hostname nonexist.invalid: Name or service not known"), unresolved.describe());
+    for (ChildProcesses.Result r : List.of(refused, unresolved)) {
+      assertFalse(r.stderr().contains("::1"), r.describe());
+    }
+  }
+
+  @Test
+  void theAdviceForAnUnknownIpv6HostWorksAsWritten() throws Exception {
+    // Host * StrictHostKeyChecking yes, an empty known_hosts: the connection is refused with advice.
+    String url = "ssh://" + OpenSshServer.USER + "@[::1]:" + server.port() + server.repoPath(REPOSITORY);
+    String[] lsRemote = {"ls-remote", "-i", server.clientKey().toString(), url};
+    ChildProcesses.Result refused = environment.processes().run(work, CliProcess.jgitPomerium(home, lsRemote));
+    assertEquals(1, refused.exitCode(), refused.describe());
+    Path knownHosts = home.resolve(".ssh/known_hosts");
+    String keyscan = "keyscan [::1]:" + server.port() + " >> " + knownHosts;
+    assertTrue(refused.stderr().contains("`java -jar jgit-pomerium.jar " + keyscan + "`"), refused.describe());
+    String sshKeyscan = "ssh-keyscan -p " + server.port() + " ::1 >> " + knownHosts;
+    assertTrue(refused.stderr().contains("`" + sshKeyscan + "`"), refused.describe());
+
+    // Both commands, run as advised, print the key under the name it was looked up under: the connection then works.
+    ChildProcesses.Result scan = keyscanDirectly("[::1]:" + server.port());
+    assertEquals(0, scan.exitCode(), scan.describe());
+    assertEquals(sshKeyscan("::1", "[::1]:" + server.port()), sortedLines(scan.stdout()), scan.describe());
+    ChildProcesses.Result direct = environment.processes().run(work,
+        List.of("ssh-keyscan", "-p", Integer.toString(server.port()), "::1"));
+    assertEquals(0, direct.exitCode(), direct.describe());
+    for (String lines : List.of(scan.stdout(), direct.stdout())) {
+      Files.writeString(knownHosts, lines, UTF_8);
+      ChildProcesses.Result accepted = environment.processes().run(work, CliProcess.jgitPomerium(home, lsRemote));
+      assertEquals(0, accepted.exitCode(), accepted.describe());
+      assertTrue(accepted.stdout().contains("refs/heads/main"), accepted.describe());
+    }
   }
 
   private static String[] concat(String[]... parts) {

@@ -23,9 +23,13 @@ public final class Failures {
   /**
    * OpenSSH's words for an SSH server that could not be reached directly ({@code Could not resolve hostname h: Name
    * or service not known}, {@code connect to host h port p: Connection refused}), or null if {@code failure} is not
-   * that: sshd reports these as {@code DefaultConnectFuture[user@h/<unresolved>:22]: Failed (...)}.
+   * that: sshd reports these as {@code DefaultConnectFuture[user@h/<unresolved>:22]: Failed (...)}. An IPv6 literal is
+   * named unbracketed, as OpenSSH names it ({@code connect to host ::1 port 22422}).
    */
   public static String sshConnectFailure(Throwable failure, String host, int port) {
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
     for (Throwable t = failure; t != null && t != t.getCause(); t = t.getCause()) {
       if (t instanceof java.nio.channels.UnresolvedAddressException || t instanceof java.net.UnknownHostException) {
         return "Could not resolve hostname " + host + ": Name or service not known";

@@ -389,7 +389,9 @@ public final class KnownHosts implements ServerKeyDatabase {
       }
     }
     String where = file != null ? file.toString() : "~/.ssh/known_hosts";
-    String keyscanTarget = target.port() == 22 ? target.host() : target.host() + ":" + target.port();
+    // As in a git URL: an IPv6 literal with a port is bracketed (keyscan reads ::1:22 as no port at all).
+    String keyscanTarget = target.port() == 22 ? target.host()
+        : (target.host().contains(":") ? "[" + target.host() + "]" : target.host()) + ":" + target.port();
     message.append("\nTo trust it, check that fingerprint with the server's administrator, then add the key to ")
         .append(where).append(": for a host behind Pomerium `java -jar jgit-pomerium.jar keyscan ")
         .append(keyscanTarget).append(" >> ").append(where).append("`, otherwise `ssh-keyscan ")
