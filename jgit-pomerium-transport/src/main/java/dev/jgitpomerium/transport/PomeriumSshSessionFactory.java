@@ -550,8 +550,8 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
       KnownHosts.KeyScan scan = new KnownHosts.KeyScan(type);
       knownHosts.scan(user, scan);
       TransportException failure = null;
-      List<SshConfig.HostEntry> lookups = new ArrayList<>();
-      List<SshConfig.HostEntry> outer = LOOKUPS.get();
+      Lookups lookups = new Lookups();
+      Lookups outer = LOOKUPS.get();
       LOOKUPS.set(lookups);
       try {
         URIish uri = new URIish().setScheme("ssh").setUser(user).setHost(host).setPort(port > 0 ? port : -1)
@@ -565,7 +565,7 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
       }
       java.security.PublicKey offered = scan.offered();
       if (offered == null) {
-        throw scanFailed(host, port, user, failure, lookups);
+        throw scanFailed(host, port, user, failure, lookups.entries);
       }
       name = name != null ? name : scan.name();
       if (KnownHosts.sameType(type, offered)) {
