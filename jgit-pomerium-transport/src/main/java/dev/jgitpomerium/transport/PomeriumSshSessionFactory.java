@@ -517,7 +517,6 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
     return proxied(directHost, directPort) ? null : Failures.sshConnectFailure(failure, directHost, directPort);
   }
 
-
   /** known_hosts as OpenSSH treats it; see {@link KnownHosts}. */
   @Override
   protected ServerKeyDatabase createServerKeyDatabase(File homeDir, File sshDir) {

@@ -18,10 +18,7 @@ import java.util.Map;
 import java.util.UUID;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.TransportException;
-import org.eclipse.jgit.errors.UnsupportedCredentialItem;
-import org.eclipse.jgit.transport.CredentialItem;
 import org.eclipse.jgit.transport.CredentialsProvider;
-import org.eclipse.jgit.transport.URIish;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -223,34 +220,12 @@ class HostKeysTest {
 
   @Test
   void askThroughACredentialsProviderShowsOpenSshsQuestionAndRecordsTheAcceptedKey() throws Exception {
-    List<String> shown = new ArrayList<>();
-    CredentialsProvider yes = new CredentialsProvider() {
-      @Override
-      public boolean isInteractive() {
-        return true;
-      }
-
-      @Override
-      public boolean supports(CredentialItem... items) {
-        return true;
-      }
-
-      @Override
-      public boolean get(URIish uri, CredentialItem... items) throws UnsupportedCredentialItem {
-        for (CredentialItem item : items) {
-          shown.add(item.getPromptText());
-          if (item instanceof CredentialItem.YesNoType answer) {
-            answer.setValue(true);
-          }
-        }
-        return true;
-      }
-    };
+    AnsweringCredentials yes = new AnsweringCredentials(null);
     lsRemote(directUri(), yes);
     String fingerprint = fingerprint(server.hostPublicKey("ed25519"));
     assertEquals(List.of("The authenticity of host '" + directName() + " (127.0.0.1)' can't be established.",
         "ED25519 key fingerprint is " + fingerprint + ".", "This key is not known by any other names.",
-        "Are you sure you want to continue connecting (yes/no/[fingerprint])? "), shown);
+        "Are you sure you want to continue connecting (yes/no/[fingerprint])? "), yes.prompts);
     assertEquals(server.knownHostsLine(directName()), Files.readString(knownHosts).strip());
   }
 

@@ -10,15 +10,11 @@ import dev.jgitpomerium.testkit.OpenSshBehindPomerium;
 import dev.jgitpomerium.testkit.OpenSshServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.TransportException;
-import org.eclipse.jgit.errors.UnsupportedCredentialItem;
-import org.eclipse.jgit.transport.CredentialItem;
 import org.eclipse.jgit.transport.CredentialsProvider;
-import org.eclipse.jgit.transport.URIish;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -51,37 +47,6 @@ class KeyPassphraseTest {
     environment.close();
   }
 
-  /** Answers every password item with {@code answer}, recording the prompts. */
-  private static final class Answering extends CredentialsProvider {
-    final List<String> prompts = new ArrayList<>();
-    private final String answer;
-
-    Answering(String answer) {
-      this.answer = answer;
-    }
-
-    @Override
-    public boolean isInteractive() {
-      return true;
-    }
-
-    @Override
-    public boolean supports(CredentialItem... items) {
-      return true;
-    }
-
-    @Override
-    public boolean get(URIish uri, CredentialItem... items) throws UnsupportedCredentialItem {
-      for (CredentialItem item : items) {
-        prompts.add(item.getPromptText());
-        if (item instanceof CredentialItem.Password password) {
-          password.setValue(answer.toCharArray());
-        }
-      }
-      return true;
-    }
-  }
-
   private void lsRemote(CredentialsProvider credentials) throws Exception {
     OpenSshServer server = environment.server();
     Path knownHosts = Files.writeString(work.resolve("known_hosts"), server.knownHostsLine(HOST) + "\n");
@@ -97,7 +62,7 @@ class KeyPassphraseTest {
 
   @Test
   void aCredentialsProviderIsAskedOpenSshsQuestionAndItsAnswerDecryptsTheKey() throws Exception {
-    Answering provider = new Answering(PASSPHRASE);
+    AnsweringCredentials provider = new AnsweringCredentials(PASSPHRASE);
     lsRemote(provider);
     assertEquals(List.of("Enter passphrase for key '" + key + "': "), provider.prompts);
   }
@@ -118,7 +83,7 @@ class KeyPassphraseTest {
 
   @Test
   void aWrongPassphraseThreeTimesSaysSoAndNeverShowsIt() {
-    Answering provider = new Answering("wrong passphrase");
+    AnsweringCredentials provider = new AnsweringCredentials("wrong passphrase");
     TransportException e = assertThrows(TransportException.class, () -> lsRemote(provider));
     KeyPassphraseException cause = KeyPassphraseException.causeOf(e);
     assertNotNull(cause, e::toString);

@@ -82,10 +82,6 @@ public final class KnownHosts implements ServerKeyDatabase {
   /** Key scans in progress, by the user name their connection logs in as (see {@link #scan}). */
   private final Map<String, KeyScan> scans = new ConcurrentHashMap<>();
 
-  public KnownHosts(List<Path> defaultFiles, Proxied proxied) {
-    this(defaultFiles, proxied, () -> null);
-  }
-
   /**
    * @param whyNoWay what was missing when the connection has no CredentialsProvider, as a clause for the message (see
    *     {@link Askpass.Decision#why}); null if unknown
