@@ -4,6 +4,7 @@ import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import dev.jgitpomerium.transport.internal.KnownHosts;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
 
 /**
@@ -26,6 +27,18 @@ public record ScannedHostKeys(String knownHostsName, List<PublicKey> keys) {
     List<String> lines = new ArrayList<>();
     for (PublicKey key : keys) {
       lines.add(knownHostsName + " " + PublicKeyEntry.toString(key));
+    }
+    return lines;
+  }
+
+  /**
+   * One line per key to check with the server's administrator, in the order of {@link #keys}: {@code # name TYPE
+   * SHA256:...}, the type and fingerprint as OpenSSH shows them.
+   */
+  public List<String> fingerprintLines() {
+    List<String> lines = new ArrayList<>();
+    for (PublicKey key : keys) {
+      lines.add("# " + knownHostsName + " " + KnownHosts.type(key) + " " + KnownHosts.fingerprint(key));
     }
     return lines;
   }

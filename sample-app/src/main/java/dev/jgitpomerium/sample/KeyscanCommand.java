@@ -2,11 +2,8 @@ package dev.jgitpomerium.sample;
 
 import dev.jgitpomerium.transport.PomeriumSshSessionFactory;
 import dev.jgitpomerium.transport.ScannedHostKeys;
-import java.security.PublicKey;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.apache.sshd.common.config.keys.KeyUtils;
-import org.apache.sshd.common.digest.BuiltinDigests;
 import org.eclipse.jgit.transport.URIish;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -52,11 +49,10 @@ final class KeyscanCommand implements Callable<Integer> {
       // Under the name ssh, git and this library look the keys up under (HostName, Port, HostKeyAlias), not as typed.
       ScannedHostKeys scanned = factory.scanHostKeys(host, p);
       List<String> lines = scanned.knownHostsLines();
+      List<String> fingerprints = scanned.fingerprintLines();
       for (int i = 0; i < lines.size(); i++) {
-        PublicKey key = scanned.keys().get(i);
         main.out().println(lines.get(i));
-        main.err().println("# " + scanned.knownHostsName() + " " + type(key) + " "
-            + KeyUtils.getFingerPrint(BuiltinDigests.sha256, key));
+        main.err().println(fingerprints.get(i));
       }
       if (lines.isEmpty()) {
         throw new CliException(scanned.knownHostsName() + " offered no Ed25519, ECDSA or RSA host key");
@@ -75,11 +71,5 @@ final class KeyscanCommand implements Callable<Integer> {
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("not a port: '" + text + "'", e);
     }
-  }
-
-  private static String type(PublicKey key) {
-    String type = KeyUtils.getKeyType(key);
-    return type.startsWith("ecdsa") ? "ECDSA" : type.equals("ssh-ed25519") ? "ED25519" : type.equals("ssh-rsa")
-        ? "RSA" : type;
   }
 }

@@ -249,7 +249,7 @@ public final class KnownHosts implements ServerKeyDatabase {
         if (KeyUtils.compareKeys(line.key(), key)) {
           return true;
         }
-        if (changed == null && family(line.key()).equals(family(key))) {
+        if (changed == null && type(line.key()).equals(type(key))) {
           changed = line;
         }
       }
@@ -711,10 +711,6 @@ public final class KnownHosts implements ServerKeyDatabase {
       case "sk-ecdsa-sha2-nistp256@openssh.com" -> "ECDSA-SK";
       default -> type;
     };
-  }
-
-  private static String family(PublicKey key) {
-    return type(key);
   }
 
   /** {@code SHA256:...}, as OpenSSH prints fingerprints. */
