@@ -52,10 +52,13 @@ mvn -B -ntp install "$@"
 # The shaded jar as users run it (the tests above call Main in-process): it starts, and its demo works.
 jar=sample-app/target/jgit-pomerium.jar
 java -jar "$jar" --help >/dev/null
-java -javaagent:"$jar" -jar "$jar" --version >/dev/null   # the same jar as a Java agent (no configuration: a no-op)
+# The Java agent with no configuration: routes nothing and prints nothing (AgentJarIT tests it with real hosts).
+agent=jgit-pomerium-agent/target/jgit-pomerium-agent.jar
+agent_stderr=$(java -javaagent:"$agent" -jar "$jar" --version 2>&1 >/dev/null)
+[ -z "$agent_stderr" ] || { echo "test.sh: -javaagent:$agent printed: $agent_stderr" >&2; exit 1; }
 java -jar "$jar" demo </dev/null | tail -n 1 | grep -qx "Demo OK: clone, push and fetch went through the Pomerium tunnel." \
   || { echo "test.sh: java -jar $jar demo did not end with Demo OK" >&2; exit 1; }
-echo "test.sh: java -jar $jar --help, -javaagent and demo work"
+echo "test.sh: java -jar $jar --help and demo work, and -javaagent:$agent is silent"
 
 # The benchmark harness still builds and runs (a few seconds of a tiny repository; the figures are not checked here).
 ./bench.sh --quick >/dev/null

@@ -66,6 +66,11 @@ public final class OpenSshBehindPomerium implements AutoCloseable {
     return tokenFile;
   }
 
+  /** The running gateway (after {@link #startGateway}). */
+  public PomeriumGateway gateway() {
+    return gateway;
+  }
+
   /** The running gateway's URL. */
   public String gatewayUrl() {
     return gateway.url();

@@ -81,11 +81,28 @@ public final class PlainJGit {
     return lsRemote(processes, classPath, home, environment, systemProperties, uri, List.of("setsid", "-w"));
   }
 
+  /**
+   * Like {@link #lsRemote(ChildProcesses, String, Path, Map, Map, String)}, with options for the JVM itself (e.g.
+   * {@code -javaagent:...}) before everything else.
+   */
+  public static ChildProcesses.Result lsRemote(ChildProcesses processes, List<String> jvmOptions, String classPath,
+      Path home, Map<String, String> environment, Map<String, String> systemProperties, String uri)
+      throws IOException, InterruptedException {
+    return lsRemote(processes, classPath, home, environment, systemProperties, uri, List.of(), jvmOptions);
+  }
+
   private static ChildProcesses.Result lsRemote(ChildProcesses processes, String classPath, Path home,
       Map<String, String> environment, Map<String, String> systemProperties, String uri, List<String> launcher)
       throws IOException, InterruptedException {
+    return lsRemote(processes, classPath, home, environment, systemProperties, uri, launcher, List.of());
+  }
+
+  private static ChildProcesses.Result lsRemote(ChildProcesses processes, String classPath, Path home,
+      Map<String, String> environment, Map<String, String> systemProperties, String uri, List<String> launcher,
+      List<String> jvmOptions) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(launcher);
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(jvmOptions);
     command.add("-Duser.home=" + home);
     // slf4j-simple: JGit's and sshd's warnings on standard error, with the logger's name.
     command.add("-Dorg.slf4j.simpleLogger.logFile=System.err");

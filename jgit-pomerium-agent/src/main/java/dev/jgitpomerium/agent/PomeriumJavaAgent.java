@@ -1,0 +1,65 @@
+package dev.jgitpomerium.agent;
+
+import java.lang.instrument.Instrumentation;
+import java.lang.reflect.InvocationTargetException;
+import java.nio.file.Path;
+
+/**
+ * {@code java -javaagent:jgit-pomerium-agent.jar}: routes the JGit of a program that cannot be changed (Maven with the
+ * {@code scm:jgit:} provider, a CI server, a build daemon) through Pomerium, configured by the {@code jgit.pomerium.*}
+ * system properties or {@code JGIT_POMERIUM_*} environment variables (and {@code ~/.ssh/config}).
+ *
+ * <p>The JVM puts an agent's jar on the application class path, so this jar's root holds only this bootstrap. The
+ * implementation (jgit-pomerium with its own JGit, MINA sshd, OkHttp, Kotlin and SLF4J) lies under {@value
+ * #IMPLEMENTATION} in the same jar and loads in a class loader of its own whose parent is the platform class loader:
+ * the application sees none of it, and it sees none of the application. The two meet only in JDK types: the
+ * implementation installs a {@link java.net.ProxySelector} that sends the host's JGit, whatever its version, to an
+ * in-process relay for routed hosts and asks the selector it replaced for everything else.
+ *
+ * <p>Nothing here may stop the program it serves: a failure is reported on standard error and the JVM goes on as if the
+ * agent were absent.
+ */
+public final class PomeriumJavaAgent {
+  /** Where in the agent jar the implementation lies. */
+  static final String IMPLEMENTATION = "jgit-pomerium-agent/";
+  private static final String ENTRY_POINT = "dev.jgitpomerium.agent.internal.IsolatedAgent";
+
+  private static boolean started;
+
+  private PomeriumJavaAgent() {}
+
+  public static void premain(String arguments, Instrumentation instrumentation) {
+    start(arguments);
+  }
+
+  public static void agentmain(String arguments, Instrumentation instrumentation) {
+    start(arguments);
+  }
+
+  private static synchronized void start(String arguments) {
+    if (started) {
+      return;
+    }
+    started = true;
+    Thread thread = Thread.currentThread();
+    ClassLoader hostContext = thread.getContextClassLoader();
+    try {
+      Path jar = Path.of(PomeriumJavaAgent.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      ClassLoader implementation = new IsolatedClassLoader(jar, IMPLEMENTATION);
+      // Libraries that look up services through the context class loader must see the implementation, not the host.
+      thread.setContextClassLoader(implementation);
+      Class.forName(ENTRY_POINT, true, implementation).getMethod("start", String.class).invoke(null, arguments);
+    } catch (InvocationTargetException e) {
+      report(e.getCause());
+    } catch (Exception | LinkageError e) {
+      report(e);
+    } finally {
+      thread.setContextClassLoader(hostContext);
+    }
+  }
+
+  // The bootstrap has no logging: it runs before the implementation and its bridge to the host's SLF4J exist.
+  private static void report(Throwable failure) {
+    System.err.println("jgit-pomerium-agent: not started, the program runs without it: " + failure);
+  }
+}
