@@ -2,6 +2,7 @@ package dev.jgitpomerium.agent;
 
 import java.lang.instrument.Instrumentation;
 import java.lang.reflect.InvocationTargetException;
+import java.net.ProxySelector;
 import java.nio.file.Path;
 
 /**
@@ -13,8 +14,9 @@ import java.nio.file.Path;
  * implementation (jgit-pomerium with its own JGit, MINA sshd, OkHttp, Kotlin and SLF4J) lies under {@value
  * #IMPLEMENTATION} in the same jar and loads in a class loader of its own whose parent is the platform class loader:
  * the application sees none of it, and it sees none of the application. The two meet only in JDK types: the
- * implementation installs a {@link java.net.ProxySelector} that sends the host's JGit, whatever its version, to an
- * in-process relay for routed hosts and asks the selector it replaced for everything else.
+ * agent installs a {@link ProxySelector} that sends the host's JGit, whatever its version, to an in-process relay for
+ * routed hosts and asks the selector it replaced for everything else. The implementation starts on a thread of its
+ * own, so that the host's {@code main} does not wait for it; see {@link DeferredProxySelector}.
  *
  * <p>Nothing here may stop the program it serves: a failure is reported on standard error and the JVM goes on as if the
  * agent were absent.
@@ -41,21 +43,32 @@ public final class PomeriumJavaAgent {
       return;
     }
     started = true;
-    Thread thread = Thread.currentThread();
-    ClassLoader hostContext = thread.getContextClassLoader();
-    try {
-      Path jar = Path.of(PomeriumJavaAgent.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-      ClassLoader implementation = new IsolatedClassLoader(jar, IMPLEMENTATION);
-      // Libraries that look up services through the context class loader must see the implementation, not the host.
-      thread.setContextClassLoader(implementation);
-      Class.forName(ENTRY_POINT, true, implementation).getMethod("start", String.class).invoke(null, arguments);
-    } catch (InvocationTargetException e) {
-      report(e.getCause());
-    } catch (Exception | LinkageError e) {
-      report(e);
-    } finally {
-      thread.setContextClassLoader(hostContext);
-    }
+    ProxySelector replaced = ProxySelector.getDefault();
+    DeferredProxySelector deferred = new DeferredProxySelector(replaced);
+    ProxySelector.setDefault(deferred);
+    Thread starter = new Thread(() -> {
+      ProxySelector implementation = null;
+      try {
+        Path jar = Path.of(PomeriumJavaAgent.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        ClassLoader loader = new IsolatedClassLoader(jar, IMPLEMENTATION);
+        // Threads the implementation starts inherit this, and libraries that look up services through the context
+        // class loader must see the implementation's, not the host's.
+        Thread.currentThread().setContextClassLoader(loader);
+        implementation = (ProxySelector) Class.forName(ENTRY_POINT, true, loader)
+            .getMethod("start", String.class, ProxySelector.class).invoke(null, arguments, replaced);
+      } catch (InvocationTargetException e) {
+        report(e.getCause());
+      } catch (Exception | LinkageError e) {
+        report(e);
+      } finally {
+        deferred.started(implementation);
+        if (implementation == null && ProxySelector.getDefault() == deferred) {
+          ProxySelector.setDefault(replaced);
+        }
+      }
+    }, "jgit-pomerium-agent-start");
+    starter.setDaemon(true);
+    starter.start();
   }
 
   // The bootstrap has no logging: it runs before the implementation and its bridge to the host's SLF4J exist.

@@ -37,11 +37,19 @@ public final class PomeriumProxySelector extends ProxySelector {
 
   /** Makes this the JVM's default ProxySelector, in front of the current one; returns it, for {@link #uninstall}. */
   public static synchronized PomeriumProxySelector install(PomeriumSshSessionFactory factory) throws IOException {
-    Objects.requireNonNull(factory, "factory == null");
-    PomeriumProxySelector selector =
-        new PomeriumProxySelector(factory, factory.serveProxySelectorClients(), ProxySelector.getDefault());
+    PomeriumProxySelector selector = create(factory, ProxySelector.getDefault());
     ProxySelector.setDefault(selector);
     return selector;
+  }
+
+  /**
+   * A selector that is not installed, for a caller that installs its own chain (the Java agent's bootstrap): routed
+   * hosts go to the factory's relay, which this starts; every other URI to {@code fallback} (or no proxy if null).
+   */
+  public static PomeriumProxySelector create(PomeriumSshSessionFactory factory, ProxySelector fallback)
+      throws IOException {
+    Objects.requireNonNull(factory, "factory == null");
+    return new PomeriumProxySelector(factory, factory.serveProxySelectorClients(), fallback);
   }
 
   /** Puts back the selector this one replaced (if this one is still the default). */
