@@ -22,11 +22,17 @@ final class DeferredProxySelector extends ProxySelector {
   static final long START_TIMEOUT_SECONDS = 30;
 
   private final ProxySelector replaced;
+  private final long startTimeoutMillis;
   private final CountDownLatch started = new CountDownLatch(1);
   private volatile ProxySelector implementation;
 
   DeferredProxySelector(ProxySelector replaced) {
+    this(replaced, TimeUnit.SECONDS.toMillis(START_TIMEOUT_SECONDS));
+  }
+
+  DeferredProxySelector(ProxySelector replaced, long startTimeoutMillis) {
     this.replaced = replaced;
+    this.startTimeoutMillis = startTimeoutMillis;
   }
 
   /** The implementation's selector, or {@code null} if it could not start: from now on, the JVM is as without it. */
@@ -45,9 +51,9 @@ final class DeferredProxySelector extends ProxySelector {
     boolean jgitAsks = "HTTP".equals(scheme) || "SOCKS".equals(scheme);
     if (jgitAsks && started.getCount() > 0) {
       try {
-        if (!started.await(START_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+        if (!started.await(startTimeoutMillis, TimeUnit.MILLISECONDS)) {
           return List.of(new Proxy(Proxy.Type.HTTP,
-              InetSocketAddress.createUnresolved("jgit-pomerium-agent-did-not-start-within-30s", 1)));
+              InetSocketAddress.createUnresolved("jgit-pomerium-agent-did-not-start-in-time", 1)));
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

@@ -1,0 +1,74 @@
+package dev.jgitpomerium.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Proxy;
+import java.net.ProxySelector;
+import java.net.SocketAddress;
+import java.net.URI;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class DeferredProxySelectorTest {
+  private static final Proxy REPLACED = new Proxy(Proxy.Type.HTTP, InetSocketAddress.createUnresolved("corporate", 3128));
+  private static final Proxy RELAY = new Proxy(Proxy.Type.HTTP, new InetSocketAddress("127.0.0.1", 40000));
+
+  private static ProxySelector answering(Proxy proxy) {
+    return new ProxySelector() {
+      @Override
+      public List<Proxy> select(URI uri) {
+        return List.of(proxy);
+      }
+
+      @Override
+      public void connectFailed(URI uri, SocketAddress sa, IOException ioe) {}
+    };
+  }
+
+  @Test
+  void questionsOtherThanJGitsGoToTheReplacedSelectorWithoutWaiting() {
+    DeferredProxySelector selector = new DeferredProxySelector(answering(REPLACED), TimeUnit.HOURS.toMillis(1));
+
+    assertEquals(List.of(REPLACED), selector.select(URI.create("https://git.corp.example.com/")));
+    assertEquals(List.of(REPLACED), selector.select(URI.create("socket://git.corp.example.com:22")));
+  }
+
+  @Test
+  void aJGitQuestionWaitsForTheImplementationAndGetsItsAnswer() throws Exception {
+    DeferredProxySelector selector = new DeferredProxySelector(answering(REPLACED), TimeUnit.MINUTES.toMillis(1));
+    CompletableFuture<List<Proxy>> answer =
+        CompletableFuture.supplyAsync(() -> selector.select(URI.create("HTTP://git.corp.example.com")));
+
+    assertFalse(answer.isDone());
+    selector.started(answering(RELAY));
+
+    assertEquals(List.of(RELAY), answer.get(1, TimeUnit.MINUTES));
+    assertEquals(List.of(RELAY), selector.select(URI.create("https://elsewhere.example.com/")));
+  }
+
+  @Test
+  void anImplementationThatCouldNotStartLeavesEveryQuestionToTheReplacedSelector() {
+    DeferredProxySelector selector = new DeferredProxySelector(answering(REPLACED), TimeUnit.MINUTES.toMillis(1));
+    selector.started(null);
+
+    assertEquals(List.of(REPLACED), selector.select(URI.create("HTTP://git.corp.example.com")));
+  }
+
+  @Test
+  void anImplementationThatNeverStartsFailsJGitsConnectionRatherThanGoingDirect() {
+    DeferredProxySelector selector = new DeferredProxySelector(answering(Proxy.NO_PROXY), 50);
+
+    List<Proxy> answer = selector.select(URI.create("SOCKS://git.corp.example.com"));
+
+    assertEquals(1, answer.size());
+    InetSocketAddress address = (InetSocketAddress) answer.get(0).address();
+    assertTrue(address.isUnresolved());
+    assertEquals("jgit-pomerium-agent-did-not-start-in-time", address.getHostString());
+  }
+}
