@@ -12,11 +12,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TimeZone;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.eclipse.jgit.api.Git;
@@ -70,10 +70,15 @@ class MavenReleaseExampleIT {
   private static RoutedGitServer git;
   private static ExampleProject project;
   private static Release throughAgent;
+  private static Release throughJvmConfig;
   private static Release direct;
 
-  /** One release build: what Maven printed, and the CONNECTs the gateway received meanwhile. */
-  private record Release(MavenRun run, List<RecordedConnect> connects) {}
+  /**
+   * One release build: what Maven printed, the CONNECTs the gateway received meanwhile, and then the pom.xml of the
+   * tag and of main on the server, and of release:perform's checkout (each null if missing).
+   */
+  private record Release(MavenRun run, List<RecordedConnect> connects, String taggedPom, String mainPom,
+      String checkedOutPom) {}
 
   @BeforeAll
   static void start() throws IOException {
@@ -94,20 +99,30 @@ class MavenReleaseExampleIT {
 
   @Test
   void releaseThroughTheAgentPushesTheTagThroughPomeriumAndChecksItOutAgain() throws Exception {
-    Release release = throughAgent();
-    release.run().assertSucceeded();
+    assertReleasedThroughPomerium(throughAgent());
+  }
 
-    try (Repository server = Git.open(git.server.repositoriesRoot().resolve(REPOSITORY).toFile()).getRepository()) {
-      ObjectId tag = server.resolve("refs/tags/" + TAG + "^{commit}");
-      assertNotNull(tag, "the server has no tag " + TAG + " after release:prepare; Maven printed:\n" + release.run().output());
-      assertTrue(pomAt(server, tag).contains("<version>1.0.0</version>"), "the tagged pom is the release's");
-      assertTrue(pomAt(server, server.resolve("refs/heads/main")).contains("<version>1.0.1-SNAPSHOT</version>"),
-          "main moved on to the next development version");
-    }
+  @Test
+  void mavenPrintsExactlyWhatItPrintsWithoutTheAgent() throws Exception {
+    assertSameOutput(direct(), throughAgent());
+  }
+
+  @Test
+  void theAgentInMvnJvmConfigReleasesThroughPomeriumAndMavenPrintsWhatItPrintsWithoutIt() throws Exception {
+    Release release = throughJvmConfig();
+    assertReleasedThroughPomerium(release);
+    assertSameOutput(direct(), release);
+  }
+
+  private static void assertReleasedThroughPomerium(Release release) {
+    release.run().assertSucceeded();
+    assertNotNull(release.taggedPom(), "the server has no tag " + TAG + " after release:prepare");
+    assertTrue(release.taggedPom().contains("<version>1.0.0</version>"), "the tagged pom is the release's");
+    assertTrue(release.mainPom().contains("<version>1.0.1-SNAPSHOT</version>"),
+        "main moved on to the next development version");
     // release:perform checked the tag out from the server, which only Pomerium reaches.
-    Path checkout = project.directory().resolve("target/checkout/pom.xml");
-    assertTrue(Files.isRegularFile(checkout), "release:perform checked nothing out:\n" + release.run().output());
-    assertTrue(Files.readString(checkout, UTF_8).contains("<version>1.0.0</version>"));
+    assertNotNull(release.checkedOutPom(), "release:perform checked nothing out");
+    assertTrue(release.checkedOutPom().contains("<version>1.0.0</version>"));
 
     assertFalse(release.connects().isEmpty(), "the gateway saw no CONNECT: the provider did not go through Pomerium");
     for (RecordedConnect connect : release.connects()) {
@@ -117,15 +132,11 @@ class MavenReleaseExampleIT {
     assertFalse(release.run().output().contains(git.token), "Maven's output shows the token");
   }
 
-  @Test
-  void mavenPrintsExactlyWhatItPrintsWithoutTheAgent() throws Exception {
-    Release without = direct();
+  private static void assertSameOutput(Release without, Release with) {
     without.run().assertSucceeded();
     assertTrue(without.connects().isEmpty(), "the build without the agent went through Pomerium: " + without.connects());
-    Release withAgent = throughAgent();
-
     List<String> expected = masked(without.run().lines());
-    List<String> actual = masked(withAgent.run().lines());
+    List<String> actual = masked(with.run().lines());
     List<String> slf4j = actual.stream().filter(line -> line.contains("SLF4J")).toList();
     assertTrue(slf4j.isEmpty(), "with the agent Maven prints SLF4J lines it does not print without it:\n"
         + String.join("\n", slf4j));
@@ -134,18 +145,37 @@ class MavenReleaseExampleIT {
         + "beyond the masks (" + MASKS.stream().map(Mask::why).toList() + "):\n" + OutputDiff.describe(differences));
   }
 
+  /** The CI recipe: the agent in {@code MAVEN_OPTS}, the settings in {@code JGIT_POMERIUM_*} variables. */
   private static synchronized Release throughAgent() throws Exception {
     if (throughAgent == null) {
-      throughAgent = release("through-agent", "-javaagent:" + ExampleProject.agentJar() + " ");
+      throughAgent = release("through-agent", git.pomeriumEnvironment(), "-javaagent:" + ExampleProject.agentJar(), null);
     }
     return throughAgent;
   }
 
+  /**
+   * The team recipe: the agent and its settings as system properties in the project's {@code .mvn/jvm.config}
+   * (there, not committed), which the release plugin's forked builds in the project read as well.
+   */
+  private static synchronized Release throughJvmConfig() throws Exception {
+    if (throughJvmConfig == null) {
+      Map<String, String> pomerium = git.pomeriumEnvironment();
+      String jvmConfig = "-javaagent:" + ExampleProject.agentJar()
+          + " -Djgit.pomerium.routes=" + pomerium.get("JGIT_POMERIUM_ROUTES")
+          + " -Djgit.pomerium.url=" + pomerium.get("JGIT_POMERIUM_URL")
+          + " -Djgit.pomerium.tokenFile=" + pomerium.get("JGIT_POMERIUM_TOKEN_FILE")
+          + " -Djgit.pomerium.caFile=" + pomerium.get("JGIT_POMERIUM_CA_FILE") + "\n";
+      throughJvmConfig = release("through-jvm-config", Map.of(), "", jvmConfig);
+    }
+    return throughJvmConfig;
+  }
+
+  /** The yardstick: no agent, and {@value RoutedGitServer#HOST} is the same server reached directly. */
   private static synchronized Release direct() throws Exception {
     if (direct == null) {
       git.home.config(git.directSshConfig());
       try {
-        direct = release("direct", "");
+        direct = release("direct", git.pomeriumEnvironment(), "", null);
       } finally {
         Files.delete(git.home.ssh("config"));
       }
@@ -155,38 +185,54 @@ class MavenReleaseExampleIT {
 
   /**
    * Runs the release from the same starting point each time: the example project at the same path, committed as the
-   * same initial commit to a fresh repository on the server, and checked out as a developer has it.
+   * same initial commit to a fresh repository on the server, and checked out as a developer has it; {@code
+   * agentOption} goes into {@code MAVEN_OPTS}, and {@code jvmConfig}, unless null, into {@code .mvn/jvm.config}.
    */
-  private static Release release(String name, String agentOption) throws Exception {
+  private static Release release(String name, Map<String, String> pomeriumEnvironment, String agentOption,
+      String jvmConfig) throws Exception {
     project.reset();
     Path bare = git.server.repositoriesRoot().resolve(REPOSITORY);
     ExampleProject.deleteTree(bare);
     git.server.createBareRepository(REPOSITORY).close();
     // A fixed author and time make the initial commit the same in every run.
-    PersonIdent author = new PersonIdent(new PersonIdent("Developer", "dev@example.com"), Instant.parse("2026-01-01T00:00:00Z"),
-        TimeZone.getTimeZone("UTC").toZoneId());
+    PersonIdent author = new PersonIdent(new PersonIdent("Developer", "dev@example.com"),
+        Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
     try (Git work = Git.init().setDirectory(project.directory().toFile()).setInitialBranch("main").call()) {
       work.add().addFilepattern(".").call();
       work.commit().setMessage("The project, before its first release").setAuthor(author).setCommitter(author).call();
       work.push().setRemote(bare.toUri().toString()).add("main").call();
       work.remoteAdd().setName("origin").setUri(new URIish(RoutedGitServer.url(REPOSITORY))).call();
     }
+    if (jvmConfig != null) {
+      Files.writeString(Files.createDirectories(project.directory().resolve(".mvn")).resolve("jvm.config"), jvmConfig,
+          UTF_8);
+    }
 
-    Map<String, String> environment = new LinkedHashMap<>(git.pomeriumEnvironment());
+    Map<String, String> environment = new LinkedHashMap<>(pomeriumEnvironment);
     environment.put("HOME", git.home.home().toString());
     // Java takes user.home from the password database, not HOME; the scratch home holds ~/.ssh and ~/.gitconfig.
-    environment.put("MAVEN_OPTS", agentOption + "-Duser.home=" + git.home.home()
-        + " -Dmaven.repo.local=" + ExampleProject.localRepository());
+    environment.put("MAVEN_OPTS", (agentOption + " -Duser.home=" + git.home.home()
+        + " -Dmaven.repo.local=" + ExampleProject.localRepository()).strip());
     int before = git.gateway.requestCount();
     MavenRun run = project.mvn(environment, "release:prepare", "release:perform",
         "-Dgoals=validate", // perform's forked build; a real release deploys
         "-Darguments=-ntp"); // the forked builds' options
     Files.writeString(scratch.resolve(name + ".log"), run.output(), UTF_8);
     List<RecordedConnect> connects = git.gateway.requests();
-    return new Release(run, List.copyOf(connects.subList(before, connects.size())));
+    Path checkout = project.directory().resolve("target/checkout/pom.xml");
+    try (Repository server = Git.open(bare.toFile()).getRepository()) {
+      return new Release(run, List.copyOf(connects.subList(before, connects.size())),
+          pomAt(server, "refs/tags/" + TAG + "^{commit}"), pomAt(server, "refs/heads/main"),
+          Files.isRegularFile(checkout) ? Files.readString(checkout, UTF_8) : null);
+    }
   }
 
-  private static String pomAt(Repository repository, ObjectId commitId) throws IOException {
+  /** The pom.xml of a revision on the server, or null if there is no such revision. */
+  private static String pomAt(Repository repository, String revision) throws IOException {
+    ObjectId commitId = repository.resolve(revision);
+    if (commitId == null) {
+      return null;
+    }
     try (RevWalk walk = new RevWalk(repository)) {
       RevCommit commit = walk.parseCommit(commitId);
       try (TreeWalk tree = TreeWalk.forPath(repository, "pom.xml", commit.getTree())) {
