@@ -25,10 +25,12 @@ final class ExampleProject {
   private static final Duration MAVEN_TIMEOUT = Duration.ofMinutes(6);
 
   private final String name;
+  private final Path source;
   private final Path directory;
 
-  private ExampleProject(String name, Path directory) {
+  private ExampleProject(String name, Path source, Path directory) {
     this.name = name;
+    this.source = source;
     this.directory = directory;
   }
 
@@ -41,7 +43,16 @@ final class ExampleProject {
     Path work = Files.createDirectories(Path.of(requiredProperty("examples.work")));
     Path target = Files.createTempDirectory(work, name + "-");
     copyTree(source, target);
-    return new ExampleProject(name, target);
+    return new ExampleProject(name, source, target);
+  }
+
+  /**
+   * Makes the copy what it was when first copied, at the same path, deleting all that runs added (their logs too):
+   * for a second run that must see exactly the first one's files.
+   */
+  void reset() throws IOException {
+    deleteTree(directory);
+    copyTree(source, directory);
   }
 
   Path directory() {
@@ -51,6 +62,26 @@ final class ExampleProject {
   /** The version of jgit-pomerium this build made, which the examples are built against. */
   static String jgitPomeriumVersion() {
     return requiredProperty("jgit-pomerium.version");
+  }
+
+  /**
+   * The Java agent jar users put in {@code MAVEN_OPTS} (system property {@code jgit-pomerium-agent.jar}), which this
+   * reactor must have built.
+   */
+  static Path agentJar() {
+    Path jar = Path.of(requiredProperty("jgit-pomerium-agent.jar")).toAbsolutePath().normalize();
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalStateException("no Java agent jar at " + jar + ": build it first (mvn install from the top)");
+    }
+    return jar;
+  }
+
+  /**
+   * This build's local repository, for example builds whose {@code user.home} is a scratch folder: {@code
+   * -Dmaven.repo.local} keeps them on the artifacts this build installed and Maven Central's already downloaded.
+   */
+  static Path localRepository() {
+    return Path.of(requiredProperty("examples.localRepository"));
   }
 
   /**
@@ -130,6 +161,29 @@ final class ExampleProject {
       throw new IllegalStateException("system property " + key + " is not set: run these tests through Maven (failsafe)");
     }
     return value;
+  }
+
+  /** Deletes {@code root} and everything under it, if it exists. */
+  static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    Files.walkFileTree(root, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+        Files.delete(file);
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+        if (e != null) {
+          throw e;
+        }
+        Files.delete(dir);
+        return FileVisitResult.CONTINUE;
+      }
+    });
   }
 
   private static void copyTree(Path source, Path target) throws IOException {
