@@ -9,9 +9,9 @@ class PomeriumFailureAnalyzer extends AbstractFailureAnalyzer<PomeriumConfigurat
   protected FailureAnalysis analyze(Throwable rootFailure, PomeriumConfigurationException cause) {
     String property = PomeriumConfigurationException.describe(cause.property(), cause.origin());
     String description = "jgit-pomerium cannot use " + property + ": " + cause.reason();
-    String action = (cause.property() == null ? "Correct the jgit.pomerium properties" : "Correct " + cause.property())
-        + ". They take the values of jgit-pomerium's system properties of the same names (see its README); set "
-        + "jgit.pomerium.enabled=false to start without a PomeriumSshSessionFactory.";
+    String action = "Correct " + (cause.property() == null ? "the jgit.pomerium properties" : cause.property())
+        + ": the jgit.pomerium properties take the values of jgit-pomerium's system properties of the same names (see"
+        + " its README). Set jgit.pomerium.enabled=false to start without a PomeriumSshSessionFactory.";
     return new FailureAnalysis(description, action, cause);
   }
 }

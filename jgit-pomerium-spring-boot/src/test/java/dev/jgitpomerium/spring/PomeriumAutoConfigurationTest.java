@@ -205,7 +205,7 @@ class PomeriumAutoConfigurationTest {
           assertThat(analysis.getDescription())
               .startsWith("jgit-pomerium cannot use jgit.pomerium.ca-file (")
               .contains("cannot read CA certificate file /nonexistent/ca.pem");
-          assertThat(analysis.getAction()).startsWith("Correct jgit.pomerium.ca-file.");
+          assertThat(analysis.getAction()).startsWith("Correct jgit.pomerium.ca-file: ");
           PomeriumConfigurationException cause = (PomeriumConfigurationException) analysis.getCause();
           assertThat(cause.property()).isEqualTo("jgit.pomerium.ca-file");
           assertThat(cause.origin()).as("Spring's origin of the property").isNotBlank();
