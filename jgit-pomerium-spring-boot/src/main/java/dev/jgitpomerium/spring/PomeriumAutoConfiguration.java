@@ -24,6 +24,11 @@ import org.springframework.core.env.Environment;
 @Conditional(PomeriumSettingsCondition.class)
 public class PomeriumAutoConfiguration {
 
+  /**
+   * The factory from the settings, adjusted by the application's {@link PomeriumSshSessionFactoryCustomizer} beans.
+   *
+   * @throws PomeriumConfigurationException naming the property whose value cannot be used
+   */
   @Bean(destroyMethod = "close")
   @ConditionalOnMissingBean({PomeriumSshSessionFactory.class, TransportConfigCallback.class})
   public PomeriumSshSessionFactory pomeriumSshSessionFactory(Environment environment,
