@@ -10,12 +10,14 @@ import dev.jgitpomerium.testkit.TestRepositories;
 import dev.jgitpomerium.transport.InvalidSettingException;
 import dev.jgitpomerium.transport.PomeriumSshSessionFactory;
 import dev.jgitpomerium.transport.Route;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.TransportConfigCallback;
@@ -261,6 +263,22 @@ class PomeriumAutoConfigurationTest {
       return null;
     });
     assertThat(new PomeriumProperties().settings().keySet()).containsExactlyInAnyOrderElementsOf(settings);
+  }
+
+  @Test
+  void everyPropertyHasIdeCompletionWithADescription() throws Exception {
+    String metadata;
+    try (var in = getClass().getResourceAsStream("/META-INF/spring-configuration-metadata.json")) {
+      assertThat(in).as("the configuration processor's output").isNotNull();
+      metadata = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    for (String setting : new PomeriumProperties().settings().keySet()) {
+      String property = SpringSettings.propertyName(setting);
+      assertThat(metadata).as(property).containsPattern("\\{\\s*\"name\": \"" + Pattern.quote(property)
+          + "\",\\s*\"type\": \"[^\"]+\",\\s*\"description\": \"[^\"]{10,}");
+    }
+    assertThat(metadata).as("the hints of additional-spring-configuration-metadata.json")
+        .containsPattern("\"name\": \"jgit.pomerium.interactive\",\\s*\"values\"");
   }
 
   @Test
