@@ -21,7 +21,13 @@ import org.springframework.core.env.Environment;
  */
 final class SpringSettings {
   /** A value, Spring's name of its property, and where it was set (null if Spring cannot tell). */
-  record Setting(String value, String property, String origin) {}
+  record Setting(String value, String property, String origin) {
+    /** Without the value: it may be a token. */
+    @Override
+    public String toString() {
+      return PomeriumConfigurationException.describe(property, origin);
+    }
+  }
 
   private final Map<String, Setting> settings;
 
