@@ -45,6 +45,7 @@ import java.util.Objects;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import okhttp3.OkHttpClient;
@@ -188,10 +189,24 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
    * A builder preset from the documented system properties and environment variables ({@code jgit.pomerium.*},
    * {@code JGIT_POMERIUM_*}), as the no-argument constructor reads them; later calls override them.
    *
-   * @throws IllegalArgumentException naming the setting whose value is invalid
+   * @throws InvalidSettingException naming the setting whose value is invalid
    */
   public static Builder builderFromEnvironment() {
     return SystemConfiguration.fromSystem(new Builder());
+  }
+
+  /**
+   * A builder preset from settings named as the system properties ({@code jgit.pomerium.routes}, {@code
+   * jgit.pomerium.url}, {@code jgit.pomerium.tokenFile}, ..., the README lists them) plus {@code jgit.pomerium.token}
+   * and {@code jgit.pomerium.bearerToken}, which have no system property, read from {@code settings}: a setting's
+   * name to its value, or null when it is not set. Values are parsed and checked as the system properties are.
+   * Neither system properties nor environment variables are read: this is for configuration sources of their own,
+   * such as Spring's {@code Environment} (the {@code jgit-pomerium-spring-boot} module uses it) or a properties file.
+   *
+   * @throws InvalidSettingException naming the setting whose value is invalid
+   */
+  public static Builder builderFromSettings(Function<String, String> settings) {
+    return SystemConfiguration.fromSettings(new Builder(), Objects.requireNonNull(settings, "settings == null"));
   }
 
   /**

@@ -97,4 +97,50 @@ class SystemConfigurationTest {
         () -> settings(Map.of("jgit.pomerium.clientKey", "/tmp/key.pem"), Map.of()));
     assertTrue(e.getMessage().contains("jgit.pomerium.clientCert"), e.getMessage());
   }
+
+  @Test
+  void settingsFromAKeyValueSourceAreReadByTheirNamesAndNeverFromTheEnvironment() {
+    List<String> asked = new java.util.ArrayList<>();
+    Map<String, String> source = Map.of(
+        "jgit.pomerium.routes", "git.corp.example.com:22",
+        "jgit.pomerium.url", "https://pomerium.corp.example.com",
+        "jgit.pomerium.connectTimeout", "2m",
+        "jgit.pomerium.tokenCache", "memory");
+    Settings s = PomeriumSshSessionFactory.builderFromSettings(name -> {
+      asked.add(name);
+      return source.get(name);
+    }).settings();
+    assertEquals(List.of(Route.parse("git.corp.example.com:22", "https://pomerium.corp.example.com")), s.routes());
+    assertEquals(Duration.ofMinutes(2), s.connectTimeout());
+    assertTrue(s.tokenStore() instanceof dev.jgitpomerium.transport.internal.MemoryTokenStore);
+    // Every setting is asked for by its name, the tokens too (they have no system property, but a key-value source
+    // such as Spring's may hold them); no environment variable name is ever asked for.
+    assertTrue(asked.containsAll(List.of("jgit.pomerium.token", "jgit.pomerium.bearerToken",
+        "jgit.pomerium.tokenFile", "jgit.pomerium.caFile", "jgit.pomerium.serverAliveCountMax")), asked.toString());
+    assertTrue(asked.stream().allMatch(name -> name.startsWith("jgit.pomerium.")), asked.toString());
+  }
+
+  @Test
+  void anInvalidSettingFromAKeyValueSourceIsTypedAndNamesOnlyTheSetting() {
+    InvalidSettingException e = assertThrows(InvalidSettingException.class,
+        () -> PomeriumSshSessionFactory.builderFromSettings(
+            Map.of("jgit.pomerium.caFile", "/nonexistent/ca.pem")::get));
+    assertEquals("jgit.pomerium.caFile", e.setting());
+    assertTrue(e.reason().startsWith("cannot read CA certificate file /nonexistent/ca.pem"), e.reason());
+    assertEquals("invalid jgit-pomerium setting jgit.pomerium.caFile: " + e.reason(), e.getMessage());
+    InvalidSettingException fromSystem = assertThrows(InvalidSettingException.class,
+        () -> settings(Map.of("jgit.pomerium.caFile", "/nonexistent/ca.pem"), Map.of()));
+    assertEquals("jgit.pomerium.caFile", fromSystem.setting());
+    assertTrue(fromSystem.getMessage().contains("jgit.pomerium.caFile (or JGIT_POMERIUM_CA_FILE): cannot read"),
+        fromSystem.getMessage());
+  }
+
+  @Test
+  void anInvalidTokenIsReportedWithoutItsValue() {
+    InvalidSettingException e = assertThrows(InvalidSettingException.class,
+        () -> PomeriumSshSessionFactory.builderFromSettings(
+            Map.of("jgit.pomerium.token", "secret-part\u0001rest")::get));
+    assertEquals("jgit.pomerium.token", e.setting());
+    assertTrue(!e.getMessage().contains("secret-part"), e.getMessage());
+  }
 }

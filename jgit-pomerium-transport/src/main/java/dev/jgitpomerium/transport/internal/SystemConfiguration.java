@@ -1,5 +1,6 @@
 package dev.jgitpomerium.transport.internal;
 
+import dev.jgitpomerium.transport.InvalidSettingException;
 import dev.jgitpomerium.transport.PomeriumSshSessionFactory;
 import dev.jgitpomerium.transport.TokenStore;
 import java.nio.file.Path;
@@ -7,6 +8,7 @@ import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -19,34 +21,40 @@ import java.util.regex.Pattern;
  * Use a token file, or the environment variable.
  */
 public final class SystemConfiguration {
-  /** One setting: its system property and its environment variable. */
+  /**
+   * One setting: its name (for {@link #fromSettings} and Spring's {@code jgit.pomerium.*} properties), its system
+   * property (the same name, or none for the tokens themselves) and its environment variable.
+   */
   public enum Key {
-    ROUTES("jgit.pomerium.routes", "JGIT_POMERIUM_ROUTES"),
-    POMERIUM_URL("jgit.pomerium.url", "JGIT_POMERIUM_URL"),
-    TOKEN(null, "JGIT_POMERIUM_TOKEN"),
-    TOKEN_FILE("jgit.pomerium.tokenFile", "JGIT_POMERIUM_TOKEN_FILE"),
-    BEARER_TOKEN(null, "JGIT_POMERIUM_BEARER_TOKEN"),
-    BEARER_TOKEN_FILE("jgit.pomerium.bearerTokenFile", "JGIT_POMERIUM_BEARER_TOKEN_FILE"),
-    TOKEN_COMMAND("jgit.pomerium.tokenCommand", "JGIT_POMERIUM_TOKEN_COMMAND"),
-    TOKEN_CACHE("jgit.pomerium.tokenCache", "JGIT_POMERIUM_TOKEN_CACHE"),
-    BROWSER_COMMAND("jgit.pomerium.browserCommand", "JGIT_POMERIUM_BROWSER_COMMAND"),
-    NO_BROWSER("jgit.pomerium.noBrowser", "JGIT_POMERIUM_NO_BROWSER"),
-    INTERACTIVE("jgit.pomerium.interactive", "JGIT_POMERIUM_INTERACTIVE"),
-    SIGN_IN_TIMEOUT("jgit.pomerium.signInTimeout", "JGIT_POMERIUM_SIGN_IN_TIMEOUT"),
-    CA_FILE("jgit.pomerium.caFile", "JGIT_POMERIUM_CA_FILE"),
-    CLIENT_CERT("jgit.pomerium.clientCert", "JGIT_POMERIUM_CLIENT_CERT"),
-    CLIENT_KEY("jgit.pomerium.clientKey", "JGIT_POMERIUM_CLIENT_KEY"),
-    DISABLE_TLS_VERIFICATION("jgit.pomerium.disableTlsVerification", "JGIT_POMERIUM_DISABLE_TLS_VERIFICATION"),
-    CONNECT_TIMEOUT("jgit.pomerium.connectTimeout", "JGIT_POMERIUM_CONNECT_TIMEOUT"),
-    RESPONSE_TIMEOUT("jgit.pomerium.responseTimeout", "JGIT_POMERIUM_RESPONSE_TIMEOUT"),
-    SERVER_ALIVE_INTERVAL("jgit.pomerium.serverAliveInterval", "JGIT_POMERIUM_SERVER_ALIVE_INTERVAL"),
-    SERVER_ALIVE_COUNT_MAX("jgit.pomerium.serverAliveCountMax", "JGIT_POMERIUM_SERVER_ALIVE_COUNT_MAX");
+    ROUTES("jgit.pomerium.routes", true, "JGIT_POMERIUM_ROUTES"),
+    POMERIUM_URL("jgit.pomerium.url", true, "JGIT_POMERIUM_URL"),
+    TOKEN("jgit.pomerium.token", false, "JGIT_POMERIUM_TOKEN"),
+    TOKEN_FILE("jgit.pomerium.tokenFile", true, "JGIT_POMERIUM_TOKEN_FILE"),
+    BEARER_TOKEN("jgit.pomerium.bearerToken", false, "JGIT_POMERIUM_BEARER_TOKEN"),
+    BEARER_TOKEN_FILE("jgit.pomerium.bearerTokenFile", true, "JGIT_POMERIUM_BEARER_TOKEN_FILE"),
+    TOKEN_COMMAND("jgit.pomerium.tokenCommand", true, "JGIT_POMERIUM_TOKEN_COMMAND"),
+    TOKEN_CACHE("jgit.pomerium.tokenCache", true, "JGIT_POMERIUM_TOKEN_CACHE"),
+    BROWSER_COMMAND("jgit.pomerium.browserCommand", true, "JGIT_POMERIUM_BROWSER_COMMAND"),
+    NO_BROWSER("jgit.pomerium.noBrowser", true, "JGIT_POMERIUM_NO_BROWSER"),
+    INTERACTIVE("jgit.pomerium.interactive", true, "JGIT_POMERIUM_INTERACTIVE"),
+    SIGN_IN_TIMEOUT("jgit.pomerium.signInTimeout", true, "JGIT_POMERIUM_SIGN_IN_TIMEOUT"),
+    CA_FILE("jgit.pomerium.caFile", true, "JGIT_POMERIUM_CA_FILE"),
+    CLIENT_CERT("jgit.pomerium.clientCert", true, "JGIT_POMERIUM_CLIENT_CERT"),
+    CLIENT_KEY("jgit.pomerium.clientKey", true, "JGIT_POMERIUM_CLIENT_KEY"),
+    DISABLE_TLS_VERIFICATION("jgit.pomerium.disableTlsVerification", true, "JGIT_POMERIUM_DISABLE_TLS_VERIFICATION"),
+    CONNECT_TIMEOUT("jgit.pomerium.connectTimeout", true, "JGIT_POMERIUM_CONNECT_TIMEOUT"),
+    RESPONSE_TIMEOUT("jgit.pomerium.responseTimeout", true, "JGIT_POMERIUM_RESPONSE_TIMEOUT"),
+    SERVER_ALIVE_INTERVAL("jgit.pomerium.serverAliveInterval", true, "JGIT_POMERIUM_SERVER_ALIVE_INTERVAL"),
+    SERVER_ALIVE_COUNT_MAX("jgit.pomerium.serverAliveCountMax", true, "JGIT_POMERIUM_SERVER_ALIVE_COUNT_MAX");
 
+    public final String setting;
+    /** The system property, or null: a token in a system property would show in process listings. */
     public final String property;
     public final String environment;
 
-    Key(String property, String environment) {
-      this.property = property;
+    Key(String setting, boolean systemProperty, String environment) {
+      this.setting = setting;
+      this.property = systemProperty ? setting : null;
       this.environment = environment;
     }
 
@@ -64,34 +72,51 @@ public final class SystemConfiguration {
   }
 
   /**
-   * Applies every key that is set to {@code builder}.
+   * Applies every key that is set to {@code builder}: its system property from {@code properties}, else its
+   * environment variable from {@code environment}.
    *
-   * @throws IllegalArgumentException naming the key whose value is invalid
+   * @throws InvalidSettingException naming the key whose value is invalid
    */
   public static PomeriumSshSessionFactory.Builder apply(PomeriumSshSessionFactory.Builder builder,
       UnaryOperator<String> properties, UnaryOperator<String> environment) {
+    return applyKeys(builder, key -> {
+      String value = key.property != null ? properties.apply(key.property) : null;
+      return value == null || value.isBlank() ? environment.apply(key.environment) : value;
+    }, Key::describe);
+  }
+
+  /**
+   * Applies every key that {@code settings} gives a value for, looked up by {@link Key#setting}, to {@code builder};
+   * neither system properties nor the environment are read.
+   *
+   * @throws InvalidSettingException naming the key whose value is invalid
+   */
+  public static PomeriumSshSessionFactory.Builder fromSettings(PomeriumSshSessionFactory.Builder builder,
+      Function<String, String> settings) {
+    return applyKeys(builder, key -> settings.apply(key.setting), key -> key.setting);
+  }
+
+  private static PomeriumSshSessionFactory.Builder applyKeys(PomeriumSshSessionFactory.Builder builder,
+      Function<Key, String> lookup, Function<Key, String> describe) {
     Map<Key, String> values = new EnumMap<>(Key.class);
     for (Key key : Key.values()) {
-      String value = key.property != null ? properties.apply(key.property) : null;
-      if (value == null || value.isBlank()) {
-        value = environment.apply(key.environment);
-      }
+      String value = lookup.apply(key);
       if (value != null && !value.isBlank()) {
         values.put(key, value.strip());
       }
     }
     values.forEach((key, value) -> {
       try {
-        set(builder, key, value, values);
+        set(builder, key, value, values, describe);
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("invalid jgit-pomerium setting " + key.describe() + ": " + e.getMessage(),
-            e);
+        throw new InvalidSettingException(key.setting, describe.apply(key), e.getMessage(), e);
       }
     });
     return builder;
   }
 
-  private static void set(PomeriumSshSessionFactory.Builder b, Key key, String value, Map<Key, String> all) {
+  private static void set(PomeriumSshSessionFactory.Builder b, Key key, String value, Map<Key, String> all,
+      Function<Key, String> describe) {
     switch (key) {
       case ROUTES:
         for (String spec : value.split("[,\\s]+")) {
@@ -141,13 +166,13 @@ public final class SystemConfiguration {
       case CLIENT_CERT:
         String keyFile = all.get(Key.CLIENT_KEY);
         if (keyFile == null) {
-          throw new IllegalArgumentException("a client certificate needs " + Key.CLIENT_KEY.describe() + " too");
+          throw new IllegalArgumentException("a client certificate needs " + describe.apply(Key.CLIENT_KEY) + " too");
         }
         b.clientCertificate(Path.of(value), Path.of(keyFile));
         break;
       case CLIENT_KEY:
         if (!all.containsKey(Key.CLIENT_CERT)) {
-          throw new IllegalArgumentException("a client key needs " + Key.CLIENT_CERT.describe() + " too");
+          throw new IllegalArgumentException("a client key needs " + describe.apply(Key.CLIENT_CERT) + " too");
         }
         break;
       case DISABLE_TLS_VERIFICATION:
