@@ -48,7 +48,8 @@ public final class Compatibility {
     }
   }
 
-  Compatibility(String jgit, String jgitSsh, String sshd, Range jgitRange, Range sshdRange) {
+  /** For tests: versions as given, not as found. */
+  public Compatibility(String jgit, String jgitSsh, String sshd, Range jgitRange, Range sshdRange) {
     this.jgit = jgit;
     this.jgitSsh = jgitSsh;
     this.sshd = sshd;
@@ -121,26 +122,46 @@ public final class Compatibility {
   }
 
   /**
-   * Logs once per JVM when the versions found are outside the supported range: the library may still work (it uses
-   * no API the range does not share), but nothing tests it there.
+   * Logs once per JVM when the versions found are outside the supported range: the library may still work (the range
+   * shares every API it uses, and so do JGit 6.10 and 7.0), but nothing tests it there.
    */
   public void warnIfOutsideRange() {
-    List<String> outside = outsideRange();
-    if (!outside.isEmpty() && WARNED.compareAndSet(false, true)) {
-      log.warn("jgit-pomerium {} supports {}; this JVM has {}: {} untested, connections may fail. "
-          + "Align the versions your build pins with the supported ones.",
-          Version.get(), supported(), found(), String.join(" and ", outside) + (outside.size() > 1 ? " are" : " is"));
+    String warning = outsideRangeWarning();
+    if (warning != null && WARNED.compareAndSet(false, true)) {
+      log.warn("{}", warning);
     }
   }
 
+  /** The warning {@link #warnIfOutsideRange} logs, or null when the versions are supported (or unknown). */
+  public String outsideRangeWarning() {
+    List<String> outside = outsideRange();
+    if (outside.isEmpty()) {
+      return null;
+    }
+    return "jgit-pomerium " + Version.get() + " supports " + supported() + "; this JVM has " + found() + ": "
+        + String.join(" and ", outside) + (outside.size() > 1 ? " are" : " is") + " untested, and connections may "
+        + "fail. Align the JGit and sshd versions your build pins with the supported ones.";
+  }
+
   /**
-   * A {@link LinkageError} from JGit or sshd (a method or class this library uses is missing) as the failure the user
-   * sees: which versions are on the class path and which this library needs, with the error as the cause.
+   * A {@link LinkageError} from JGit or sshd (a method or class this library uses is missing or changed) as the
+   * failure the user sees: which versions are on the class path and which this library needs, with the error as the
+   * cause. Never a bare {@code NoSuchMethodError}.
    */
   public IllegalStateException incompatible(LinkageError e) {
     return new IllegalStateException("jgit-pomerium " + Version.get() + " cannot run with " + found()
         + " on the class path (" + e + "); it supports " + supported()
-        + ": align the versions your build pins with those", e);
+        + ": align the JGit and sshd versions your build pins with those", e);
+  }
+
+  /** The first {@link LinkageError} in {@code failure}'s cause chain, or null. */
+  public static LinkageError linkageErrorIn(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof LinkageError e) {
+        return e;
+      }
+    }
+    return null;
   }
 
   private static Compatibility detect() {
