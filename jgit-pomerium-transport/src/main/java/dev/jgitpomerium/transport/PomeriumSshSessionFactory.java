@@ -2,6 +2,7 @@ package dev.jgitpomerium.transport;
 
 import dev.jgitpomerium.transport.internal.Askpass;
 import dev.jgitpomerium.transport.internal.CommandTokenSource;
+import dev.jgitpomerium.transport.internal.Compatibility;
 import dev.jgitpomerium.transport.internal.Failures;
 import dev.jgitpomerium.transport.internal.HttpClients;
 import dev.jgitpomerium.transport.internal.JGitSessions;
@@ -99,6 +100,11 @@ import org.slf4j.LoggerFactory;
  * with a display, or a display and no terminal), and never on a terminal: a library does not read it.
  *
  * <p>Close the factory when done to end its tunnels and its loopback relay.
+ *
+ * <p>Runs with the JGit and Apache MINA sshd the application pins, from JGit 7.4 with sshd 2.16 (as Spring Cloud 2025.1
+ * brings) to JGit 7.8 with sshd 2.19 (the README's "Supported versions" says what differs on older ones). Versions
+ * outside that range are logged once as untested; should one lack what this library uses, the connection fails
+ * naming the versions found and the ones supported.
  */
 public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements TransportConfigCallback {
   /** SSH keepalive interval when neither code, environment nor ~/.ssh/config sets one: below common idle cut-offs. */
@@ -161,6 +167,7 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
     super(null, new PomeriumProxyDataFactory((host, port) -> resolver[0].resolve(host, port), relay,
         () -> settings.get().listener()));
     resolver[0] = this::resolve;
+    Compatibility.running().warnIfOutsideRange();
     this.base = base;
     this.relay = relay;
     this.identityFiles = identityFiles;
@@ -494,7 +501,13 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
     long mark = passphrases.mark();
     try {
       return opener.open();
+    } catch (LinkageError e) {
+      throw new TransportException(uri, Compatibility.running().incompatible(e).getMessage(), e);
     } catch (TransportException e) {
+      LinkageError linkage = Compatibility.linkageErrorIn(e);
+      if (linkage != null) {
+        throw new TransportException(uri, Compatibility.running().incompatible(linkage).getMessage(), e);
+      }
       HostKeyException hostKey = HostKeyException.causeOf(e);
       if (hostKey != null) {
         throw new TransportException(uri, hostKey.getMessage(), hostKey);
@@ -1105,12 +1118,18 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
      * go through Pomerium.
      *
      * @throws IllegalArgumentException if a file named here (CA, client certificate) cannot be used
+     * @throws IllegalStateException if the JGit or MINA sshd on the class path lacks what this library uses: the
+     *     message names the versions found and the ones supported
      */
     public PomeriumSshSessionFactory build() {
-      settings(); // validates now, not at the first connection
-      Builder snapshot = copy();
-      return new PomeriumSshSessionFactory(snapshot::copy, homeDirectory, sshDirectory, identityFiles,
-          knownHostsFiles);
+      try {
+        settings(); // validates now, not at the first connection
+        Builder snapshot = copy();
+        return new PomeriumSshSessionFactory(snapshot::copy, homeDirectory, sshDirectory, identityFiles,
+            knownHostsFiles);
+      } catch (LinkageError e) {
+        throw Compatibility.running().incompatible(e);
+      }
     }
 
     /** A copy of this builder's state, for the factory to derive per-ProxyCommand settings from. */

@@ -1,6 +1,7 @@
 package dev.jgitpomerium.transport;
 
 import dev.jgitpomerium.transport.internal.AgentConnectors;
+import dev.jgitpomerium.transport.internal.AgentKeys;
 import dev.jgitpomerium.transport.internal.AuthenticationNotes;
 import dev.jgitpomerium.transport.internal.UserCertificates;
 import java.io.File;
@@ -47,7 +48,7 @@ abstract class UserKeysSessionFactory extends SshdSessionFactory {
       return store;
     }
     File sshDirectory = configFile.getAbsoluteFile().getParentFile();
-    return certificates.decorate(store, () -> getDefaultIdentities(sshDirectory));
+    return AgentKeys.decorate(certificates.decorate(store, () -> getDefaultIdentities(sshDirectory)));
   }
 
   /** The private key file behind an identity JGit loads: a certificate's key, else the identity itself. */

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.jgitpomerium.testkit.ChildProcesses;
 import dev.jgitpomerium.testkit.OpenSshUser;
 import dev.jgitpomerium.testkit.SshAgent;
+import dev.jgitpomerium.transport.internal.Compatibility;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -168,6 +169,36 @@ class SshAgentTest {
 
     assertNotEquals(0, result.exitCode(), result::describe);
     assertTrue(result.stderr().contains("publickey: no keys to try"), result::describe);
+  }
+
+  @Test
+  void theAgentCopyOfTheIdentityFileIsOfferedFirstOrAnOlderJGitThatCannotIsNamed() throws Exception {
+    // The agent lists another key first, which is not authorized; ssh config names the agent key as IdentityFile.
+    Path other = fixture.keys.generate(work.resolve("keys/other"));
+    SshAgent laptop = SshAgent.start(fixture.processes, work.resolve("laptop.sock"));
+    try {
+      laptop.add(other);
+      laptop.add(agentKey);
+      Files.copy(Path.of(agentKey + ".pub"), fixture.user.ssh("work.pub"));
+      fixture.user.config("Host *", "  IdentityFile ~/.ssh/work.pub");
+      Map<String, String> env = Map.of("SSH_AUTH_SOCK", laptop.socket().toString());
+
+      ChildProcesses.Result result = fixture.libraryLsRemote(env);
+
+      assertEquals(0, result.exitCode(), () -> result.describe() + "\n--- sshd ---\n" + fixture.server.log());
+      assertLoggedInWith(agentKey);
+      Compatibility running = Compatibility.running();
+      if (running.ordersAgentKeysByIdentityFile()) {
+        assertFalse(fixture.server.log().contains(fixture.keys.fingerprint(Path.of(other + ".pub"))),
+            () -> "the agent's other key was offered first:\n" + fixture.server.log());
+      } else {
+        assertTrue(result.stderr().contains(OpenSshUser.HOST + ": JGit " + running.jgitSsh() + " offers the "
+            + "ssh-agent's keys in the agent's order, not the IdentityFile's key first as OpenSSH does (JGit 7.5 and "
+            + "later do too)"), result::describe);
+      }
+    } finally {
+      laptop.close();
+    }
   }
 
   @Test
