@@ -158,8 +158,8 @@ class AgentJarIT {
     assertEquals(0, result.exitCode(), result::describe);
     assertTrue(result.stdout().contains(fixture.mainRefLine()), result::describe);
     assertTrue(result.stderr().contains("ERROR dev.jgitpomerium.agent.internal.IsolatedAgent - jgit-pomerium-agent not"
-        + " started, the program runs without it: java.lang.IllegalArgumentException: invalid jgit-pomerium setting"
-        + " jgit.pomerium.url (or JGIT_POMERIUM_URL)"), result::describe);
+        + " started, the program runs without it: invalid jgit-pomerium setting jgit.pomerium.url (or"
+        + " JGIT_POMERIUM_URL): invalid Pomerium URL 'not a url'"), result::describe);
   }
 
   @Test
@@ -170,9 +170,8 @@ class AgentJarIT {
     ChildProcesses.Result result = probe(broken, "HTTP://" + OpenSshUser.HOST);
 
     assertEquals(0, result.exitCode(), result::describe);
-    assertEquals(List.of("jgit-pomerium-agent not started, the program runs without it:"
-            + " java.lang.IllegalArgumentException: invalid jgit-pomerium setting jgit.pomerium.url (or"
-            + " JGIT_POMERIUM_URL): invalid Pomerium URL 'not a url': Illegal character in path"),
+    assertEquals(List.of("jgit-pomerium-agent not started, the program runs without it: invalid jgit-pomerium setting"
+            + " jgit.pomerium.url (or JGIT_POMERIUM_URL): invalid Pomerium URL 'not a url': Illegal character in path"),
         result.stderr().lines().toList(), result::describe);
     assertTrue(result.stdout().contains("proxy for HTTP://" + OpenSshUser.HOST + " [DIRECT]"), result::describe);
   }

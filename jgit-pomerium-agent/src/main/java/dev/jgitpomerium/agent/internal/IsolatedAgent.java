@@ -33,7 +33,9 @@ public final class IsolatedAgent {
       log.debug("jgit-pomerium-agent started; routes {}", factory.routes());
       return selector;
     } catch (Exception | LinkageError e) {
-      log.error("jgit-pomerium-agent not started, the program runs without it: {}", e.toString());
+      // A setting's message names the setting and the variable; other failures need their type to mean anything.
+      String reason = e instanceof IllegalArgumentException && e.getMessage() != null ? e.getMessage() : e.toString();
+      log.error("jgit-pomerium-agent not started, the program runs without it: {}", reason);
       return null;
     }
   }
