@@ -152,6 +152,8 @@ public final class PomeriumGateway implements AutoCloseable {
   private final AtomicInteger connectionIds = new AtomicInteger();
   private final AtomicBoolean closing = new AtomicBoolean();
   private final CountDownLatch closed = new CountDownLatch(1);
+  /** Open unless the builder held sign-ins; {@link #releaseSignIns()} and {@link #close()} open it. */
+  private final CountDownLatch signInsReleased;
   private final Object openLock = new Object();
   private int openConnections; // guarded by openLock
   private int acceptedConnections; // guarded by openLock
@@ -162,6 +164,7 @@ public final class PomeriumGateway implements AutoCloseable {
     this.coalesceUpstreamGreeting = builder.coalesceUpstreamGreeting;
     this.requireClientCertificate = builder.requireClientCertificate;
     this.signInDelayNanos = saturatedNanos(builder.signInDelay);
+    this.signInsReleased = new CountDownLatch(builder.holdSignIns ? 1 : 0);
     this.idleTimeoutNanos = builder.idleTimeout.toNanos();
     // Checks often enough that a tunnel is cut within a quarter of its idle timeout after it expires.
     this.spliceReadTimeoutMillis =
@@ -233,6 +236,7 @@ public final class PomeriumGateway implements AutoCloseable {
     private Instant notBefore;
     private Instant notAfter;
     private Duration signInDelay = Duration.ZERO;
+    private boolean holdSignIns;
     private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
 
     private Builder() {}
@@ -310,6 +314,15 @@ public final class PomeriumGateway implements AutoCloseable {
         throw new IllegalArgumentException("delay must not be negative: " + delay);
       }
       this.signInDelay = delay;
+      return this;
+    }
+
+    /**
+     * The sign-in page answers no one until {@link PomeriumGateway#releaseSignIns()} (or close): a test can then start
+     * a second client while a login is certainly in progress, however slowly that client starts.
+     */
+    public Builder holdSignIns() {
+      this.holdSignIns = true;
       return this;
     }
 
@@ -483,6 +496,11 @@ public final class PomeriumGateway implements AutoCloseable {
     }
   }
 
+  /** Lets the sign-ins held by {@link Builder#holdSignIns()} (and every later one) answer. */
+  public void releaseSignIns() {
+    signInsReleased.countDown();
+  }
+
   /**
    * Waits until at least {@code count} sign-ins are in progress at once, so a test can start more
    * clients only after the first login really reached the sign-in page.
@@ -643,6 +661,7 @@ public final class PomeriumGateway implements AutoCloseable {
       return;
     }
     closed.countDown();
+    signInsReleased.countDown();
     workers.stop(serverSocket, () -> connections.forEach(Connection::abort), CLOSE_WAIT,
         "PomeriumGateway " + port());
     synchronized (openLock) {
@@ -1046,6 +1065,10 @@ public final class PomeriumGateway implements AutoCloseable {
       }
       try {
         if (closed.await(signInDelayNanos, TimeUnit.NANOSECONDS)) {
+          return null;
+        }
+        signInsReleased.await(); // close() releases too
+        if (closing.get()) {
           return null;
         }
         token = mintToken();

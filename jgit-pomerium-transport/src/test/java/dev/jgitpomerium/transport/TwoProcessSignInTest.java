@@ -1,10 +1,14 @@
 package dev.jgitpomerium.transport;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jgitpomerium.testkit.PomeriumGateway;
 import dev.jgitpomerium.transport.internal.TunnelDialer;
-import java.nio.charset.StandardCharsets;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -18,7 +22,7 @@ class TwoProcessSignInTest extends TestbedTest {
 
   @Test
   void aSecondProcessWaitsForTheFirstOnesSignInAndUsesItsToken() throws Exception {
-    restartTestbed("slow-sign-in", gateway -> gateway.signInDelay(Duration.ofMillis(1500)));
+    restartTestbed("held-sign-in", PomeriumGateway.Builder::holdSignIns);
     Path ca = testbed.gateway.writeCaCertificate(dir.resolve("ca.pem"));
     Route route = Route.parse(Testbed.HOST + ":22", testbed.gateway.url());
     TunnelDialer dialer = new TunnelDialer(testbed.signInFactory().settings());
@@ -38,12 +42,30 @@ class TwoProcessSignInTest extends TestbedTest {
         testbed.tokenCache.toString())
         .redirectErrorStream(true)
         .start();
+    StringBuffer output = new StringBuffer();
+    CompletableFuture<Void> secondWaits = new CompletableFuture<>();
+    Thread reader = new Thread(() -> {
+      try (BufferedReader lines = new BufferedReader(new InputStreamReader(second.getInputStream(), UTF_8))) {
+        for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+          output.append(line).append('\n');
+          if (line.contains("another process is signing in to Pomerium; waiting for it")) {
+            secondWaits.complete(null);
+          }
+        }
+      } catch (IOException e) {
+        secondWaits.completeExceptionally(e);
+      }
+      secondWaits.completeExceptionally(new AssertionError("the second process never waited:\n" + output));
+    });
+    reader.start();
+    // The first login stays on the sign-in page until the second process is seen waiting on its lock.
+    secondWaits.get(60, TimeUnit.SECONDS);
+    testbed.gateway.releaseSignIns();
     first.get(30, TimeUnit.SECONDS);
     assertTrue(second.waitFor(60, TimeUnit.SECONDS), "second process finished");
-    String output = new String(second.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertEquals(0, second.exitValue(), output);
-    assertTrue(output.contains("tunnel open"), output);
-    assertTrue(output.contains("another process is signing in to Pomerium; waiting for it"), output);
+    reader.join(TimeUnit.SECONDS.toMillis(10));
+    assertEquals(0, second.exitValue(), output::toString);
+    assertTrue(output.toString().contains("tunnel open"), output::toString);
 
     assertEquals(1, testbed.gateway.signInCount());
     String token = testbed.gateway.issuedTokens().get(0);
