@@ -9,22 +9,30 @@ import java.net.URI;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * The JVM's ProxySelector from the moment the agent is loaded, so that the host's {@code main} need not wait for the
  * implementation to start (half a second of class loading and configuration) on another thread. Questions other than
- * JGit's go straight to the selector it replaced. JGit's ({@code HTTP://host}, {@code SOCKS://host}: JGit's
- * DefaultProxyDataFactory spells them in upper case) wait for the implementation, so that a routed host is never
- * connected to directly; if it cannot start they go to the replaced selector, and if it has not started in {@link
- * #START_TIMEOUT_SECONDS} the connection fails through a proxy address that names the reason.
+ * JGit's go straight to the selector it replaced. JGit's wait for the implementation, so that a routed host is never
+ * connected to directly. If the implementation could not start (a configuration error, reported on start), or has not
+ * started within {@link #START_TIMEOUT_SECONDS}, JGit's connections fail, through a proxy address that names the
+ * reason, rather than going where the configuration said they must not: the agent was put there to route them.
+ *
+ * <p>It also notes the context class loader of the threads that ask, the host's (a Maven plugin's realm, Spring Boot's
+ * launcher): the implementation logs through the SLF4J found there.
  */
 final class DeferredProxySelector extends ProxySelector {
   static final long START_TIMEOUT_SECONDS = 30;
+  static final String NOT_STARTED = "jgit-pomerium-agent-not-started.invalid";
+  static final String NOT_STARTED_IN_TIME = "jgit-pomerium-agent-did-not-start-in-time.invalid";
 
   private final ProxySelector replaced;
   private final long startTimeoutMillis;
   private final CountDownLatch started = new CountDownLatch(1);
   private volatile ProxySelector implementation;
+  private volatile boolean failed;
+  private volatile ClassLoader hostContext;
 
   DeferredProxySelector(ProxySelector replaced) {
     this(replaced, TimeUnit.SECONDS.toMillis(START_TIMEOUT_SECONDS));
@@ -35,37 +43,55 @@ final class DeferredProxySelector extends ProxySelector {
     this.startTimeoutMillis = startTimeoutMillis;
   }
 
-  /** The implementation's selector, or {@code null} if it could not start: from now on, the JVM is as without it. */
+  /** The implementation's selector, or {@code null} if it could not start: JGit's connections then fail. */
   void started(ProxySelector selector) {
     implementation = selector;
+    failed = selector == null;
     started.countDown();
+  }
+
+  /** The context class loader of the last host thread that asked (for the implementation's logging), or null. */
+  Supplier<ClassLoader> hostContext() {
+    return () -> hostContext;
+  }
+
+  /**
+   * JGit's two questions before each SSH connection: {@code socket://host} (a SOCKS proxy), then {@code HTTP://host},
+   * both without a port; the JDK's own sockets ask with a port. The same rule as {@code
+   * PomeriumProxySelector.isJGitsQuestion}, which this class, on the host's class path, cannot see.
+   */
+  static boolean isJGitsQuestion(URI uri) {
+    return uri.getPort() == -1 && ("socket".equals(uri.getScheme()) || "HTTP".equals(uri.getScheme()));
   }
 
   @Override
   public List<Proxy> select(URI uri) {
+    ClassLoader context = Thread.currentThread().getContextClassLoader();
+    if (context != null && context != getClass().getClassLoader() && !(context instanceof IsolatedClassLoader)) {
+      hostContext = context;
+    }
     ProxySelector ready = implementation;
     if (ready != null) {
       return ready.select(uri);
     }
-    String scheme = uri.getScheme();
-    boolean jgitAsks = "HTTP".equals(scheme) || "SOCKS".equals(scheme);
-    if (jgitAsks && started.getCount() > 0) {
-      try {
-        if (!started.await(startTimeoutMillis, TimeUnit.MILLISECONDS)) {
-          return List.of(new Proxy(Proxy.Type.HTTP,
-              InetSocketAddress.createUnresolved("jgit-pomerium-agent-did-not-start-in-time", 1)));
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return List.of(new Proxy(Proxy.Type.HTTP,
-            InetSocketAddress.createUnresolved("jgit-pomerium-agent-interrupted-while-starting", 1)));
-      }
-      ready = implementation;
-      if (ready != null) {
-        return ready.select(uri);
-      }
+    if (!isJGitsQuestion(uri)) {
+      return replaced != null ? replaced.select(uri) : List.of(Proxy.NO_PROXY);
     }
-    return replaced != null ? replaced.select(uri) : List.of(Proxy.NO_PROXY);
+    try {
+      if (!started.await(startTimeoutMillis, TimeUnit.MILLISECONDS)) {
+        return unusable(NOT_STARTED_IN_TIME);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return unusable(NOT_STARTED_IN_TIME);
+    }
+    ready = implementation;
+    return ready != null ? ready.select(uri) : unusable(NOT_STARTED);
+  }
+
+  /** A proxy that cannot be reached, so that JGit fails naming it (and never falls back to a direct connection). */
+  private static List<Proxy> unusable(String name) {
+    return List.of(new Proxy(Proxy.Type.HTTP, InetSocketAddress.createUnresolved(name, 1)));
   }
 
   @Override
@@ -73,7 +99,7 @@ final class DeferredProxySelector extends ProxySelector {
     ProxySelector ready = implementation;
     if (ready != null) {
       ready.connectFailed(uri, address, failure);
-    } else if (replaced != null) {
+    } else if (replaced != null && !failed) {
       replaced.connectFailed(uri, address, failure);
     }
   }

@@ -4,6 +4,7 @@ import java.lang.instrument.Instrumentation;
 import java.lang.reflect.InvocationTargetException;
 import java.net.ProxySelector;
 import java.nio.file.Path;
+import java.util.function.Supplier;
 
 /**
  * {@code java -javaagent:jgit-pomerium-agent.jar}: routes the JGit of a program that cannot be changed (Maven with the
@@ -18,8 +19,9 @@ import java.nio.file.Path;
  * routed hosts and asks the selector it replaced for everything else. The implementation starts on a thread of its
  * own, so that the host's {@code main} does not wait for it; see {@link DeferredProxySelector}.
  *
- * <p>Nothing here may stop the program it serves: a failure is reported on standard error and the JVM goes on as if the
- * agent were absent.
+ * <p>Nothing here may stop the program it serves: a failure to start is reported (standard error, or the host's logging)
+ * and the program goes on, but JGit's SSH connections then fail rather than go where the configuration said they must
+ * not (see {@link DeferredProxySelector}).
  */
 public final class PomeriumJavaAgent {
   /** Where in the agent jar the implementation lies. */
@@ -55,16 +57,14 @@ public final class PomeriumJavaAgent {
         // class loader must see the implementation's, not the host's.
         Thread.currentThread().setContextClassLoader(loader);
         implementation = (ProxySelector) Class.forName(ENTRY_POINT, true, loader)
-            .getMethod("start", String.class, ProxySelector.class).invoke(null, arguments, replaced);
+            .getMethod("start", String.class, ProxySelector.class, Supplier.class)
+            .invoke(null, arguments, replaced, deferred.hostContext());
       } catch (InvocationTargetException e) {
         report(e.getCause());
       } catch (Exception | LinkageError e) {
         report(e);
       } finally {
         deferred.started(implementation);
-        if (implementation == null && ProxySelector.getDefault() == deferred) {
-          ProxySelector.setDefault(replaced);
-        }
       }
     }, "jgit-pomerium-agent-start");
     starter.setDaemon(true);
@@ -73,6 +73,6 @@ public final class PomeriumJavaAgent {
 
   // The bootstrap has no logging: it runs before the implementation and its bridge to the host's SLF4J exist.
   private static void report(Throwable failure) {
-    System.err.println("jgit-pomerium-agent: not started, the program runs without it: " + failure);
+    System.err.println("jgit-pomerium-agent: not started, JGit's SSH connections will fail: " + failure);
   }
 }

@@ -10,6 +10,8 @@ import dev.jgitpomerium.testkit.PlainJGit;
 import dev.jgitpomerium.testkit.RecordedConnect;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -61,12 +63,7 @@ class AgentJarIT {
   }
 
   private static ChildProcesses.Result probe(Map<String, String> environment, String... uris) throws Exception {
-    Path classes = work.resolve("probe-classes");
-    String resource = HostProbe.class.getName().replace('.', '/') + ".class";
-    Files.createDirectories(classes.resolve(resource).getParent());
-    try (InputStream in = HostProbe.class.getClassLoader().getResourceAsStream(resource)) {
-      Files.copy(in, classes.resolve(resource), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-    }
+    Path classes = copyClass(HostProbe.class);
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-javaagent:" + AGENT, "-Duser.home=" + fixture.user.home(), "-cp", classes.toString(),
         HostProbe.class.getName()));
@@ -149,17 +146,34 @@ class AgentJarIT {
   }
 
   @Test
-  void aBadConfigurationIsOneErrorThroughTheHostsLoggingAndTheProgramRunsWithoutTheAgent() throws Exception {
+  void aBadConfigurationIsOneErrorThroughTheHostsLoggingAndJGitsConnectionsFailRatherThanGoDirect() throws Exception {
     Map<String, String> broken = new HashMap<>(fixture.pomeriumEnvironment());
     broken.put("JGIT_POMERIUM_URL", "not a url");
+    int before = fixture.environment.gateway().requestCount();
 
+    // A host that is reachable directly: without the agent this succeeds (aProgramWhoseHostsAreNotRouted...).
     ChildProcesses.Result result = stockLsRemote(true, broken, Map.of(), fixture.directUri());
 
-    assertEquals(0, result.exitCode(), result::describe);
-    assertTrue(result.stdout().contains(fixture.mainRefLine()), result::describe);
+    assertEquals(1, result.exitCode(), result::describe);
+    assertFalse(result.stdout().contains(fixture.mainRefLine()), result::describe);
     assertTrue(result.stderr().contains("ERROR dev.jgitpomerium.agent.internal.IsolatedAgent - jgit-pomerium-agent not"
-        + " started, the program runs without it: invalid jgit-pomerium setting jgit.pomerium.url (or"
+        + " started, JGit's SSH connections will fail: invalid jgit-pomerium setting jgit.pomerium.url (or"
         + " JGIT_POMERIUM_URL): invalid Pomerium URL 'not a url'"), result::describe);
+    assertEquals(before, fixture.environment.gateway().requestCount(), result::describe);
+  }
+
+  @Test
+  void aMisspeltVariableStopsTheAgentNamingTheSettingItMeant() throws Exception {
+    Map<String, String> misspelt = new HashMap<>(fixture.pomeriumEnvironment());
+    misspelt.put("JGIT_POMERIUM_ROUTE", misspelt.remove("JGIT_POMERIUM_ROUTES"));
+
+    ChildProcesses.Result result = probe(misspelt, "HTTP://" + OpenSshUser.HOST);
+
+    assertEquals(List.of("jgit-pomerium-agent not started, JGit's SSH connections will fail: unknown jgit-pomerium"
+        + " environment variable JGIT_POMERIUM_ROUTE (did you mean JGIT_POMERIUM_ROUTES?)"),
+        result.stderr().lines().toList(), result::describe);
+    assertTrue(result.stdout().contains("proxy for HTTP://" + OpenSshUser.HOST + " [HTTP @ "
+        + "jgit-pomerium-agent-not-started.invalid/<unresolved>:1]"), result::describe);
   }
 
   @Test
@@ -167,25 +181,77 @@ class AgentJarIT {
     Map<String, String> broken = new HashMap<>(fixture.pomeriumEnvironment());
     broken.put("JGIT_POMERIUM_URL", "not a url");
 
-    ChildProcesses.Result result = probe(broken, "HTTP://" + OpenSshUser.HOST);
+    ChildProcesses.Result result = probe(broken, "HTTP://" + OpenSshUser.HOST, "https://" + OpenSshUser.HOST + "/");
 
     assertEquals(0, result.exitCode(), result::describe);
-    assertEquals(List.of("jgit-pomerium-agent not started, the program runs without it: invalid jgit-pomerium setting"
-            + " jgit.pomerium.url (or JGIT_POMERIUM_URL): invalid Pomerium URL 'not a url': Illegal character in path"),
+    assertEquals(List.of("jgit-pomerium-agent not started, JGit's SSH connections will fail: invalid jgit-pomerium"
+            + " setting jgit.pomerium.url (or JGIT_POMERIUM_URL): invalid Pomerium URL 'not a url': Illegal character"
+            + " in path"),
         result.stderr().lines().toList(), result::describe);
-    assertTrue(result.stdout().contains("proxy for HTTP://" + OpenSshUser.HOST + " [DIRECT]"), result::describe);
+    // JGit's question fails closed; everything else is the JVM's as before.
+    assertTrue(result.stdout().contains("proxy for HTTP://" + OpenSshUser.HOST + " [HTTP @ "
+        + "jgit-pomerium-agent-not-started.invalid/<unresolved>:1]"), result::describe);
+    assertTrue(result.stdout().contains("proxy for https://" + OpenSshUser.HOST + "/ [DIRECT]"), result::describe);
   }
 
   @Test
   void theSelectorAnswersForRoutedHostsOnlyAndOnlyJGitsQuestions() throws Exception {
     ChildProcesses.Result result = probe(fixture.pomeriumEnvironment(), "HTTP://" + OpenSshUser.HOST,
-        "SOCKS://" + OpenSshUser.HOST, "https://" + OpenSshUser.HOST + "/", "HTTP://elsewhere.example.com");
+        "socket://" + OpenSshUser.HOST, "socket://" + OpenSshUser.HOST + ":22", "https://" + OpenSshUser.HOST + "/",
+        "HTTP://elsewhere.example.com");
 
     assertEquals(0, result.exitCode(), result::describe);
     assertTrue(Pattern.compile("proxy for HTTP://" + Pattern.quote(OpenSshUser.HOST)
         + " \\[HTTP @ localhost/127\\.0\\.0\\.1:\\d+]").matcher(result.stdout()).find(), result::describe);
-    assertTrue(result.stdout().contains("proxy for SOCKS://" + OpenSshUser.HOST + " [DIRECT]"), result::describe);
+    assertTrue(result.stdout().contains("proxy for socket://" + OpenSshUser.HOST + " [DIRECT]"), result::describe);
+    assertTrue(result.stdout().contains("proxy for socket://" + OpenSshUser.HOST + ":22 [DIRECT]"), result::describe);
     assertTrue(result.stdout().contains("proxy for https://" + OpenSshUser.HOST + "/ [DIRECT]"), result::describe);
     assertTrue(result.stdout().contains("proxy for HTTP://elsewhere.example.com [DIRECT]"), result::describe);
+  }
+
+  @Test
+  void aJvmWideSocksProxyDoesNotTakeARoutedHostAroundPomerium() throws Exception {
+    int before = fixture.environment.gateway().requestCount();
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      closedPort = socket.getLocalPort();
+    }
+
+    // JGit asks for a SOCKS proxy first and prefers it; this one refuses, so only the relay can succeed.
+    ChildProcesses.Result result = stockLsRemote(true, fixture.pomeriumEnvironment(),
+        Map.of("socksProxyHost", "127.0.0.1", "socksProxyPort", String.valueOf(closedPort)), fixture.uri());
+
+    assertEquals(0, result.exitCode(), result::describe);
+    assertEquals(before + 1, fixture.environment.gateway().requestCount(), result::describe);
+  }
+
+  @Test
+  void aHostWhoseSlf4jIsInAChildClassLoaderGetsTheAgentsLogLinesAsMavenAndSpringBootDo() throws Exception {
+    Path classes = copyClass(ChildLoaderHost.class);
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-javaagent:" + AGENT, "-Duser.home=" + fixture.user.home(), "-Dorg.slf4j.simpleLogger.logFile=System.err",
+        "-Dorg.slf4j.simpleLogger.showLogName=true", "-Dorg.slf4j.simpleLogger.log.dev.jgitpomerium=debug",
+        "-cp", classes.toString(), ChildLoaderHost.class.getName(), stockJGit,
+        "dev.jgitpomerium.testkit.PlainJGitLsRemote", fixture.uri()));
+    Map<String, String> env = new HashMap<>(fixture.pomeriumEnvironment());
+    env.put("HOME", fixture.user.home().toString());
+
+    ChildProcesses.Result result = fixture.processes.run(fixture.user.home(), env, command);
+
+    assertEquals(0, result.exitCode(), result::describe);
+    assertTrue(result.stdout().contains(fixture.mainRefLine()), result::describe);
+    assertTrue(result.stderr().contains("DEBUG dev.jgitpomerium.transport.internal.TunnelDialer - tunnel to "
+        + OpenSshUser.HOST + ":22"), result::describe);
+  }
+
+  /** A copy of one test class file in a folder of its own: a class path holding nothing else. */
+  private static Path copyClass(Class<?> type) throws IOException {
+    Path classes = work.resolve(type.getSimpleName() + "-classes");
+    String resource = type.getName().replace('.', '/') + ".class";
+    Files.createDirectories(classes.resolve(resource).getParent());
+    try (InputStream in = type.getClassLoader().getResourceAsStream(resource)) {
+      Files.copy(in, classes.resolve(resource), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+    return classes;
   }
 }

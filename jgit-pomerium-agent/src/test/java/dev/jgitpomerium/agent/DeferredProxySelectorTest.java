@@ -36,6 +36,7 @@ class DeferredProxySelectorTest {
     DeferredProxySelector selector = new DeferredProxySelector(answering(REPLACED), TimeUnit.HOURS.toMillis(1));
 
     assertEquals(List.of(REPLACED), selector.select(URI.create("https://git.corp.example.com/")));
+    // The JDK's own sockets ask with a port; JGit asks without one.
     assertEquals(List.of(REPLACED), selector.select(URI.create("socket://git.corp.example.com:22")));
   }
 
@@ -53,22 +54,26 @@ class DeferredProxySelectorTest {
   }
 
   @Test
-  void anImplementationThatCouldNotStartLeavesEveryQuestionToTheReplacedSelector() {
+  void anImplementationThatCouldNotStartFailsJGitsConnectionsAndLeavesTheRestToTheReplacedSelector() {
     DeferredProxySelector selector = new DeferredProxySelector(answering(REPLACED), TimeUnit.MINUTES.toMillis(1));
     selector.started(null);
 
-    assertEquals(List.of(REPLACED), selector.select(URI.create("HTTP://git.corp.example.com")));
+    for (String jgitAsks : List.of("socket://git.corp.example.com", "HTTP://elsewhere.example.com")) {
+      InetSocketAddress proxy = (InetSocketAddress) selector.select(URI.create(jgitAsks)).get(0).address();
+      assertEquals(DeferredProxySelector.NOT_STARTED, proxy.getHostString(), jgitAsks);
+    }
+    assertEquals(List.of(REPLACED), selector.select(URI.create("https://git.corp.example.com/")));
   }
 
   @Test
   void anImplementationThatNeverStartsFailsJGitsConnectionRatherThanGoingDirect() {
     DeferredProxySelector selector = new DeferredProxySelector(answering(Proxy.NO_PROXY), 50);
 
-    List<Proxy> answer = selector.select(URI.create("SOCKS://git.corp.example.com"));
+    List<Proxy> answer = selector.select(URI.create("socket://git.corp.example.com"));
 
     assertEquals(1, answer.size());
     InetSocketAddress address = (InetSocketAddress) answer.get(0).address();
     assertTrue(address.isUnresolved());
-    assertEquals("jgit-pomerium-agent-did-not-start-in-time", address.getHostString());
+    assertEquals(DeferredProxySelector.NOT_STARTED_IN_TIME, address.getHostString());
   }
 }

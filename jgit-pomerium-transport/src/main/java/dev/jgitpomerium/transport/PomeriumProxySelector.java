@@ -63,13 +63,21 @@ public final class PomeriumProxySelector extends ProxySelector {
   public List<Proxy> select(URI uri) {
     String scheme = uri.getScheme() == null ? "" : uri.getScheme();
     String host = uri.getHost();
-    // JGit's DefaultProxyDataFactory asks for "SOCKS://host", then "HTTP://host" (upper case, no port); ordinary
-    // http(s) traffic to the same host uses lower-case schemes and goes on as before.
-    boolean jgitAsks = scheme.equals("SOCKS") || scheme.equals("HTTP");
-    if (jgitAsks && host != null && factory.routesHost(host)) {
+    if (isJGitsQuestion(uri) && host != null && factory.routesHost(host)) {
+      // No SOCKS proxy (the JVM's socksProxyHost) may take a routed host around Pomerium: JGit would prefer it.
       return scheme.equals("HTTP") ? List.of(new Proxy(Proxy.Type.HTTP, relay)) : List.of(Proxy.NO_PROXY);
     }
     return previous != null ? previous.select(uri) : List.of(Proxy.NO_PROXY);
+  }
+
+  /**
+   * Whether {@code uri} is one of the two questions JGit's {@code DefaultProxyDataFactory} asks before each SSH
+   * connection: {@code socket://host} for a SOCKS proxy, then {@code HTTP://host} (upper case), both without a port.
+   * The JDK's own sockets ask {@code socket://host:port}, and ordinary http(s) traffic uses lower-case schemes: those
+   * go on as before.
+   */
+  public static boolean isJGitsQuestion(URI uri) {
+    return uri.getPort() == -1 && ("socket".equals(uri.getScheme()) || "HTTP".equals(uri.getScheme()));
   }
 
   @Override

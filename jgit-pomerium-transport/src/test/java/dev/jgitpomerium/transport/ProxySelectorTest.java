@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Proxy;
 import java.net.ProxySelector;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -57,12 +59,38 @@ class ProxySelectorTest extends TestbedTest {
   }
 
   @Test
+  void aJvmWideSocksProxyDoesNotTakeARoutedHostAroundPomerium() throws Exception {
+    // JGit asks for a SOCKS proxy first and prefers it; this one would refuse, so only the relay can succeed.
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      closedPort = socket.getLocalPort();
+    }
+    System.setProperty("socksProxyHost", "127.0.0.1");
+    System.setProperty("socksProxyPort", String.valueOf(closedPort));
+    try (SshdSessionFactory stock = new SshdSessionFactory()) {
+      stock.setHomeDirectory(testbed.home.toFile());
+      stock.setSshDirectory(testbed.sshDirectory.toFile());
+      try (Git clone = Git.cloneRepository().setURI(Testbed.URI).setDirectory(dir.resolve("clone").toFile())
+          .setTransportConfigCallback(t -> ((SshTransport) t).setSshSessionFactory(stock)).call()) {
+        assertEquals(testbed.initialHead, clone.getRepository().resolve("HEAD"));
+      }
+    } finally {
+      System.clearProperty("socksProxyHost");
+      System.clearProperty("socksProxyPort");
+    }
+    assertEquals(1, testbed.gateway.requestCount());
+  }
+
+  @Test
   void otherHostsAndOrdinaryHttpKeepThePreviousSelector() {
     assertEquals(before.select(URI.create("HTTP://other.example.com")),
         selector.select(URI.create("HTTP://other.example.com")));
     assertEquals(before.select(URI.create("https://git.corp.example.com/")),
         selector.select(URI.create("https://git.corp.example.com/")));
-    assertEquals(List.of(Proxy.NO_PROXY), selector.select(URI.create("SOCKS://git.corp.example.com")));
+    assertEquals(before.select(URI.create("socket://git.corp.example.com:22")),
+        selector.select(URI.create("socket://git.corp.example.com:22")));
+    // JGit's SOCKS question for a routed host: no proxy, so that JGit goes on to ask for the HTTP one (the relay).
+    assertEquals(List.of(Proxy.NO_PROXY), selector.select(URI.create("socket://git.corp.example.com")));
     assertEquals(Proxy.Type.HTTP, selector.select(URI.create("HTTP://git.corp.example.com")).get(0).type());
   }
 

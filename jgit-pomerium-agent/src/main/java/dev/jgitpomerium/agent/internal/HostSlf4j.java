@@ -6,11 +6,13 @@ import java.lang.invoke.MethodType;
 import java.util.Collections;
 import java.util.Map;
 import java.util.WeakHashMap;
+import java.util.function.Supplier;
 
 /**
  * The host program's own SLF4J, reached by reflection from the agent's class loader: the SLF4J of the application class
- * loader (a plain program, Spring Boot), or else of the context class loader of the thread that logs (Maven keeps its
- * SLF4J in a core realm that its plugins' threads see through the context class loader). Only an SLF4J that has a
+ * loader (a plain program), or else of the context class loader of the thread that logs or of the host's threads that
+ * ask the JVM's ProxySelector (Maven keeps its SLF4J in a core realm that its plugins' threads see through the context
+ * class loader; a Spring Boot jar, in its launcher's class loader). Only an SLF4J that has a
  * binding counts: asking one without would make it print its own "no providers" warning, which the host never asked
  * for.
  */
@@ -18,6 +20,7 @@ final class HostSlf4j {
   private static final ClassLoader OURS = HostSlf4j.class.getClassLoader();
   private static final Map<ClassLoader, Boolean> WITHOUT = Collections.synchronizedMap(new WeakHashMap<>());
   private static volatile HostSlf4j found;
+  private static volatile Supplier<ClassLoader> hostContext = () -> null;
 
   private final MethodHandle getLogger;
   private final Class<?> loggerType;
@@ -27,6 +30,14 @@ final class HostSlf4j {
     this.loggerType = loggerType;
   }
 
+  /**
+   * Also looks in the context class loader of the host's threads that {@code context} gives: the agent's own threads
+   * (the relay's) have the agent's, and Maven and Spring Boot keep SLF4J out of the application class loader.
+   */
+  static void alsoLookIn(Supplier<ClassLoader> context) {
+    hostContext = context;
+  }
+
   /** The host's SLF4J, or {@code null} while none can be seen from here. */
   static HostSlf4j find() {
     HostSlf4j host = found;
@@ -34,7 +45,7 @@ final class HostSlf4j {
       return host;
     }
     for (ClassLoader candidate : new ClassLoader[] {ClassLoader.getSystemClassLoader(),
-        Thread.currentThread().getContextClassLoader()}) {
+        Thread.currentThread().getContextClassLoader(), hostContext.get()}) {
       if (candidate == null || candidate == OURS || WITHOUT.containsKey(candidate)) {
         continue;
       }

@@ -2,7 +2,10 @@ package dev.jgitpomerium.agent.internal;
 
 import dev.jgitpomerium.transport.PomeriumProxySelector;
 import dev.jgitpomerium.transport.PomeriumSshSessionFactory;
+import dev.jgitpomerium.transport.internal.SystemConfiguration;
 import java.net.ProxySelector;
+import java.util.List;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,12 +22,21 @@ public final class IsolatedAgent {
 
   /**
    * Called once per JVM by the bootstrap; never throws. Returns the selector for routed hosts (others go to {@code
-   * fallback}), or {@code null} if the agent cannot start, having said why.
+   * fallback}), or {@code null} if the agent cannot start, having said why. {@code hostContext} gives the context class
+   * loader of the host's threads that ask the JVM's selector, where the host's SLF4J may be.
    */
-  public static ProxySelector start(String arguments, ProxySelector fallback) {
+  public static ProxySelector start(String arguments, ProxySelector fallback, Supplier<ClassLoader> hostContext) {
+    HostSlf4j.alsoLookIn(hostContext);
     if (arguments != null && !arguments.isBlank()) {
       log.error("jgit-pomerium-agent takes no arguments (got '{}'): configure it with the JGIT_POMERIUM_* environment"
-          + " variables or jgit.pomerium.* system properties; not started", arguments);
+          + " variables or jgit.pomerium.* system properties; not started, JGit's SSH connections will fail",
+          arguments);
+      return null;
+    }
+    // A misspelt variable would leave its hosts unrouted: the agent was put there to route them, so it does not start.
+    List<String> unknown = SystemConfiguration.unknownNames(System.getenv(), System.getProperties().stringPropertyNames());
+    if (!unknown.isEmpty()) {
+      log.error("jgit-pomerium-agent not started, JGit's SSH connections will fail: {}", String.join("; ", unknown));
       return null;
     }
     try {
@@ -35,7 +47,7 @@ public final class IsolatedAgent {
     } catch (Exception | LinkageError e) {
       // A setting's message names the setting and the variable; other failures need their type to mean anything.
       String reason = e instanceof IllegalArgumentException && e.getMessage() != null ? e.getMessage() : e.toString();
-      log.error("jgit-pomerium-agent not started, the program runs without it: {}", reason);
+      log.error("jgit-pomerium-agent not started, JGit's SSH connections will fail: {}", reason);
       return null;
     }
   }

@@ -74,12 +74,17 @@ public final class HeadReader {
 
   /** At most 100 visible ASCII characters, so that a hostile peer can neither flood nor forge log lines. */
   static String printable(String s) {
+    return printable(s, 100);
+  }
+
+  /** At most {@code limit} visible ASCII characters: control characters become '?', the rest is cut with "...". */
+  static String printable(String s, int limit) {
     StringBuilder out = new StringBuilder();
-    for (int i = 0; i < s.length() && out.length() < 100; i++) {
+    for (int i = 0; i < s.length() && out.length() < limit; i++) {
       char c = s.charAt(i);
       out.append(c >= 0x20 && c < 0x7f ? c : '?');
     }
-    if (s.length() > 100) {
+    if (s.length() > limit) {
       out.append("...");
     }
     return out.toString();

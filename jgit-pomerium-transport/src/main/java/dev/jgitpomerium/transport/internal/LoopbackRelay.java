@@ -290,7 +290,8 @@ public final class LoopbackRelay implements Closeable {
       int port = Integer.parseInt(target.substring(colon + 1));
       return new Claim(new Grant(dialer.dial(host, port), target, new byte[0], Long.MAX_VALUE), null);
     } catch (IOException | RuntimeException e) {
-      return new Claim(null, "502:" + HeadReader.printable(String.valueOf(e.getMessage())));
+      // Our own message, with what to do at its end: kept whole (one line, bounded), as JGit shows it to the user.
+      return new Claim(null, "502:" + HeadReader.printable(String.valueOf(e.getMessage()), 2000));
     }
   }
 

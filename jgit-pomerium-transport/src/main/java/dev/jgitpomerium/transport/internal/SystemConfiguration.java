@@ -5,13 +5,18 @@ import dev.jgitpomerium.transport.PomeriumSshSessionFactory;
 import dev.jgitpomerium.transport.TokenStore;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The configuration of the ServiceLoader-created factory, from system properties and, for each, an environment
@@ -21,6 +26,7 @@ import java.util.regex.Pattern;
  * Use a token file, or the environment variable.
  */
 public final class SystemConfiguration {
+  private static final Logger log = LoggerFactory.getLogger(SystemConfiguration.class);
   /**
    * One setting: its name (for {@link #fromSettings} and Spring's {@code jgit.pomerium.*} properties), its system
    * property (the same name, or none for the tokens themselves) and its environment variable.
@@ -68,7 +74,64 @@ public final class SystemConfiguration {
   private SystemConfiguration() {}
 
   public static PomeriumSshSessionFactory.Builder fromSystem(PomeriumSshSessionFactory.Builder builder) {
+    for (String unknown : unknownNames(System.getenv(), System.getProperties().stringPropertyNames())) {
+      log.warn("{}: ignored", unknown);
+    }
     return apply(builder, System::getProperty, System::getenv);
+  }
+
+  /**
+   * The {@code JGIT_POMERIUM_*} variables and {@code jgit.pomerium.*} properties that name no setting, each as a
+   * sentence naming the closest setting (a typo such as {@code JGIT_POMERIUM_ROUTE} would otherwise leave a host
+   * unrouted without a word). Spring's own {@code jgit.pomerium.enabled} is known.
+   */
+  public static List<String> unknownNames(Map<String, String> environment, Set<String> properties) {
+    List<String> unknown = new ArrayList<>();
+    List<String> variables = new ArrayList<>();
+    List<String> names = new ArrayList<>(List.of("jgit.pomerium.enabled"));
+    for (Key key : Key.values()) {
+      variables.add(key.environment);
+      if (key.property != null) {
+        names.add(key.property);
+      }
+    }
+    environment.keySet().stream().filter(n -> n.startsWith("JGIT_POMERIUM_") && !variables.contains(n)).sorted()
+        .forEach(n -> unknown.add("unknown jgit-pomerium environment variable " + n + closest(n, variables)));
+    properties.stream().filter(n -> n.startsWith("jgit.pomerium.") && !names.contains(n)).sorted()
+        .forEach(n -> unknown.add("unknown jgit-pomerium system property " + n + closest(n, names)));
+    return unknown;
+  }
+
+  private static String closest(String name, List<String> known) {
+    String best = null;
+    int bestDistance = Integer.MAX_VALUE;
+    for (String candidate : known) {
+      int d = editDistance(name.toLowerCase(Locale.ROOT), candidate.toLowerCase(Locale.ROOT));
+      if (d < bestDistance) {
+        best = candidate;
+        bestDistance = d;
+      }
+    }
+    return best != null && bestDistance <= 4 ? " (did you mean " + best + "?)" : "";
+  }
+
+  private static int editDistance(String a, String b) {
+    int[] previous = new int[b.length() + 1];
+    int[] current = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      previous[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      current[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+        current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
+      }
+      int[] swap = previous;
+      previous = current;
+      current = swap;
+    }
+    return previous[b.length()];
   }
 
   /**
