@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.jar.JarFile;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -125,6 +126,19 @@ class AgentJarIT {
           .forEach(outside::add);
       assertTrue(outside.isEmpty(), "entries the host's class loaders would see: " + outside);
       assertTrue(jar.getEntry(PomeriumJavaAgent.IMPLEMENTATION + "org/eclipse/jgit/api/Git.class") != null);
+    }
+  }
+
+  @Test
+  void aBuildThatNamesTheAgentAsADependencyGetsNothingElseOnItsClassPath() throws IOException {
+    String pom = Files.readString(Path.of(System.getProperty("basedir"), "pom.xml"));
+    Matcher dependency = Pattern.compile("(?s)<dependency>(.*?)</dependency>").matcher(pom);
+    while (dependency.find()) {
+      String declaration = dependency.group(1);
+      if (!declaration.contains("<scope>test</scope>")) {
+        assertTrue(declaration.contains("<optional>true</optional>"),
+            "the agent's pom passes this on to whoever depends on the agent:" + declaration);
+      }
     }
   }
 
