@@ -32,6 +32,7 @@ final class DeferredProxySelector extends ProxySelector {
   private final CountDownLatch started = new CountDownLatch(1);
   private volatile ProxySelector implementation;
   private volatile boolean failed;
+  private volatile List<Proxy> notStarted;
   private volatile ClassLoader hostContext;
 
   DeferredProxySelector(ProxySelector replaced) {
@@ -43,10 +44,23 @@ final class DeferredProxySelector extends ProxySelector {
     this.startTimeoutMillis = startTimeoutMillis;
   }
 
-  /** The implementation's selector, or {@code null} if it could not start: JGit's connections then fail. */
+  /** The implementation's selector: from now on, every question goes to it. */
   void started(ProxySelector selector) {
     implementation = selector;
-    failed = selector == null;
+    started.countDown();
+  }
+
+  /** The implementation could not start, for {@code reason}: JGit's connections then fail, saying so. */
+  void failed(String reason) {
+    String because = "jgit-pomerium-agent not started: " + reason;
+    List<Proxy> answer;
+    try {
+      answer = List.of(new Proxy(Proxy.Type.HTTP, NotStartedRelay.start(because)));
+    } catch (IOException | RuntimeException e) {
+      answer = unusable(NOT_STARTED);
+    }
+    notStarted = answer;
+    failed = true;
     started.countDown();
   }
 
@@ -86,7 +100,7 @@ final class DeferredProxySelector extends ProxySelector {
       return unusable(NOT_STARTED_IN_TIME);
     }
     ready = implementation;
-    return ready != null ? ready.select(uri) : unusable(NOT_STARTED);
+    return ready != null ? ready.select(uri) : notStarted;
   }
 
   /** A proxy that cannot be reached, so that JGit fails naming it (and never falls back to a direct connection). */

@@ -4,6 +4,8 @@ import java.lang.instrument.Instrumentation;
 import java.lang.reflect.InvocationTargetException;
 import java.net.ProxySelector;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -50,6 +52,7 @@ public final class PomeriumJavaAgent {
     ProxySelector.setDefault(deferred);
     Thread starter = new Thread(() -> {
       ProxySelector implementation = null;
+      AtomicReference<String> why = new AtomicReference<>();
       try {
         Path jar = Path.of(PomeriumJavaAgent.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         ClassLoader loader = new IsolatedClassLoader(jar, IMPLEMENTATION);
@@ -57,14 +60,18 @@ public final class PomeriumJavaAgent {
         // class loader must see the implementation's, not the host's.
         Thread.currentThread().setContextClassLoader(loader);
         implementation = (ProxySelector) Class.forName(ENTRY_POINT, true, loader)
-            .getMethod("start", String.class, ProxySelector.class, Supplier.class)
-            .invoke(null, arguments, replaced, deferred.hostContext());
+            .getMethod("start", String.class, ProxySelector.class, Supplier.class, Consumer.class)
+            .invoke(null, arguments, replaced, deferred.hostContext(), (Consumer<String>) why::set);
       } catch (InvocationTargetException e) {
-        report(e.getCause());
+        why.set(report(e.getCause()));
       } catch (Exception | LinkageError e) {
-        report(e);
+        why.set(report(e));
       } finally {
-        deferred.started(implementation);
+        if (implementation != null) {
+          deferred.started(implementation);
+        } else {
+          deferred.failed(why.get() != null ? why.get() : "see the program's standard error");
+        }
       }
     }, "jgit-pomerium-agent-start");
     starter.setDaemon(true);
@@ -72,7 +79,8 @@ public final class PomeriumJavaAgent {
   }
 
   // The bootstrap has no logging: it runs before the implementation and its bridge to the host's SLF4J exist.
-  private static void report(Throwable failure) {
+  private static String report(Throwable failure) {
     System.err.println("jgit-pomerium-agent: not started, JGit's SSH connections will fail: " + failure);
+    return failure.toString();
   }
 }

@@ -1,5 +1,6 @@
 package dev.jgitpomerium.agent;
 
+import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,6 +9,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Proxy;
 import java.net.ProxySelector;
+import java.net.Socket;
 import java.net.SocketAddress;
 import java.net.URI;
 import java.util.List;
@@ -54,13 +56,21 @@ class DeferredProxySelectorTest {
   }
 
   @Test
-  void anImplementationThatCouldNotStartFailsJGitsConnectionsAndLeavesTheRestToTheReplacedSelector() {
+  void anImplementationThatCouldNotStartFailsJGitsConnectionsSayingWhyAndLeavesTheRestToTheReplacedSelector()
+      throws Exception {
     DeferredProxySelector selector = new DeferredProxySelector(answering(REPLACED), TimeUnit.MINUTES.toMillis(1));
-    selector.started(null);
+    selector.failed("invalid jgit-pomerium setting jgit.pomerium.url (or JGIT_POMERIUM_URL): invalid Pomerium URL");
 
     for (String jgitAsks : List.of("socket://git.corp.example.com", "HTTP://elsewhere.example.com")) {
       InetSocketAddress proxy = (InetSocketAddress) selector.select(URI.create(jgitAsks)).get(0).address();
-      assertEquals(DeferredProxySelector.NOT_STARTED, proxy.getHostString(), jgitAsks);
+      try (Socket socket = new Socket(proxy.getAddress(), proxy.getPort())) {
+        socket.setSoTimeout(10_000);
+        socket.getOutputStream().write(
+            "CONNECT git.corp.example.com:22 HTTP/1.1\r\nHost: git.corp.example.com:22\r\n\r\n".getBytes(US_ASCII));
+        String answer = new String(socket.getInputStream().readAllBytes(), US_ASCII);
+        assertTrue(answer.startsWith("HTTP/1.1 502 jgit-pomerium-agent not started: invalid jgit-pomerium setting"
+            + " jgit.pomerium.url (or JGIT_POMERIUM_URL): invalid Pomerium URL\r\n"), answer);
+      }
     }
     assertEquals(List.of(REPLACED), selector.select(URI.create("https://git.corp.example.com/")));
   }

@@ -240,7 +240,8 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
   }
 
   /** Whether connections to {@code host} (no port known: a ProxySelector is asked by host only) go through us. */
-  boolean routesHost(String host) {
+  boolean routesHost(String name) {
+    String host = withoutRootDot(name);
     String h = host.toLowerCase(java.util.Locale.ROOT);
     if (settings.get().routes().stream().anyMatch(r -> r.host().equals(h))) {
       return true;
@@ -254,7 +255,8 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
     }
   }
 
-  private dev.jgitpomerium.transport.internal.Tunnel dialForRelay(String host, int port) throws IOException {
+  private dev.jgitpomerium.transport.internal.Tunnel dialForRelay(String name, int port) throws IOException {
+    String host = withoutRootDot(name);
     PomeriumProxyDataFactory.Routed routed = resolve(host, port);
     if (routed == null) {
       routed = fromProxyCommand(lookUp(host, port, null).entry());
@@ -263,6 +265,11 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
       throw new IOException("no Pomerium route for " + host + ":" + port);
     }
     return new TunnelDialer(routed.settings()).open(routed.route());
+  }
+
+  /** {@code git.corp.example.com.} (fully qualified, as DNS allows) is {@code git.corp.example.com}. */
+  private static String withoutRootDot(String host) {
+    return host.length() > 1 && host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
   }
 
   /** Explicit routes first, then hosts whose ssh config ProxyCommand runs pomerium-cli tcp (or another command). */

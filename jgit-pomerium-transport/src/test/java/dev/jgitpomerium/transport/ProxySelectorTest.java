@@ -92,6 +92,9 @@ class ProxySelectorTest extends TestbedTest {
     // JGit's SOCKS question for a routed host: no proxy, so that JGit goes on to ask for the HTTP one (the relay).
     assertEquals(List.of(Proxy.NO_PROXY), selector.select(URI.create("socket://git.corp.example.com")));
     assertEquals(Proxy.Type.HTTP, selector.select(URI.create("HTTP://git.corp.example.com")).get(0).type());
+    // The fully qualified name (a trailing dot) is the same host, and no SOCKS proxy may take it either.
+    assertEquals(Proxy.Type.HTTP, selector.select(URI.create("HTTP://git.corp.example.com.")).get(0).type());
+    assertEquals(List.of(Proxy.NO_PROXY), selector.select(URI.create("socket://git.corp.example.com.")));
   }
 
   @Test

@@ -143,4 +143,21 @@ class SystemConfigurationTest {
     assertEquals("jgit.pomerium.token", e.setting());
     assertTrue(!e.getMessage().contains("secret-part"), e.getMessage());
   }
+
+  @Test
+  void aMisspeltNameIsNamedWithTheSettingItResembles() {
+    assertEquals(List.of(
+            "unknown jgit-pomerium environment variable JGIT_POMERIUM_ROUTE (did you mean JGIT_POMERIUM_ROUTES?)",
+            "unknown jgit-pomerium system property jgit.pomerium.tokenfile (did you mean jgit.pomerium.tokenFile?)"),
+        SystemConfiguration.unknownNames(Map.of("JGIT_POMERIUM_ROUTE", "git.corp.example.com:22", "HOME", "/home/me",
+            "JGIT_POMERIUM_URL", "https://pomerium.corp.example.com"),
+            java.util.Set.of("jgit.pomerium.tokenfile", "jgit.pomerium.caFile", "jgit.pomerium.enabled", "user.home")));
+  }
+
+  @Test
+  void aTokenGivenAsASystemPropertyIsPointedToTheVariableOrTheFileNotToAnotherSetting() {
+    assertEquals(List.of("there is no system property jgit.pomerium.token (it would show in process listings): use the"
+            + " environment variable JGIT_POMERIUM_TOKEN or the file setting jgit.pomerium.tokenFile"),
+        SystemConfiguration.unknownNames(Map.of(), java.util.Set.of("jgit.pomerium.token")));
+  }
 }

@@ -5,6 +5,7 @@ import dev.jgitpomerium.transport.PomeriumSshSessionFactory;
 import dev.jgitpomerium.transport.internal.SystemConfiguration;
 import java.net.ProxySelector;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,33 +23,39 @@ public final class IsolatedAgent {
 
   /**
    * Called once per JVM by the bootstrap; never throws. Returns the selector for routed hosts (others go to {@code
-   * fallback}), or {@code null} if the agent cannot start, having said why. {@code hostContext} gives the context class
-   * loader of the host's threads that ask the JVM's selector, where the host's SLF4J may be.
+   * fallback}), or {@code null} if the agent cannot start, having logged why and given the reason to {@code failure}
+   * (no secret in it). {@code hostContext} gives the context class loader of the host's threads that ask the JVM's
+   * selector, where the host's SLF4J may be.
    */
-  public static ProxySelector start(String arguments, ProxySelector fallback, Supplier<ClassLoader> hostContext) {
+  public static ProxySelector start(String arguments, ProxySelector fallback, Supplier<ClassLoader> hostContext,
+      Consumer<String> failure) {
     HostSlf4j.alsoLookIn(hostContext);
+    String reason = null;
     if (arguments != null && !arguments.isBlank()) {
-      log.error("jgit-pomerium-agent takes no arguments (got '{}'): configure it with the JGIT_POMERIUM_* environment"
-          + " variables or jgit.pomerium.* system properties; not started, JGit's SSH connections will fail",
-          arguments);
-      return null;
+      // Not echoed: whatever was put there may be a secret.
+      reason = "it takes no arguments after the jar's name: configure it with the JGIT_POMERIUM_* environment"
+          + " variables or jgit.pomerium.* system properties";
+    } else {
+      // A misspelt name would leave its hosts unrouted: the agent was put there to route them, so it does not start.
+      List<String> unknown =
+          SystemConfiguration.unknownNames(System.getenv(), System.getProperties().stringPropertyNames());
+      if (!unknown.isEmpty()) {
+        reason = String.join("; ", unknown);
+      }
     }
-    // A misspelt variable would leave its hosts unrouted: the agent was put there to route them, so it does not start.
-    List<String> unknown = SystemConfiguration.unknownNames(System.getenv(), System.getProperties().stringPropertyNames());
-    if (!unknown.isEmpty()) {
-      log.error("jgit-pomerium-agent not started, JGit's SSH connections will fail: {}", String.join("; ", unknown));
-      return null;
+    if (reason == null) {
+      try {
+        PomeriumSshSessionFactory factory = PomeriumSshSessionFactory.builderFromEnvironment().build();
+        ProxySelector selector = PomeriumProxySelector.create(factory, fallback);
+        log.debug("jgit-pomerium-agent started; routes {}", factory.routes());
+        return selector;
+      } catch (Exception | LinkageError e) {
+        // A setting's message names the setting and the variable; other failures need their type to mean anything.
+        reason = e instanceof IllegalArgumentException && e.getMessage() != null ? e.getMessage() : e.toString();
+      }
     }
-    try {
-      PomeriumSshSessionFactory factory = PomeriumSshSessionFactory.builderFromEnvironment().build();
-      ProxySelector selector = PomeriumProxySelector.create(factory, fallback);
-      log.debug("jgit-pomerium-agent started; routes {}", factory.routes());
-      return selector;
-    } catch (Exception | LinkageError e) {
-      // A setting's message names the setting and the variable; other failures need their type to mean anything.
-      String reason = e instanceof IllegalArgumentException && e.getMessage() != null ? e.getMessage() : e.toString();
-      log.error("jgit-pomerium-agent not started, JGit's SSH connections will fail: {}", reason);
-      return null;
-    }
+    log.error("jgit-pomerium-agent not started, JGit's SSH connections will fail: {}", reason);
+    failure.accept(reason);
+    return null;
   }
 }

@@ -15,6 +15,7 @@ import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -97,8 +98,15 @@ public final class SystemConfiguration {
     }
     environment.keySet().stream().filter(n -> n.startsWith("JGIT_POMERIUM_") && !variables.contains(n)).sorted()
         .forEach(n -> unknown.add("unknown jgit-pomerium environment variable " + n + closest(n, variables)));
-    properties.stream().filter(n -> n.startsWith("jgit.pomerium.") && !names.contains(n)).sorted()
-        .forEach(n -> unknown.add("unknown jgit-pomerium system property " + n + closest(n, names)));
+    for (String name : properties.stream().filter(n -> n.startsWith("jgit.pomerium.") && !names.contains(n)).sorted()
+        .toList()) {
+      Key secret = Stream.of(Key.values()).filter(k -> k.property == null && k.setting.equals(name)).findFirst()
+          .orElse(null);
+      unknown.add(secret != null
+          ? "there is no system property " + name + " (it would show in process listings): use the environment"
+              + " variable " + secret.environment + " or the file setting " + secret.setting + "File"
+          : "unknown jgit-pomerium system property " + name + closest(name, names));
+    }
     return unknown;
   }
 
