@@ -31,7 +31,7 @@ final class DeferredProxySelector extends ProxySelector {
   private final long startTimeoutMillis;
   private final CountDownLatch started = new CountDownLatch(1);
   private volatile ProxySelector implementation;
-  private volatile boolean failed;
+  /** What JGit's questions get once the implementation could not start; null until then. */
   private volatile List<Proxy> notStarted;
   private volatile ClassLoader hostContext;
 
@@ -60,7 +60,6 @@ final class DeferredProxySelector extends ProxySelector {
       answer = unusable(NOT_STARTED);
     }
     notStarted = answer;
-    failed = true;
     started.countDown();
   }
 
@@ -113,7 +112,7 @@ final class DeferredProxySelector extends ProxySelector {
     ProxySelector ready = implementation;
     if (ready != null) {
       ready.connectFailed(uri, address, failure);
-    } else if (replaced != null && !failed) {
+    } else if (replaced != null && notStarted == null) {
       replaced.connectFailed(uri, address, failure);
     }
   }
