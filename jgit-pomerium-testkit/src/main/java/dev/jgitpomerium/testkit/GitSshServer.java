@@ -1,5 +1,6 @@
 package dev.jgitpomerium.testkit;
 
+import dev.jgitpomerium.testkit.internal.Count;
 import dev.jgitpomerium.testkit.internal.Files2;
 import dev.jgitpomerium.testkit.internal.NamedThreadFactory;
 import java.io.ByteArrayOutputStream;
@@ -23,6 +24,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
@@ -95,9 +97,10 @@ public final class GitSshServer implements AutoCloseable {
   private final List<CloseableExecutorService> ioExecutors = new CopyOnWriteArrayList<>();
   private final List<NamedThreadFactory> threadFactories = new CopyOnWriteArrayList<>();
   private final AtomicBoolean closed = new AtomicBoolean();
-  private final Object sessionLock = new Object();
-  private int openSessions; // guarded by sessionLock
-  private int pushesHeld; // guarded by sessionLock
+  /** Counted down by {@link #close()} once sshd stopped: ends every push held by {@link #setPreReceiveDelay}. */
+  private final CountDownLatch closing = new CountDownLatch(1);
+  private final Count openSessions = new Count();
+  private final Count pushesHeld = new Count();
   private volatile Duration preReceiveDelay = Duration.ZERO;
 
   private final String bindAddress;
@@ -154,17 +157,12 @@ public final class GitSshServer implements AutoCloseable {
         new SessionListener() {
           @Override
           public void sessionCreated(Session session) {
-            synchronized (sessionLock) {
-              openSessions++;
-            }
+            openSessions.increment();
           }
 
           @Override
           public void sessionClosed(Session session) {
-            synchronized (sessionLock) {
-              openSessions--;
-              sessionLock.notifyAll();
-            }
+            openSessions.decrement();
           }
         });
   }
@@ -289,9 +287,7 @@ public final class GitSshServer implements AutoCloseable {
 
   /** SSH sessions currently open (authenticated or not). */
   public int openSessions() {
-    synchronized (sessionLock) {
-      return openSessions;
-    }
+    return openSessions.get();
   }
 
   /**
@@ -301,36 +297,18 @@ public final class GitSshServer implements AutoCloseable {
    * @return whether they did within {@code timeout}
    */
   public boolean awaitPushesHeld(int count, Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    synchronized (sessionLock) {
-      while (pushesHeld < count) {
-        long remaining = deadline - System.nanoTime();
-        if (remaining <= 0) {
-          return false;
-        }
-        TimeUnit.NANOSECONDS.timedWait(sessionLock, remaining);
-      }
-      return true;
-    }
+    return pushesHeld.awaitAtLeast(count, timeout);
   }
 
   /** Holds a push for {@code delay}, or until the server closes. */
   private void holdSilently(Duration delay) {
-    long deadline = System.nanoTime() + delay.toNanos();
-    synchronized (sessionLock) {
-      pushesHeld++;
-      sessionLock.notifyAll();
-      try {
-        long remaining;
-        while (!closed.get() && (remaining = deadline - System.nanoTime()) > 0) {
-          TimeUnit.NANOSECONDS.timedWait(sessionLock, remaining);
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt(); // the server is closing
-      } finally {
-        pushesHeld--;
-        sessionLock.notifyAll();
-      }
+    pushesHeld.increment();
+    try {
+      closing.await(delay.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt(); // the server is closing
+    } finally {
+      pushesHeld.decrement();
     }
   }
 
@@ -341,17 +319,7 @@ public final class GitSshServer implements AutoCloseable {
    * @return whether that happened within {@code timeout}
    */
   public boolean awaitNoOpenSessions(Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    synchronized (sessionLock) {
-      while (openSessions > 0) {
-        long remaining = deadline - System.nanoTime();
-        if (remaining <= 0) {
-          return false;
-        }
-        TimeUnit.NANOSECONDS.timedWait(sessionLock, remaining);
-      }
-      return true;
-    }
+    return openSessions.awaitAtMost(0, timeout);
   }
 
   /**
@@ -369,7 +337,8 @@ public final class GitSshServer implements AutoCloseable {
     } catch (IOException e) {
       LOG.warn("GitSshServer {}: stopping sshd failed", sshd.getPort(), e);
     }
-    commandExecutor.shutdownNow();
+    commandExecutor.shutdownNow(); // interrupts the commands, held pushes too
+    closing.countDown();
     timer.shutdownNow();
     long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
     List<ExecutorService> executors = new ArrayList<>(ioExecutors);
@@ -392,9 +361,6 @@ public final class GitSshServer implements AutoCloseable {
       }
     } catch (InterruptedException e) {
       interrupted = true;
-    }
-    synchronized (sessionLock) {
-      sessionLock.notifyAll();
     }
     if (interrupted) {
       Thread.currentThread().interrupt();

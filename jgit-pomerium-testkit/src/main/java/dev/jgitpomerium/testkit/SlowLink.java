@@ -1,20 +1,16 @@
 package dev.jgitpomerium.testkit;
 
+import dev.jgitpomerium.testkit.internal.Acceptor;
 import dev.jgitpomerium.testkit.internal.IoUtil;
-import dev.jgitpomerium.testkit.internal.Workers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -46,7 +42,6 @@ public final class SlowLink implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SlowLink.class);
 
   private static final int TARGET_CONNECT_TIMEOUT_MILLIS = 5_000;
-  private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
 
   /** Largest read; at low rates reads shrink to about 20 ms worth of bytes, to keep pacing even. */
   private static final int MAX_CHUNK_BYTES = 16 * 1024;
@@ -62,12 +57,8 @@ public final class SlowLink implements AutoCloseable {
   private final long delayNanos;
   private final int chunkBytes;
   private final long queueBytes;
-  private final ServerSocket serverSocket;
-  private final InetSocketAddress address;
+  private final Acceptor acceptor;
 
-  private final Workers workers = new Workers();
-  private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
-  private final AtomicInteger connectionIds = new AtomicInteger();
   private final AtomicBoolean closing = new AtomicBoolean();
   private final CountDownLatch closed = new CountDownLatch(1);
 
@@ -80,16 +71,8 @@ public final class SlowLink implements AutoCloseable {
     double inFlight = 2.0 * Math.min(bytesPerSecond, MAX_QUEUE_BYTES) * delayNanos / 1e9;
     this.queueBytes = (long) Math.min(MAX_QUEUE_BYTES, Math.max(MIN_QUEUE_BYTES, inFlight));
 
-    ServerSocket socket = new ServerSocket();
-    try {
-      socket.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 50);
-    } catch (IOException e) {
-      socket.close();
-      throw e;
-    }
-    this.serverSocket = socket;
-    this.address = new InetSocketAddress(socket.getInetAddress(), socket.getLocalPort());
-    workers.start("slow-link-" + port() + "-accept", this::acceptLoop);
+    this.acceptor = Acceptor.bind("SlowLink");
+    acceptor.start("slow-link-" + port() + "-accept", Connection::new);
     LOG.debug(
         "SlowLink {} -> {} at {} B/s, {} ms one way",
         port(),
@@ -150,12 +133,12 @@ public final class SlowLink implements AutoCloseable {
 
   /** The port the link listens on. */
   public int port() {
-    return address.getPort();
+    return acceptor.port();
   }
 
   /** The bound socket address (always 127.0.0.1); connect here instead of to the target. */
   public InetSocketAddress address() {
-    return address;
+    return acceptor.address();
   }
 
   /**
@@ -168,39 +151,13 @@ public final class SlowLink implements AutoCloseable {
       return;
     }
     closed.countDown();
-    workers.stop(serverSocket, () -> connections.forEach(Connection::abort), CLOSE_WAIT, "SlowLink " + port());
+    acceptor.close();
     LOG.debug("SlowLink {} closed", port());
   }
 
   @Override
   public String toString() {
-    return "SlowLink{" + address + " -> " + target + "}";
-  }
-
-  private void acceptLoop() {
-    while (!closing.get()) {
-      Socket client;
-      try {
-        client = serverSocket.accept();
-      } catch (IOException e) {
-        if (closing.get() || serverSocket.isClosed()) {
-          return;
-        }
-        LOG.warn("SlowLink {} accept failed", port(), e);
-        continue;
-      }
-      Connection connection = new Connection(connectionIds.incrementAndGet(), client);
-      connections.add(connection);
-      if (closing.get()) {
-        connection.abort(); // close() may have missed it
-      }
-      try {
-        workers.start(connection.name + "-up-read", connection::run);
-      } catch (RejectedExecutionException e) {
-        connection.abort();
-        connection.finished();
-      }
-    }
+    return "SlowLink{" + address() + " -> " + target + "}";
   }
 
   /**
@@ -222,7 +179,7 @@ public final class SlowLink implements AutoCloseable {
   }
 
   /** One client connection and its connection to the target. */
-  private final class Connection {
+  private final class Connection implements Acceptor.Connection {
     private final String name;
     private final Socket client;
     private final DelayLine upLine = new DelayLine(queueBytes);
@@ -239,8 +196,14 @@ public final class SlowLink implements AutoCloseable {
       this.client = client;
     }
 
+    @Override
+    public String threadName() {
+      return name + "-up-read";
+    }
+
     /** Connects to the target, starts the other three pumps and becomes the upstream reader. */
-    void run() {
+    @Override
+    public void serve() {
       Socket up = new Socket();
       try {
         attachServer(up);
@@ -262,7 +225,7 @@ public final class SlowLink implements AutoCloseable {
 
     private void startPump(String role, IoTask task) {
       try {
-        workers.start(name + role, () -> pump(task));
+        acceptor.workers().start(name + role, () -> pump(task));
       } catch (RejectedExecutionException e) {
         abort(); // the link is closing: the pumps that did start end on the closed sockets
         pumpEnded();
@@ -338,7 +301,8 @@ public final class SlowLink implements AutoCloseable {
     }
 
     /** Closes both sockets and both lines, which ends every pump of this connection. */
-    void abort() {
+    @Override
+    public void abort() {
       Socket up;
       synchronized (this) {
         aborted = true;
@@ -351,7 +315,7 @@ public final class SlowLink implements AutoCloseable {
     }
 
     void finished() {
-      connections.remove(this);
+      acceptor.finished(this);
       LOG.debug("{}: closed", name);
     }
   }
