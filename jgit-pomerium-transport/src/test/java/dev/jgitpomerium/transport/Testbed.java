@@ -1,10 +1,9 @@
 package dev.jgitpomerium.transport;
 
+import dev.jgitpomerium.testkit.GitBehindPomerium;
 import dev.jgitpomerium.testkit.GitSshServer;
 import dev.jgitpomerium.testkit.PomeriumGateway;
-import dev.jgitpomerium.testkit.TestRepositories;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,23 +12,24 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.GitAPIException;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Repository;
 
 /**
- * The shared fixture: an SSH git server that plays {@code git.corp.example.com:22}, a Pomerium gateway that routes
- * that name to it and wants {@link #TOKEN}, and a home directory whose {@code .ssh} holds the user's key and a
- * known_hosts entry for the real host name only.
+ * The shared fixture: the testkit's {@link GitBehindPomerium} scene (an SSH git server that plays {@code
+ * git.corp.example.com:22}, a Pomerium gateway that routes that name to it and wants {@link #TOKEN}, and a home
+ * directory whose {@code .ssh} holds the user's key and a known_hosts entry for the real host name only), plus what the
+ * library's tests add: session factories for it, a {@link FakeBrowserLauncher}, and clones through a factory.
  */
 final class Testbed implements AutoCloseable {
-  static final String HOST = "git.corp.example.com";
-  static final String TOKEN = "service-account-jwt";
-  static final String REPOSITORY = "group/project.git";
-  static final String URI = "ssh://git@" + HOST + "/" + REPOSITORY;
+  static final String HOST = GitBehindPomerium.HOST;
+  static final String TOKEN = GitBehindPomerium.TOKEN;
+  static final String REPOSITORY = GitBehindPomerium.REPOSITORY;
+  static final String URI = GitBehindPomerium.URI;
 
+  final GitBehindPomerium scene;
   final Path root;
   final GitSshServer ssh;
   final PomeriumGateway gateway;
@@ -40,50 +40,31 @@ final class Testbed implements AutoCloseable {
   final Repository origin;
   final ObjectId initialHead;
 
-  private Testbed(Path root, GitSshServer ssh, PomeriumGateway gateway, Repository origin, ObjectId head)
-      throws IOException {
-    this.root = root;
-    this.ssh = ssh;
-    this.gateway = gateway;
-    this.origin = origin;
-    this.initialHead = head;
-    this.home = Files.createDirectories(root.resolve("home"));
-    this.sshDirectory = home.resolve(".ssh");
-    this.tokenCache = root.resolve("token-cache");
+  private Testbed(GitBehindPomerium scene) {
+    this.scene = scene;
+    this.root = scene.root();
+    this.ssh = scene.ssh();
+    this.gateway = scene.gateway();
+    this.origin = scene.origin();
+    this.initialHead = scene.initialHead();
+    this.home = scene.home();
+    this.sshDirectory = scene.sshDirectory();
+    this.tokenCache = scene.tokenCache();
     this.browser = new FakeBrowserLauncher(gateway);
-    ssh.writeUserIdentity(sshDirectory);
-    writeKnownHosts(PublicKeyEntry.toString(ssh.hostPublicKey()));
   }
 
   static Testbed start(Path root) throws IOException {
-    return start(root, gateway -> { });
+    return new Testbed(GitBehindPomerium.start(root));
   }
 
   /** Starts everything; {@code customize} may add gateway options (faults can also be set later). */
   static Testbed start(Path root, Consumer<PomeriumGateway.Builder> customize) throws IOException {
-    GitSshServer ssh = GitSshServer.start(Files.createDirectories(root.resolve("server")));
-    PomeriumGateway gateway = null;
-    try {
-      Repository origin = ssh.createBareRepository(REPOSITORY);
-      ObjectId head = TestRepositories.commitFiles(origin, 3, 1024, 42);
-      PomeriumGateway.Builder builder = PomeriumGateway.builder()
-          .requireToken(TOKEN)
-          .route(HOST + ":22", ssh.address());
-      customize.accept(builder);
-      gateway = builder.start();
-      return new Testbed(root, ssh, gateway, origin, head);
-    } catch (IOException | RuntimeException e) {
-      if (gateway != null) {
-        gateway.close();
-      }
-      ssh.close();
-      throw e;
-    }
+    return new Testbed(GitBehindPomerium.start(root, customize));
   }
 
   /** Replaces known_hosts with one line for the real host name (port 22, so no brackets). */
   void writeKnownHosts(String hostKey) throws IOException {
-    Files.writeString(sshDirectory.resolve("known_hosts"), HOST + " " + hostKey + "\n");
+    scene.writeKnownHosts(hostKey);
   }
 
   /** A factory routed to this gateway, trusting its CA, with the accepted token and this home directory. */
@@ -153,8 +134,6 @@ final class Testbed implements AutoCloseable {
   @Override
   public void close() {
     gateway.issuedTokens().forEach(NoSecretsInLog::register);
-    origin.close();
-    gateway.close();
-    ssh.close();
+    scene.close();
   }
 }

@@ -3,30 +3,29 @@ package dev.jgitpomerium.sample;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import dev.jgitpomerium.testkit.GitBehindPomerium;
 import dev.jgitpomerium.testkit.GitSshServer;
 import dev.jgitpomerium.testkit.PomeriumGateway;
-import dev.jgitpomerium.testkit.TestRepositories;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.util.FS;
 
 /**
- * The command line's end-to-end fixture: an SSH git server that plays {@code git.corp.example.com:22} with {@link
- * #REPOSITORY}, a Pomerium gateway that routes that name to it and wants {@link #TOKEN}, and a home directory whose
- * {@code .ssh} holds the user's key and a known_hosts line for the real host name only.
+ * The command line's end-to-end fixture: the testkit's {@link GitBehindPomerium} scene (an SSH git server that plays
+ * {@code git.corp.example.com:22} with {@link #REPOSITORY}, a Pomerium gateway that routes that name to it and wants
+ * {@link #TOKEN}, and a home directory whose {@code .ssh} holds the user's key and a known_hosts line for the real host
+ * name only), plus what the command line's tests add.
  *
  * <p>While it is open, {@code user.home} (which the CLI reads for ~/.ssh/config) and JGit's {@code FS.DETECTED}
  * home point at that home, and {@code jgit.pomerium.tokenCache} at a fresh directory, so no test touches the real
@@ -34,12 +33,13 @@ import org.eclipse.jgit.util.FS;
  * this JVM through {@link Main#run}, with standard output and standard error captured apart.
  */
 final class CliTestbed implements AutoCloseable {
-  static final String HOST = "git.corp.example.com";
+  static final String HOST = GitBehindPomerium.HOST;
   /** Matches test.sh's token pattern on purpose: if the CLI ever leaks it into a test's output, test.sh says so. */
-  static final String TOKEN = "service-account-jwt";
-  static final String REPOSITORY = "group/project.git";
-  static final String URI = "ssh://git@" + HOST + "/" + REPOSITORY;
+  static final String TOKEN = GitBehindPomerium.TOKEN;
+  static final String REPOSITORY = GitBehindPomerium.REPOSITORY;
+  static final String URI = GitBehindPomerium.URI;
 
+  final GitBehindPomerium scene;
   final Path root;
   final GitSshServer ssh;
   final PomeriumGateway gateway;
@@ -59,21 +59,18 @@ final class CliTestbed implements AutoCloseable {
   private String out = "";
   private String err = "";
 
-  private CliTestbed(Path root, GitSshServer ssh, PomeriumGateway gateway, Repository origin, ObjectId head)
-      throws IOException {
-    this.root = root;
-    this.ssh = ssh;
-    this.gateway = gateway;
-    this.origin = origin;
-    this.initialHead = head;
-    this.home = Files.createDirectories(root.resolve("home"));
-    this.sshDirectory = home.resolve(".ssh");
-    ssh.writeUserIdentity(sshDirectory);
-    writeKnownHosts(PublicKeyEntry.toString(ssh.hostPublicKey()));
-    this.caFile = gateway.writeCaCertificate(root.resolve("pomerium-ca.pem"));
-    this.tokenFile = root.resolve("service-account.jwt");
-    Files.writeString(tokenFile, TOKEN + "\n", StandardCharsets.US_ASCII);
-    this.tokenCache = Files.createDirectories(root.resolve("token-cache"));
+  private CliTestbed(GitBehindPomerium scene) {
+    this.scene = scene;
+    this.root = scene.root();
+    this.ssh = scene.ssh();
+    this.gateway = scene.gateway();
+    this.origin = scene.origin();
+    this.initialHead = scene.initialHead();
+    this.home = scene.home();
+    this.sshDirectory = scene.sshDirectory();
+    this.caFile = scene.caFile();
+    this.tokenFile = scene.tokenFile();
+    this.tokenCache = scene.tokenCache();
 
     this.savedFsHome = FS.DETECTED.userHome();
     FS.DETECTED.setUserHome(home.toFile());
@@ -83,34 +80,17 @@ final class CliTestbed implements AutoCloseable {
 
   /** Starts the SSH server (with three commits on main) and the gateway, and points the home directory here. */
   static CliTestbed start(Path root) throws IOException {
-    GitSshServer ssh = GitSshServer.start(Files.createDirectories(root.resolve("server")));
-    PomeriumGateway gateway = null;
-    Repository origin = null;
-    try {
-      origin = ssh.createBareRepository(REPOSITORY);
-      ObjectId head = TestRepositories.commitFiles(origin, 3, 1024, 42);
-      gateway = PomeriumGateway.builder().requireToken(TOKEN).route(HOST + ":22", ssh.address()).start();
-      return new CliTestbed(root, ssh, gateway, origin, head);
-    } catch (IOException | RuntimeException e) {
-      if (gateway != null) {
-        gateway.close();
-      }
-      if (origin != null) {
-        origin.close();
-      }
-      ssh.close();
-      throw e;
-    }
+    return new CliTestbed(GitBehindPomerium.start(root));
   }
 
   /** Replaces ~/.ssh/known_hosts with one line for the real host name (port 22, so no brackets). */
   void writeKnownHosts(String hostKey) throws IOException {
-    Files.writeString(sshDirectory.resolve("known_hosts"), HOST + " " + hostKey + "\n", StandardCharsets.US_ASCII);
+    scene.writeKnownHosts(hostKey);
   }
 
   /** Writes ~/.ssh/config. */
   Path writeSshConfig(String content) throws IOException {
-    return Files.writeString(sshDirectory.resolve("config"), content, StandardCharsets.UTF_8);
+    return scene.writeSshConfig(content);
   }
 
   /** A ProxyCommand line as pomerium-cli's documentation has it, with this gateway's URL, CA and token file. */
@@ -173,15 +153,13 @@ final class CliTestbed implements AutoCloseable {
 
   /** A path under the testbed's root (for clone destinations). */
   Path path(String name) {
-    return root.resolve(name);
+    return scene.path(name);
   }
 
   @Override
   public void close() {
     try {
-      origin.close();
-      gateway.close();
-      ssh.close();
+      scene.close();
     } finally {
       FS.DETECTED.setUserHome(savedFsHome);
       savedProperties.forEach((name, value) -> {
