@@ -24,6 +24,7 @@ import org.slf4j.LoggerFactory;
  * for a 200, the tunnel spliced to the upstream (no half-close: the first side to end the stream ends it for both).
  */
 final class GatewayConnection implements Acceptor.Connection {
+  /** The gateway's logger, so that one log setting covers the whole gateway. */
   private static final Logger LOG = LoggerFactory.getLogger(PomeriumGateway.class);
 
   private static final int HANDSHAKE_TIMEOUT_MILLIS = 10_000;

@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
  * One request per connection; every other path answers 404.
  */
 final class SignInPages {
+  /** The gateway's logger, so that one log setting covers the whole gateway. */
   private static final Logger LOG = LoggerFactory.getLogger(PomeriumGateway.class);
 
   private static final String LOGIN_API_PATH = "/.pomerium/api/v1/login";

@@ -10,5 +10,9 @@
  *
  * <p>{@link dev.jgitpomerium.testkit.OpenSshServer} runs the real thing instead: Debian's OpenSSH server, as root,
  * serving git repositories; {@link dev.jgitpomerium.testkit.OpenSshBehindPomerium} puts it behind the gateway.
+ *
+ * <p>{@link dev.jgitpomerium.testkit.GitBehindPomerium} is the scene the library's and the command line's end-to-end
+ * tests share: the git server behind the gateway as {@code git.corp.example.com:22}, and a home whose {@code ~/.ssh}
+ * knows it.
  */
 package dev.jgitpomerium.testkit;
