@@ -9,7 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 module=jgit-pomerium-benchmarks
-mvn -B -ntp -q -pl "$module" -am package -DskipTests
+# Not the release artifacts (Javadoc, sources, SBOM): only the classes the harness runs.
+mvn -B -ntp -q -pl "$module" -am package -DskipTests -Dmaven.javadoc.skip -Dmaven.source.skip -Dcyclonedx.skip
 
 exec java -Djava.awt.headless=true \
   -cp "$module/target/classes:$(cat "$module/target/bench.classpath")" \

@@ -47,7 +47,17 @@ $sudo mkdir -p /run/sshd   # sshd's privilege separation directory
 
 # install, not verify: the examples (jgit-pomerium-examples-tests, last in the reactor) are built by the real mvn
 # as users build them, taking this build's artifacts from the local repository.
-mvn -B -ntp install "$@"
+# The build also fails when the public API differs from api-baseline/ (japicmp at verify): then say what changed.
+if ! mvn -B -ntp install "$@"; then
+  for diff in ./*/target/japicmp/api-baseline.diff; do
+    if [ -f "$diff" ] && ! grep -qx 'No changes.' "$diff"; then
+      echo "test.sh: the public API differs from api-baseline/ ($diff); if that is meant, run ./api-baseline.sh update" \
+        "and commit api-baseline/:" >&2
+      cat "$diff" >&2
+    fi
+  done
+  exit 1
+fi
 
 # The shaded jar as users run it (the tests above call Main in-process): it starts, and its demo works.
 jar=sample-app/target/jgit-pomerium.jar
@@ -73,3 +83,6 @@ if [ -n "$leaks" ]; then
   exit 1
 fi
 echo "test.sh: no token in the captured output of any test"
+
+# The published jars, their sources, javadoc and SBOMs, built again from a copy of the sources: equal byte for byte.
+.ci/reproducible.sh
