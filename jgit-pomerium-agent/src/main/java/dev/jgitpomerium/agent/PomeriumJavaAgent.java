@@ -21,7 +21,8 @@ import java.util.function.Supplier;
  * routed hosts and asks the selector it replaced for everything else. The implementation starts on a thread of its
  * own, so that the host's {@code main} does not wait for it; see {@link DeferredProxySelector}.
  *
- * <p>Nothing here may stop the program it serves: a failure to start is reported (standard error, or the host's logging)
+ * <p>Nothing here may stop the program it serves: a failure to start is reported (standard error, or the host's
+ * logging)
  * and the program goes on, but JGit's SSH connections then fail rather than go where the configuration said they must
  * not (see {@link DeferredProxySelector}).
  */

@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class DeferredProxySelectorTest {
-  private static final Proxy REPLACED = new Proxy(Proxy.Type.HTTP, InetSocketAddress.createUnresolved("corporate", 3128));
+  private static final Proxy REPLACED =
+      new Proxy(Proxy.Type.HTTP, InetSocketAddress.createUnresolved("corporate", 3128));
   private static final Proxy RELAY = new Proxy(Proxy.Type.HTTP, new InetSocketAddress("127.0.0.1", 40000));
 
   private static ProxySelector answering(Proxy proxy) {

@@ -90,7 +90,8 @@ final class ExampleProject {
    * {@code <copy>/run-<n>.log} for a failing test's report.
    */
   MavenRun mvn(Map<String, String> environment, String... arguments) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of("mvn", "-B", "-ntp", "-Djgit-pomerium.version=" + jgitPomeriumVersion()));
+    List<String> command =
+        new ArrayList<>(List.of("mvn", "-B", "-ntp", "-Djgit-pomerium.version=" + jgitPomeriumVersion()));
     command.addAll(List.of(arguments));
     return run(command, environment, MAVEN_TIMEOUT);
   }
@@ -158,7 +159,8 @@ final class ExampleProject {
   private static String requiredProperty(String key) {
     String value = System.getProperty(key);
     if (value == null || value.isBlank()) {
-      throw new IllegalStateException("system property " + key + " is not set: run these tests through Maven (failsafe)");
+      throw new IllegalStateException(
+          "system property " + key + " is not set: run these tests through Maven (failsafe)");
     }
     return value;
   }

@@ -134,7 +134,8 @@ class MavenReleaseExampleIT {
 
   private static void assertSameOutput(Release without, Release with) {
     without.run().assertSucceeded();
-    assertTrue(without.connects().isEmpty(), "the build without the agent went through Pomerium: " + without.connects());
+    assertTrue(without.connects().isEmpty(),
+        "the build without the agent went through Pomerium: " + without.connects());
     List<String> expected = masked(without.run().lines());
     List<String> actual = masked(with.run().lines());
     List<String> slf4j = actual.stream().filter(line -> line.contains("SLF4J")).toList();
@@ -148,7 +149,8 @@ class MavenReleaseExampleIT {
   /** The CI recipe: the agent in {@code MAVEN_OPTS}, the settings in {@code JGIT_POMERIUM_*} variables. */
   private static synchronized Release throughAgent() throws Exception {
     if (throughAgent == null) {
-      throughAgent = release("through-agent", git.pomeriumEnvironment(), "-javaagent:" + ExampleProject.agentJar(), null);
+      throughAgent =
+          release("through-agent", git.pomeriumEnvironment(), "-javaagent:" + ExampleProject.agentJar(), null);
     }
     return throughAgent;
   }

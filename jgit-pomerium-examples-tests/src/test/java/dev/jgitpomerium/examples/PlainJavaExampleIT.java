@@ -65,7 +65,8 @@ class PlainJavaExampleIT {
     try (Git repository = Git.init().setDirectory(work.toFile()).setInitialBranch("main").call()) {
       Files.writeString(work.resolve("README.txt"), CONTENT, UTF_8);
       repository.add().addFilepattern("README.txt").call();
-      String id = repository.commit().setMessage("A file to clone").setAuthor(author).setCommitter(author).call().name();
+      String id =
+          repository.commit().setMessage("A file to clone").setAuthor(author).setCommitter(author).call().name();
       repository.push().setRemote(git.server.repositoriesRoot().resolve(REPOSITORY).toUri().toString()).add("main")
           .call();
       return id;

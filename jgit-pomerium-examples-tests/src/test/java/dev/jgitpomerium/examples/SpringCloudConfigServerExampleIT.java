@@ -154,7 +154,8 @@ class SpringCloudConfigServerExampleIT {
         "--spring.cloud.config.server.git.basedir=" + clones));
     command.addAll(List.of(arguments));
     ProcessBuilder builder = new ProcessBuilder(command).directory(scratch.toFile()).redirectErrorStream(true);
-    builder.environment().keySet().removeIf(name -> name.startsWith("JGIT_POMERIUM_") || name.equals("JAVA_TOOL_OPTIONS"));
+    builder.environment().keySet()
+        .removeIf(name -> name.startsWith("JGIT_POMERIUM_") || name.equals("JAVA_TOOL_OPTIONS"));
     builder.environment().put("HOME", git.home.home().toString());
     builder.environment().putAll(environment);
     SpringApplicationProcess server = SpringApplicationProcess.start(builder);
@@ -186,7 +187,8 @@ class SpringCloudConfigServerExampleIT {
     for (RecordedConnect connect : connects) {
       assertEquals("CONNECT", connect.method());
       assertEquals(RoutedGitServer.HOST + ":22", connect.target());
-      assertTrue(("Pomerium " + git.token).equals(connect.authorization()), "CONNECT without the service-account token");
+      assertTrue(("Pomerium " + git.token).equals(connect.authorization()),
+          "CONNECT without the service-account token");
     }
   }
 
@@ -221,7 +223,8 @@ class SpringCloudConfigServerExampleIT {
     String text = Files.readString(pom, UTF_8);
     String boot = System.getProperty("spring-boot.version");
     String cloud = System.getProperty("spring-cloud.version");
-    assertTrue(text.contains("<artifactId>spring-boot-starter-parent</artifactId>\n    <version>" + boot + "</version>"),
+    assertTrue(
+        text.contains("<artifactId>spring-boot-starter-parent</artifactId>\n    <version>" + boot + "</version>"),
         "examples/spring-cloud-config-server/pom.xml should have Spring Boot " + boot + " as its parent");
     assertTrue(text.contains("<spring-cloud.version>" + cloud + "</spring-cloud.version>"),
         "examples/spring-cloud-config-server/pom.xml should import Spring Cloud " + cloud);
@@ -249,8 +252,10 @@ class SpringCloudConfigServerExampleIT {
     List<String> sshd = libraries.stream().filter(n -> n.startsWith("sshd-")).toList();
     assertEquals(1, jgit.size(), "one org.eclipse.jgit: " + jgit);
     assertTrue(SPRING_CLOUDS_JGIT.matcher(jgit.get(0)).matches(), "Spring Cloud's JGit 7.4: " + jgit);
-    assertTrue(libraries.stream().anyMatch(n -> n.startsWith("org.eclipse.jgit.ssh.apache-7.4.")), libraries.toString());
-    assertTrue(sshd.stream().anyMatch(n -> SPRING_CLOUDS_SSHD.matcher(n).matches()), "Spring Cloud's sshd 2.16: " + sshd);
+    assertTrue(libraries.stream().anyMatch(n -> n.startsWith("org.eclipse.jgit.ssh.apache-7.4.")),
+        libraries.toString());
+    assertTrue(sshd.stream().anyMatch(n -> SPRING_CLOUDS_SSHD.matcher(n).matches()),
+        "Spring Cloud's sshd 2.16: " + sshd);
     assertTrue(sshd.stream().noneMatch(n -> n.startsWith("sshd-core-") || n.startsWith("sshd-common-")),
         "sshd-osgi holds sshd-core and sshd-common; a second copy beside it: " + sshd);
     assertEquals(withStarter, libraries.stream().anyMatch(n -> n.startsWith("jgit-pomerium-spring-boot-")),

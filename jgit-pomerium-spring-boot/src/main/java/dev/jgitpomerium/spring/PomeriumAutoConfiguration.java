@@ -12,7 +12,8 @@ import org.springframework.core.env.Environment;
 
 /**
  * With {@code jgit.pomerium.*} properties set (in any of Spring's forms, including jgit-pomerium's own {@code
- * JGIT_POMERIUM_*} environment variables), the application gets a {@link PomeriumSshSessionFactory} bean, closed with the context. It is a JGit {@link
+ * JGIT_POMERIUM_*} environment variables), the application gets a {@link PomeriumSshSessionFactory} bean, closed
+ * with the context. It is a JGit {@link
  * TransportConfigCallback}: Spring Cloud Config Server uses such a bean for every git repository it reads; other code
  * passes it to {@code setTransportConfigCallback} or {@code SshSessionFactory.setInstance}. JVM-wide JGit state is
  * left alone.

@@ -81,7 +81,10 @@ class PomeriumAutoConfigurationTest {
     }
   }
 
-  /** Spring Boot with this auto-configuration, seeing {@code variables} (and none of this machine's) as its environment. */
+  /**
+   * Spring Boot with this auto-configuration, seeing {@code variables} (and none of this machine's) as its
+   * environment.
+   */
   private static ApplicationContextRunner runner(Map<String, Object> variables) {
     return new ApplicationContextRunner()
         .withConfiguration(AutoConfigurations.of(PomeriumAutoConfiguration.class))

@@ -2,7 +2,6 @@ package dev.jgitpomerium.testkit;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
-import dev.jgitpomerium.testkit.PomeriumGateway;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +32,10 @@ public final class OpenSshBehindPomerium implements AutoCloseable {
     return start(work, repository, token, List.of());
   }
 
-  /** Like {@link #start(Path, String, String)}, with extra sshd_config lines (see {@link OpenSshServer#start(List, String...)}). */
+  /**
+   * Like {@link #start(Path, String, String)}, with extra sshd_config lines (see
+   * {@link OpenSshServer#start(List, String...)}).
+   */
   public static OpenSshBehindPomerium start(Path work, String repository, String token, List<String> sshdConfigLines)
       throws Exception {
     OpenSshServer server = OpenSshServer.start(sshdConfigLines, repository);

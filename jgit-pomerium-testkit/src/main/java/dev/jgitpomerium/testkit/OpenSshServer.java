@@ -256,10 +256,12 @@ public final class OpenSshServer implements AutoCloseable {
       missing.add(PRIVILEGE_SEPARATION_DIRECTORY + " (sshd's privilege separation directory)");
     }
     if (!missing.isEmpty()) {
-      throw new IllegalStateException("The real-OpenSSH tests need " + String.join(", ", missing) + ": " + INSTALL_HINT + ".");
+      throw new IllegalStateException(
+          "The real-OpenSSH tests need " + String.join(", ", missing) + ": " + INSTALL_HINT + ".");
     }
     if (!"root".equals(System.getProperty("user.name"))) {
-      throw new IllegalStateException("The real-OpenSSH tests start sshd, which must run as root to log a client in as " + USER + "; they run "
+      throw new IllegalStateException("The real-OpenSSH tests start sshd, which must run as root to log a client in as "
+          + USER + "; they run "
           + "as " + System.getProperty("user.name") + ". Run them as root, as CI runs ./test.sh.");
     }
     Path shadow = Path.of("/etc/shadow");
@@ -268,7 +270,8 @@ public final class OpenSshServer implements AutoCloseable {
           .filter(line -> line.startsWith(USER + ":")).findFirst().orElse("");
       String[] fields = entry.split(":", -1);
       if (fields.length > 1 && fields[1].startsWith("!")) {
-        throw new IllegalStateException("The user " + USER + " is locked (its password field starts with '!'), and sshd without PAM refuses "
+        throw new IllegalStateException("The user " + USER + " is locked (its password field starts with '!'), and "
+            + "sshd without PAM refuses "
             + "locked accounts even for key logins: " + INSTALL_HINT + " (it sets the password field to '*').");
       }
     }
@@ -369,7 +372,8 @@ public final class OpenSshServer implements AutoCloseable {
       }
       ChildProcesses.kill(process);
     }
-    throw new IllegalStateException("sshd did not start on 127.0.0.1 in " + BIND_ATTEMPTS + " attempts; its log:\n" + log());
+    throw new IllegalStateException(
+        "sshd did not start on 127.0.0.1 in " + BIND_ATTEMPTS + " attempts; its log:\n" + log());
   }
 
   private static int freePort() throws IOException {

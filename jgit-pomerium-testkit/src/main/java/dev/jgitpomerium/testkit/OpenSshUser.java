@@ -7,7 +7,8 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * The shared set-up of the tests of users' SSH keys: Debian's sshd behind a Pomerium gateway as {@code git.corp.example.com:22}, a
+ * The shared set-up of the tests of users' SSH keys: Debian's sshd behind a Pomerium gateway as
+ * {@code git.corp.example.com:22}, a
  * user's home with an empty {@code ~/.ssh}, and the three clients measured on it: a plain JGit program with this
  * library (found by ServiceLoader, configured by the environment), stock JGit, and OpenSSH with git.
  */

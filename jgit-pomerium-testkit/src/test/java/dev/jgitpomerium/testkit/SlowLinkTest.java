@@ -83,7 +83,8 @@ class SlowLinkTest {
       try (Socket socket = connect(link)) {
         socket.getOutputStream().write(7);
         assertEquals(7, socket.getInputStream().read());
-        assertEquals(5, PomeriumGatewayTest.liveThreads(prefix).size(), "accept and four pumps: " + PomeriumGatewayTest.liveThreads(prefix));
+        assertEquals(5, PomeriumGatewayTest.liveThreads(prefix).size(),
+            "accept and four pumps: " + PomeriumGatewayTest.liveThreads(prefix));
 
         link.close();
 

@@ -48,7 +48,9 @@ public final class ConnectionPath {
         Objects.requireNonNull(origin, "origin == null"), null, null);
   }
 
-  /** Through the ssh config ProxyCommand {@code commandLine}, as run: its %-tokens expanded, as OpenSSH's -v shows it. */
+  /**
+   * Through the ssh config ProxyCommand {@code commandLine}, as run: its %-tokens expanded, as OpenSSH's -v shows it.
+   */
   public static ConnectionPath proxyCommand(String commandLine) {
     return new ConnectionPath(Kind.PROXY_COMMAND, null, null,
         Objects.requireNonNull(commandLine, "commandLine == null"), null);

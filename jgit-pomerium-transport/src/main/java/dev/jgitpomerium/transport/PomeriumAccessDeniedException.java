@@ -1,6 +1,9 @@
 package dev.jgitpomerium.transport;
 
-/** Pomerium knows who the user is but the route's policy does not allow them (HTTP 403). Signing in again does not help; the token is kept. */
+/**
+ * Pomerium knows who the user is but the route's policy does not allow them (HTTP 403). Signing in again does not
+ * help; the token is kept.
+ */
 public final class PomeriumAccessDeniedException extends PomeriumException {
   private static final long serialVersionUID = 1L;
 

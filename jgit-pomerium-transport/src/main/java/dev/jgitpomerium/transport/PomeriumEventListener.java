@@ -10,7 +10,8 @@ import java.time.Duration;
  * way it goes (through Pomerium, a ProxyCommand, or directly). Events for one tunnel then come in this order: {@link
  * #tunnelOpening}, then at most one {@link #signInRequired}, then
  * {@link #tunnelOpened} or {@link #tunnelFailed}; after {@code tunnelOpened} comes exactly one {@link #tunnelClosed},
- * at the latest before the factory's {@code close()} returns. {@link #tokenObtained} reports where each token came from. An interactive sign-in reports {@link #signInStarted}
+ * at the latest before the factory's {@code close()} returns. {@link #tokenObtained} reports where each token came
+ * from. An interactive sign-in reports {@link #signInStarted}
  * (with the address the user must visit), then {@link #browserOpened} or {@link #browserNotOpened}, and ends with
  * {@link #tokenObtained} or {@link #signInFailed}.
  *

@@ -1,6 +1,9 @@
 package dev.jgitpomerium.transport;
 
-/** Pomerium's answer to {@code CONNECT} was not usable: an unexpected status, a malformed or oversized response head, or no answer within the response timeout. */
+/**
+ * Pomerium's answer to {@code CONNECT} was not usable: an unexpected status, a malformed or oversized response head,
+ * or no answer within the response timeout.
+ */
 public final class PomeriumProtocolException extends PomeriumException {
   private static final long serialVersionUID = 1L;
 

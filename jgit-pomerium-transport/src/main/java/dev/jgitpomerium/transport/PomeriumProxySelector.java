@@ -12,7 +12,8 @@ import java.util.Objects;
 /**
  * Reaches JGit code that builds its own session factory with {@code new SshdSessionFactory()} (Maven SCM's jgit
  * provider does, per command), which consults neither the ServiceLoader nor this library: its only hook is the JVM's
- * {@link ProxySelector}. Installed, this selector sends hosts behind Pomerium (routes, or a pomerium-cli ProxyCommand in
+ * {@link ProxySelector}. Installed, this selector sends hosts behind Pomerium (routes, or a pomerium-cli ProxyCommand
+ * in
  * ~/.ssh/config) to the factory's loopback relay, and every other URI to the selector it replaced.
  *
  * <p>JGit's {@code DefaultProxyDataFactory} passes no credential to a proxy chosen this way, so the relay accepts such

@@ -1,6 +1,9 @@
 package dev.jgitpomerium.transport;
 
-/** Pomerium has no TCP route for the destination (HTTP 404 {@code route_not_found}); usually the port in the route does not match the SSH port. */
+/**
+ * Pomerium has no TCP route for the destination (HTTP 404 {@code route_not_found}); usually the port in the route
+ * does not match the SSH port.
+ */
 public final class PomeriumRouteNotFoundException extends PomeriumException {
   private static final long serialVersionUID = 1L;
 

@@ -1,6 +1,9 @@
 package dev.jgitpomerium.transport;
 
-/** Pomerium wants a sign-in (HTTP 401 or a redirect) and no accepted token could be had: there was none, the token source gave none, or a fresh token was rejected too. */
+/**
+ * Pomerium wants a sign-in (HTTP 401 or a redirect) and no accepted token could be had: there was none, the token
+ * source gave none, or a fresh token was rejected too.
+ */
 public final class PomeriumSignInRequiredException extends PomeriumException {
   private static final long serialVersionUID = 1L;
 

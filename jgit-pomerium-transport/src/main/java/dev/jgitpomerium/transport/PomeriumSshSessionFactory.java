@@ -898,7 +898,9 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
       return this;
     }
 
-    /** An identity-provider token, sent as {@code Authorization: Bearer}, for routes with {@code bearer_token_format}. */
+    /**
+     * An identity-provider token, sent as {@code Authorization: Bearer}, for routes with {@code bearer_token_format}.
+     */
     public Builder bearerToken(String token) {
       PomeriumToken bearerToken = PomeriumToken.bearer(token);
       this.bearer = new TokenChain.Named("bearer token", r -> r.isSignInRequired() ? null : bearerToken);
@@ -949,7 +951,9 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
       return this;
     }
 
-    /** Opens sign-in pages with a command (pomerium-cli's {@code --browser-cmd}); see {@link BrowserLauncher#command}. */
+    /**
+     * Opens sign-in pages with a command (pomerium-cli's {@code --browser-cmd}); see {@link BrowserLauncher#command}.
+     */
     public Builder browserCommand(String commandLine) {
       return browserLauncher(BrowserLauncher.command(commandLine));
     }
@@ -1002,7 +1006,10 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
       return this;
     }
 
-    /** Trusts the CA certificates in a PEM file in addition to the JVM's own (pomerium-cli's {@code --alternate-ca-path}). */
+    /**
+     * Trusts the CA certificates in a PEM file in addition to the JVM's own (pomerium-cli's
+     * {@code --alternate-ca-path}).
+     */
     public Builder addCaCertificates(Path pemFile) {
       return addCaCertificatesPem(read(pemFile, "CA certificate file"), pemFile.toString());
     }
@@ -1108,7 +1115,9 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
       return this;
     }
 
-    /** Private keys to offer instead of {@code ~/.ssh/id_*} (ssh's {@code -i}); ssh config's IdentityFile still adds. */
+    /**
+     * Private keys to offer instead of {@code ~/.ssh/id_*} (ssh's {@code -i}); ssh config's IdentityFile still adds.
+     */
     public Builder identityFiles(List<Path> files) {
       this.identityFiles = List.copyOf(files);
       return this;

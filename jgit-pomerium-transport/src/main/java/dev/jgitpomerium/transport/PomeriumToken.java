@@ -15,7 +15,9 @@ public final class PomeriumToken {
   public enum Scheme {
     /** {@code Authorization: Pomerium <jwt>}: a Pomerium session or service-account JWT. */
     POMERIUM("Pomerium"),
-    /** {@code Authorization: Bearer <token>}: an identity-provider token, for routes with {@code bearer_token_format}. */
+    /**
+     * {@code Authorization: Bearer <token>}: an identity-provider token, for routes with {@code bearer_token_format}.
+     */
     BEARER("Bearer");
 
     private final String headerPrefix;

@@ -1,6 +1,9 @@
 package dev.jgitpomerium.transport;
 
-/** Pomerium or the upstream behind the route is unavailable (HTTP 503); trying again later may work and the token is kept. */
+/**
+ * Pomerium or the upstream behind the route is unavailable (HTTP 503); trying again later may work and the token is
+ * kept.
+ */
 public final class PomeriumUnavailableException extends PomeriumException {
   private static final long serialVersionUID = 1L;
 

@@ -20,13 +20,17 @@ import org.eclipse.jgit.util.FS;
 
 /**
  * The user-key half of {@link PomeriumSshSessionFactory}, kept apart from the tunnel: ssh-agents without JNA (see
- * {@link AgentConnectors}), OpenSSH user certificates (see {@link UserCertificates}), and a login failure explained with what was learned about the keys on the way (an agent
+ * {@link AgentConnectors}), OpenSSH user certificates (see {@link UserCertificates}), and a login failure explained
+ * with what was learned about the keys on the way (an agent
  * that could not be reached, an expired certificate), which JGit's own message leaves out.
  */
 abstract class UserKeysSessionFactory extends SshdSessionFactory {
   private final UserCertificates certificates;
 
-  /** @param keyCache ignored: JGit's key cache is where certificates are paired with their keys (see {@link UserCertificates}) */
+  /**
+   * @param keyCache ignored: JGit's key cache is where certificates are paired with their keys (see
+   *     {@link UserCertificates})
+   */
   UserKeysSessionFactory(KeyCache keyCache, ProxyDataFactory proxies) {
     this(new UserCertificates(), proxies);
   }
@@ -93,7 +97,8 @@ abstract class UserKeysSessionFactory extends SshdSessionFactory {
   static boolean isLoginRefused(Throwable e) {
     for (Throwable t = e.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
       if (t instanceof org.apache.sshd.common.SshException ssh
-          && ssh.getDisconnectCode() == org.apache.sshd.common.SshConstants.SSH2_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE) {
+          && ssh.getDisconnectCode()
+              == org.apache.sshd.common.SshConstants.SSH2_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE) {
         return true;
       }
     }

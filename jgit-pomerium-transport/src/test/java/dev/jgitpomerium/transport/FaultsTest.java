@@ -110,7 +110,8 @@ class FaultsTest extends TestbedTest {
 
   @Test
   void malformedHeadsAreBoundedAndReported() throws Exception {
-    Supplier<byte[]> noStatusLine = () -> "Content-Length: 0\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    Supplier<byte[]> noStatusLine =
+        () -> "Content-Length: 0\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     for (Fault fault : new Fault[] {Fault.rawResponse(noStatusLine.get()), Fault.oversizedHeader(64 * 1024),
         Fault.headersNeverEnd()}) {
       testbed.gateway.setFault(fault);

@@ -178,7 +178,8 @@ class PlainJGitParityTest {
   }
 
   /**
-   * OpenSSH offers the default keys (~/.ssh/id_*) only when no IdentityFile is configured for the host; JGit offers them
+   * OpenSSH offers the default keys (~/.ssh/id_*) only when no IdentityFile is configured for the host; JGit offers
+   * them
    * after the configured ones, so a refused work key would log in with the personal default key.
    */
   @Test

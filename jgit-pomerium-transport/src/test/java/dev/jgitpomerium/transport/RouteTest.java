@@ -86,6 +86,7 @@ class RouteTest {
   @Test
   void endpointUrlLeavesOutTheDefaultPortAsPomeriumSignsIt() {
     assertEquals("https://pomerium.example.com", PomeriumEndpoint.parse("https://pomerium.example.com:443/x").url());
-    assertEquals("https://pomerium.example.com:8443", PomeriumEndpoint.parse("https://pomerium.example.com:8443").url());
+    assertEquals("https://pomerium.example.com:8443",
+        PomeriumEndpoint.parse("https://pomerium.example.com:8443").url());
   }
 }

@@ -105,7 +105,9 @@ final class Testbed implements AutoCloseable {
         .call();
   }
 
-  /** Clones through {@code factory} from {@code count} threads at once, each into its own directory; all must succeed. */
+  /**
+   * Clones through {@code factory} from {@code count} threads at once, each into its own directory; all must succeed.
+   */
   void cloneConcurrently(PomeriumSshSessionFactory factory, int count) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(count);
     try {

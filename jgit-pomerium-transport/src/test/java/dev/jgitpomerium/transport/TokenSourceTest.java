@@ -43,10 +43,12 @@ class TokenSourceTest {
   @Test
   void missingOrEmptyTokenFileIsAnErrorNamingTheFile() throws IOException {
     Path file = dir.resolve("absent");
-    IOException missing = assertThrows(IOException.class, () -> TokenSource.fromFile(file).token(TokenRequest.initial(ROUTE)));
+    IOException missing =
+        assertThrows(IOException.class, () -> TokenSource.fromFile(file).token(TokenRequest.initial(ROUTE)));
     assertTrue(missing.getMessage().contains(file.toString()), missing.getMessage());
     Files.writeString(file, " \n");
-    IOException empty = assertThrows(IOException.class, () -> TokenSource.fromFile(file).token(TokenRequest.initial(ROUTE)));
+    IOException empty =
+        assertThrows(IOException.class, () -> TokenSource.fromFile(file).token(TokenRequest.initial(ROUTE)));
     assertTrue(empty.getMessage().contains("empty"), empty.getMessage());
   }
 

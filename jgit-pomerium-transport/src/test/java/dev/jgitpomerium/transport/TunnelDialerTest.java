@@ -307,7 +307,8 @@ class TunnelDialerTest extends TestbedTest {
   void noTokenReachesTheLogEvenAtDebugLevel() throws Exception {
     testbed.gateway.enqueue(GatewayResponse.redirectToSignIn());
     AtomicInteger n = new AtomicInteger();
-    TokenSource source = request -> PomeriumToken.pomerium(n.incrementAndGet() == 1 ? "stale-secret-jwt" : Testbed.TOKEN);
+    TokenSource source =
+        request -> PomeriumToken.pomerium(n.incrementAndGet() == 1 ? "stale-secret-jwt" : Testbed.TOKEN);
     try (CapturedLog log = new CapturedLog()) {
       dialer(testbed.factory().tokenSource(source)).open(route()).close();
       testbed.gateway.enqueue(GatewayResponse.forbidden());

@@ -17,7 +17,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
-/** Two processes needing a sign-in at once open one browser tab: the second waits on the lock, then reuses the token. */
+/**
+ * Two processes needing a sign-in at once open one browser tab: the second waits on the lock, then reuses the token.
+ */
 class TwoProcessSignInTest extends TestbedTest {
 
   @Test

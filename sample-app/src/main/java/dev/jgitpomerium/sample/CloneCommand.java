@@ -10,8 +10,11 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-/** {@code clone <uri> [<dir>]}: JGit's clone (through Pomerium where routed); a failed clone leaves no directory behind. */
-@Command(name = "clone", mixinStandardHelpOptions = true, description = "Clone a repository over SSH: through Pomerium where routed, else as ~/.ssh/config says")
+/**
+ * {@code clone <uri> [<dir>]}: JGit's clone (through Pomerium where routed); a failed clone leaves no directory behind.
+ */
+@Command(name = "clone", mixinStandardHelpOptions = true,
+    description = "Clone a repository over SSH: through Pomerium where routed, else as ~/.ssh/config says")
 final class CloneCommand implements Callable<Integer> {
   @ParentCommand Main main;
   @Mixin PomeriumOptions pomerium;

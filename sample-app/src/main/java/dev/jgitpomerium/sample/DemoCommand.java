@@ -32,7 +32,8 @@ import picocli.CommandLine.ParentCommand;
  * completes by itself), then clones, commits, pushes and fetches through the tunnel, printing what happens. It needs no
  * network and no set-up.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true, description = "Sign in, clone, commit, push and fetch through an embedded Pomerium gateway "
+@Command(name = "demo", mixinStandardHelpOptions = true,
+    description = "Sign in, clone, commit, push and fetch through an embedded Pomerium gateway "
     + "and SSH git server (no network, no set-up)")
 final class DemoCommand implements Callable<Integer> {
   private static final String HOST = "git.corp.example.com";

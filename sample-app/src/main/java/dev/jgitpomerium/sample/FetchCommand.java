@@ -14,7 +14,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code fetch [<remote> [<refspec>...]]}: JGit's fetch through Pomerium, in the current repository or --repo. */
-@Command(name = "fetch", mixinStandardHelpOptions = true, description = "Fetch from a remote over SSH: through Pomerium where routed, else as ~/.ssh/config says")
+@Command(name = "fetch", mixinStandardHelpOptions = true,
+    description = "Fetch from a remote over SSH: through Pomerium where routed, else as ~/.ssh/config says")
 final class FetchCommand implements Callable<Integer> {
   @ParentCommand Main main;
   @Mixin PomeriumOptions pomerium;

@@ -11,7 +11,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code login <endpoint>}: signs in to a Pomerium now and caches the token (shared with pomerium-cli). */
-@Command(name = "login", mixinStandardHelpOptions = true, description = "Sign in to Pomerium now and cache the token (shared with pomerium-cli)")
+@Command(name = "login", mixinStandardHelpOptions = true,
+    description = "Sign in to Pomerium now and cache the token (shared with pomerium-cli)")
 final class LoginCommand implements Callable<Integer> {
   @ParentCommand Main main;
   @Mixin PomeriumOptions pomerium;

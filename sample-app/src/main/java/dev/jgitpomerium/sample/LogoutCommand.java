@@ -8,7 +8,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code logout [<endpoint>]}: forgets the cached token of one Pomerium, or every cached token. */
-@Command(name = "logout", mixinStandardHelpOptions = true, description = "Remove the cached token of ENDPOINT, or of every Pomerium (the cache is "
+@Command(name = "logout", mixinStandardHelpOptions = true,
+    description = "Remove the cached token of ENDPOINT, or of every Pomerium (the cache is "
     + "shared with pomerium-cli)")
 final class LogoutCommand implements Callable<Integer> {
   @ParentCommand Main main;

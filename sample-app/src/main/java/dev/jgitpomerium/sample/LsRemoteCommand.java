@@ -11,7 +11,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code ls-remote <uri>}: the remote's refs on standard output, as git prints them. */
-@Command(name = "ls-remote", mixinStandardHelpOptions = true, description = "List a remote repository's refs over SSH: through Pomerium where routed, else as ~/.ssh/config says")
+@Command(name = "ls-remote", mixinStandardHelpOptions = true,
+    description = "List a remote repository's refs over SSH: through Pomerium where routed, else as ~/.ssh/config says")
 final class LsRemoteCommand implements Callable<Integer> {
   @ParentCommand Main main;
   @Mixin PomeriumOptions pomerium;

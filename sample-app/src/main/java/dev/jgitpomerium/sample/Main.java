@@ -23,7 +23,8 @@ import picocli.CommandLine.Option;
 @Command(name = "jgit-pomerium", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
     description = "Git over SSH through Pomerium, in the JVM: no pomerium-cli needed.",
     subcommands = {CloneCommand.class, FetchCommand.class, PushCommand.class, LsRemoteCommand.class,
-        LoginCommand.class, LogoutCommand.class, StatusCommand.class, TcpCommand.class, KeyscanCommand.class, DemoCommand.class,
+        LoginCommand.class, LogoutCommand.class, StatusCommand.class, TcpCommand.class, KeyscanCommand.class,
+        DemoCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
   @Option(names = {"-v", "--verbose"}, scope = CommandLine.ScopeType.INHERIT,

@@ -11,7 +11,8 @@ public final class NotAnAgent {
   private NotAnAgent() {}
 
   public static void premain(String arguments, Instrumentation instrumentation) {
-    System.err.println("jgit-pomerium: jgit-pomerium.jar is the command line, not a Java agent; the program runs without"
+    System.err.println(
+        "jgit-pomerium: jgit-pomerium.jar is the command line, not a Java agent; the program runs without"
         + " jgit-pomerium. Use -javaagent:jgit-pomerium-agent.jar (README, \"Build tools\").");
   }
 }

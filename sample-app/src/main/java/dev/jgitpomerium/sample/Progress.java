@@ -18,7 +18,9 @@ final class Progress {
     return new PlainLines(err);
   }
 
-  /** Prints a task only when it ends, so logs get "Receiving objects: 100% (1234/1234), done." and no carriage returns. */
+  /**
+   * Prints a task only when it ends, so logs get "Receiving objects: 100% (1234/1234), done." and no carriage returns.
+   */
   private static final class PlainLines extends BatchingProgressMonitor {
     private final PrintStream err;
 

@@ -14,7 +14,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code push [<remote> [<refspec>...]]}: JGit's push through Pomerium; a rejected ref makes it fail. */
-@Command(name = "push", mixinStandardHelpOptions = true, description = "Push to a remote over SSH: through Pomerium where routed, else as ~/.ssh/config says")
+@Command(name = "push", mixinStandardHelpOptions = true,
+    description = "Push to a remote over SSH: through Pomerium where routed, else as ~/.ssh/config says")
 final class PushCommand implements Callable<Integer> {
   @ParentCommand Main main;
   @Mixin PomeriumOptions pomerium;

@@ -14,7 +14,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code status}: routes in effect, where tokens are cached, and whether each endpoint has one (never the token). */
-@Command(name = "status", mixinStandardHelpOptions = true, description = "Show the routes in effect and whether a token is cached for each Pomerium")
+@Command(name = "status", mixinStandardHelpOptions = true,
+    description = "Show the routes in effect and whether a token is cached for each Pomerium")
 final class StatusCommand implements Callable<Integer> {
   @ParentCommand Main main;
   @Mixin PomeriumOptions pomerium;

@@ -25,7 +25,8 @@ import picocli.CommandLine.ParentCommand;
  * and output, so that OpenSSH (and git, and Jenkins' command-line git) can use it as a ProxyCommand; otherwise it
  * serves a local port, each accepted connection its own tunnel, with one shared sign-in.
  */
-@Command(name = "tcp", mixinStandardHelpOptions = true, description = {"Tunnel TCP to DESTINATION through Pomerium, like pomerium-cli tcp.",
+@Command(name = "tcp", mixinStandardHelpOptions = true, description = {
+    "Tunnel TCP to DESTINATION through Pomerium, like pomerium-cli tcp.",
     "ssh_config: ProxyCommand java -jar /path/to/jgit-pomerium.jar tcp --listen - %%h:%%p"})
 final class TcpCommand implements Callable<Integer> {
   /** The variables by which the library recognizes a CI run, where no sign-in may wait for a person. */

@@ -1,6 +1,5 @@
 package dev.jgitpomerium.sample;
 
-import dev.jgitpomerium.testkit.ChildProcesses;
 import dev.jgitpomerium.testkit.OpenSshBehindPomerium;
 import dev.jgitpomerium.testkit.OpenSshServer;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,7 +1,6 @@
 package dev.jgitpomerium.sample;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jgitpomerium.testkit.RecordedConnect;

@@ -60,7 +60,8 @@ public final class CommandTokenSource implements TokenSource {
     log.debug("running the token command for {}", request.route());
     Process process = builder.start();
     Deque<String> lastErrors = new ArrayDeque<>();
-    Thread errors = new Thread(() -> forwardErrors(process.getErrorStream(), lastErrors), "jgit-pomerium-token-command");
+    Thread errors =
+        new Thread(() -> forwardErrors(process.getErrorStream(), lastErrors), "jgit-pomerium-token-command");
     errors.setDaemon(true);
     errors.start();
     byte[] output;

@@ -95,7 +95,8 @@ public final class Compatibility {
 
   /** {@code JGit 7.4.0.202509020913-r and MINA sshd 2.16.0}, for messages. */
   public String found() {
-    String ssh = jgitSsh == null || jgitSsh.equals(jgit) ? "" : " (org.eclipse.jgit.ssh.apache " + orUnknown(jgitSsh) + ")";
+    String ssh =
+        jgitSsh == null || jgitSsh.equals(jgit) ? "" : " (org.eclipse.jgit.ssh.apache " + orUnknown(jgitSsh) + ")";
     return "JGit " + orUnknown(jgit) + ssh + " and MINA sshd " + orUnknown(sshd);
   }
 
@@ -187,7 +188,8 @@ public final class Compatibility {
   }
 
   /**
-   * The version of the jar that holds {@code anchor}: its Maven {@code pom.properties} as the class's own loader sees it
+   * The version of the jar that holds {@code anchor}: its Maven {@code pom.properties} as the class's own loader sees
+   * it
    * (kept by shading and by Spring Boot's nested jars), else the manifest's {@code Implementation-Version}.
    */
   private static String version(Class<?> anchor, String pomProperties) {

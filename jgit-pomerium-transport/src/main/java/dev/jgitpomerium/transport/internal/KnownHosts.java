@@ -637,7 +637,8 @@ public final class KnownHosts implements ServerKeyDatabase {
       PublicKey key;
       try {
         PublicKeyEntry entry = PublicKeyEntry.parsePublicKeyEntry(keyText);
-        key = entry == null ? null : entry.resolvePublicKey(null, java.util.Map.of(), PublicKeyEntryResolver.UNSUPPORTED);
+        key = entry == null ? null
+            : entry.resolvePublicKey(null, java.util.Map.of(), PublicKeyEntryResolver.UNSUPPORTED);
       } catch (IOException | GeneralSecurityException | RuntimeException e) {
         log.warn("known hosts file {} line {}: cannot read the key: {}", path, i + 1, e.toString());
         continue;

@@ -66,7 +66,8 @@ public final class ResponseHead {
       throw new ProtocolException("unsupported HTTP version: " + HeadReader.printable(statusLine));
     }
     String code = statusLine.substring(9, 12);
-    if (!code.chars().allMatch(c -> c >= '0' && c <= '9') || (statusLine.length() > 12 && statusLine.charAt(12) != ' ')) {
+    if (!code.chars().allMatch(c -> c >= '0' && c <= '9')
+        || (statusLine.length() > 12 && statusLine.charAt(12) != ' ')) {
       throw new ProtocolException("malformed status code: " + HeadReader.printable(statusLine));
     }
     int status = Integer.parseInt(code);

@@ -52,7 +52,8 @@ class SshConfigTest {
   void includeIsReadInPlaceAndKeepsTheIncludingBlocksScope() throws IOException {
     Files.writeString(ssh.resolve("common.conf"), "Host github.com\n  User git\n");
     Files.createDirectories(ssh.resolve("config.d"));
-    Files.writeString(ssh.resolve("config.d/pomerium.conf"), "Host *.corp.example.com\n  ProxyCommand pomerium-cli tcp --listen - %h:%p\n");
+    Files.writeString(ssh.resolve("config.d/pomerium.conf"),
+        "Host *.corp.example.com\n  ProxyCommand pomerium-cli tcp --listen - %h:%p\n");
     SshConfig.HostEntry e = lookup("git.corp.example.com",
         "Include config.d/*.conf",
         "Host git.corp.example.com",

@@ -217,7 +217,8 @@ class SshAgentTest {
     Path key = fixture.keys.generate(fixture.user.ssh("id_ed25519"), "ed25519", "");
     fixture.server.authorize(Path.of(key + ".pub"));
 
-    ChildProcesses.Result result = fixture.libraryLsRemote(Map.of("SSH_AUTH_SOCK", work.resolve("gone.sock").toString()));
+    ChildProcesses.Result result =
+        fixture.libraryLsRemote(Map.of("SSH_AUTH_SOCK", work.resolve("gone.sock").toString()));
 
     assertEquals(0, result.exitCode(), () -> result.describe() + "\n--- sshd ---\n" + fixture.server.log());
     assertLoggedInWith(key);

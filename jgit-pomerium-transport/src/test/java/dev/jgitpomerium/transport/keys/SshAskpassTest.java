@@ -31,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 class SshAskpassTest {
   private static final String PASSPHRASE = "correct horse " + UUID.randomUUID();
   private static final String END = "--- end of prompt ---";
-  private static final String HOST_KEY_QUESTION = "Are you sure you want to continue connecting (yes/no/[fingerprint])? ";
+  private static final String HOST_KEY_QUESTION =
+      "Are you sure you want to continue connecting (yes/no/[fingerprint])? ";
 
   @TempDir Path work;
   private OpenSshUser fixture;
