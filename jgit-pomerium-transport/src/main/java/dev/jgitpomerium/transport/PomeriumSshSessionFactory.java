@@ -1,30 +1,30 @@
 package dev.jgitpomerium.transport;
 
-import dev.jgitpomerium.transport.internal.Askpass;
-import dev.jgitpomerium.transport.internal.CommandTokenSource;
-import dev.jgitpomerium.transport.internal.Compatibility;
-import dev.jgitpomerium.transport.internal.Failures;
-import dev.jgitpomerium.transport.internal.HttpClients;
-import dev.jgitpomerium.transport.internal.JGitSessions;
-import dev.jgitpomerium.transport.internal.KeyPassphrases;
+import dev.jgitpomerium.transport.internal.session.Askpass;
+import dev.jgitpomerium.transport.internal.token.CommandTokenSource;
+import dev.jgitpomerium.transport.internal.config.Compatibility;
+import dev.jgitpomerium.transport.internal.tunnel.Failures;
+import dev.jgitpomerium.transport.internal.tunnel.HttpClients;
+import dev.jgitpomerium.transport.internal.session.JGitSessions;
+import dev.jgitpomerium.transport.internal.session.KeyPassphrases;
 import dev.jgitpomerium.transport.internal.KnownHosts;
 import dev.jgitpomerium.transport.internal.Lazy;
-import dev.jgitpomerium.transport.internal.LoopbackRelay;
-import dev.jgitpomerium.transport.internal.Pem;
-import dev.jgitpomerium.transport.internal.PomeriumCliCommand;
-import dev.jgitpomerium.transport.internal.PomeriumProxyDataFactory;
-import dev.jgitpomerium.transport.internal.PomeriumProxyDataFactory.Resolver;
-import dev.jgitpomerium.transport.internal.ProxyCommands;
-import dev.jgitpomerium.transport.internal.ServerAlive;
+import dev.jgitpomerium.transport.internal.relay.LoopbackRelay;
+import dev.jgitpomerium.transport.internal.session.Pem;
+import dev.jgitpomerium.transport.internal.routing.PomeriumCliCommand;
+import dev.jgitpomerium.transport.internal.routing.PomeriumProxyDataFactory;
+import dev.jgitpomerium.transport.internal.routing.PomeriumProxyDataFactory.Resolver;
+import dev.jgitpomerium.transport.internal.routing.ProxyCommands;
+import dev.jgitpomerium.transport.internal.session.ServerAlive;
 import dev.jgitpomerium.transport.internal.SshConfig;
-import dev.jgitpomerium.transport.internal.Settings;
-import dev.jgitpomerium.transport.internal.SignInConsole;
-import dev.jgitpomerium.transport.internal.SignInOptions;
-import dev.jgitpomerium.transport.internal.SystemConfiguration;
-import dev.jgitpomerium.transport.internal.TlsSetup;
-import dev.jgitpomerium.transport.internal.TokenChain;
-import dev.jgitpomerium.transport.internal.TokenFiles;
-import dev.jgitpomerium.transport.internal.TunnelDialer;
+import dev.jgitpomerium.transport.internal.config.Settings;
+import dev.jgitpomerium.transport.internal.signin.SignInConsole;
+import dev.jgitpomerium.transport.internal.signin.SignInOptions;
+import dev.jgitpomerium.transport.internal.config.SystemConfiguration;
+import dev.jgitpomerium.transport.internal.tunnel.TlsSetup;
+import dev.jgitpomerium.transport.internal.token.TokenChain;
+import dev.jgitpomerium.transport.internal.token.TokenFiles;
+import dev.jgitpomerium.transport.internal.tunnel.TunnelDialer;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -189,7 +189,7 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
 
   /** This library's version, as sent in {@code User-Agent: jgit-pomerium/<version>}. */
   public static String version() {
-    return dev.jgitpomerium.transport.internal.Version.get();
+    return dev.jgitpomerium.transport.internal.config.Version.get();
   }
 
   /**
@@ -255,7 +255,7 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
     }
   }
 
-  private dev.jgitpomerium.transport.internal.Tunnel dialForRelay(String name, int port) throws IOException {
+  private dev.jgitpomerium.transport.internal.tunnel.Tunnel dialForRelay(String name, int port) throws IOException {
     String host = withoutRootDot(name);
     PomeriumProxyDataFactory.Routed routed = resolve(host, port);
     if (routed == null) {

@@ -1,9 +1,9 @@
 package dev.jgitpomerium.transport;
 
-import dev.jgitpomerium.transport.internal.AgentConnectors;
-import dev.jgitpomerium.transport.internal.AgentKeys;
-import dev.jgitpomerium.transport.internal.AuthenticationNotes;
-import dev.jgitpomerium.transport.internal.UserCertificates;
+import dev.jgitpomerium.transport.internal.session.AgentConnectors;
+import dev.jgitpomerium.transport.internal.session.AgentKeys;
+import dev.jgitpomerium.transport.internal.session.AuthenticationNotes;
+import dev.jgitpomerium.transport.internal.session.UserCertificates;
 import java.io.File;
 import java.nio.file.Path;
 import java.util.List;

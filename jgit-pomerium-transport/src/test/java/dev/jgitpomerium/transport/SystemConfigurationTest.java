@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.jgitpomerium.transport.internal.Settings;
-import dev.jgitpomerium.transport.internal.SystemConfiguration;
+import dev.jgitpomerium.transport.internal.config.Settings;
+import dev.jgitpomerium.transport.internal.config.SystemConfiguration;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -79,7 +79,7 @@ class SystemConfigurationTest {
         "jgit.pomerium.signInTimeout", "2m",
         "jgit.pomerium.tokenCommand", "pomerium-cli auth https://pomerium.corp.example.com:443"),
         Map.of("JGIT_POMERIUM_BEARER_TOKEN", "idp-token"));
-    assertTrue(s.tokenStore() instanceof dev.jgitpomerium.transport.internal.MemoryTokenStore, s.tokenStore()
+    assertTrue(s.tokenStore() instanceof dev.jgitpomerium.transport.internal.token.MemoryTokenStore, s.tokenStore()
         .toString());
   }
 
@@ -112,7 +112,7 @@ class SystemConfigurationTest {
     }).settings();
     assertEquals(List.of(Route.parse("git.corp.example.com:22", "https://pomerium.corp.example.com")), s.routes());
     assertEquals(Duration.ofMinutes(2), s.connectTimeout());
-    assertTrue(s.tokenStore() instanceof dev.jgitpomerium.transport.internal.MemoryTokenStore);
+    assertTrue(s.tokenStore() instanceof dev.jgitpomerium.transport.internal.token.MemoryTokenStore);
     // Every setting is asked for by its name, the tokens too (they have no system property, but a key-value source
     // such as Spring's may hold them); no environment variable name is ever asked for.
     assertTrue(asked.containsAll(List.of("jgit.pomerium.token", "jgit.pomerium.bearerToken",
