@@ -17,7 +17,7 @@ import dev.jgitpomerium.transport.internal.routing.PomeriumProxyDataFactory.Reso
 import dev.jgitpomerium.transport.internal.routing.ProxyCommands;
 import dev.jgitpomerium.transport.internal.session.ServerAlive;
 import dev.jgitpomerium.transport.internal.SshConfig;
-import dev.jgitpomerium.transport.internal.config.Settings;
+import dev.jgitpomerium.transport.internal.config.FactoryRuntime;
 import dev.jgitpomerium.transport.internal.signin.SignInConsole;
 import dev.jgitpomerium.transport.internal.signin.SignInOptions;
 import dev.jgitpomerium.transport.internal.config.SystemConfiguration;
@@ -117,12 +117,12 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
   private static final Duration GRANT_TTL = Duration.ofSeconds(10);
 
   private final LoopbackRelay relay;
-  private final Lazy<Settings> settings;
+  private final Lazy<FactoryRuntime> settings;
   private final Lazy<TunnelDialer> dialer;
   /** A fresh copy of the configuration this factory was made from, for settings derived from ProxyCommand lines. */
   private final Supplier<Builder> base;
-  /** Settings per pomerium-cli ProxyCommand line (as expanded), made once. */
-  private final Map<String, Settings> byProxyCommand = new ConcurrentHashMap<>();
+  /** The runtime per pomerium-cli ProxyCommand line (as expanded), made once. */
+  private final Map<String, FactoryRuntime> byProxyCommand = new ConcurrentHashMap<>();
   /** Hosts ({@code host:port}, after HostName and Port) that ssh config sends through a pomerium-cli ProxyCommand. */
   private final Map<String, PomeriumProxyDataFactory.Routed> viaSshConfig = new ConcurrentHashMap<>();
   private final List<Path> identityFiles;
@@ -155,13 +155,13 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
         knownHostsFiles);
   }
 
-  private PomeriumSshSessionFactory(Supplier<Builder> base, Lazy<Settings> settings, Resolver[] resolver, File home,
-      File sshDirectory, List<Path> identityFiles, List<Path> knownHostsFiles) {
+  private PomeriumSshSessionFactory(Supplier<Builder> base, Lazy<FactoryRuntime> settings, Resolver[] resolver,
+      File home, File sshDirectory, List<Path> identityFiles, List<Path> knownHostsFiles) {
     this(base, settings, resolver, new LoopbackRelay(GRANT_TTL, () -> settings.get().listener()), home,
         sshDirectory, identityFiles, knownHostsFiles);
   }
 
-  private PomeriumSshSessionFactory(Supplier<Builder> base, Lazy<Settings> settings, Resolver[] resolver,
+  private PomeriumSshSessionFactory(Supplier<Builder> base, Lazy<FactoryRuntime> settings, Resolver[] resolver,
       LoopbackRelay relay, File home, File sshDirectory, List<Path> identityFiles, List<Path> knownHostsFiles) {
     // The resolver needs this factory's maps, which exist only after super(): it is filled in just below.
     super(null, new PomeriumProxyDataFactory((host, port) -> resolver[0].resolve(host, port), relay,
@@ -274,7 +274,7 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
 
   /** Explicit routes first, then hosts whose ssh config ProxyCommand runs pomerium-cli tcp (or another command). */
   private PomeriumProxyDataFactory.Routed resolve(String host, int port) {
-    Settings explicit = settings.get();
+    FactoryRuntime explicit = settings.get();
     Route route = explicit.routeFor(host, port);
     if (route != null) {
       return PomeriumProxyDataFactory.Routed.pomerium(route, explicit);
@@ -426,7 +426,7 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
         // Any other ProxyCommand is run as OpenSSH would, and its stdin/stdout carry the connection.
         return PomeriumProxyDataFactory.Routed.proxyCommand(line, env);
       }
-      Settings lineSettings = byProxyCommand.computeIfAbsent(line,
+      FactoryRuntime lineSettings = byProxyCommand.computeIfAbsent(line,
           l -> base.get().withProxyCommandDefaults(command.get()).settings());
       Route destination = Route.parse(command.get().destination());
       for (Route route : lineSettings.routes()) {
@@ -470,7 +470,7 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
     } finally {
       LOOKUPS.set(outer);
     }
-    Settings current = settings.get();
+    FactoryRuntime current = settings.get();
     Duration interval = current.serverAliveInterval();
     Integer countMax = current.serverAliveCountMax();
     String server = uri.getHost() + ":" + (uri.getPort() > 0 ? uri.getPort() : 22);
@@ -760,11 +760,11 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
   /** Ends every tunnel and pending sign-in of this factory and stops its relay, then closes JGit's sessions. */
   @Override
   public void close() {
-    Settings loaded = settings.peek();
+    FactoryRuntime loaded = settings.peek();
     if (loaded != null) {
       loaded.close();
     }
-    byProxyCommand.values().forEach(Settings::close);
+    byProxyCommand.values().forEach(FactoryRuntime::close);
     relay.close();
     super.close();
   }
@@ -774,7 +774,7 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
    * signs in again. Tokens held by Pomerium's own session store stay valid until they expire.
    */
   public void signOut() throws IOException {
-    Settings current = settings.get();
+    FactoryRuntime current = settings.get();
     for (Route route : current.routes()) {
       current.tokenStore().clear(route.endpoint());
     }
@@ -788,7 +788,7 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
    * @throws PomeriumException if Pomerium refuses or cannot be reached; IllegalArgumentException if no route matches
    */
   public Socket openTunnel(String host, int port) throws IOException {
-    Settings current = settings.get();
+    FactoryRuntime current = settings.get();
     Route route = current.routeFor(host, port);
     if (route == null) {
       throw new IllegalArgumentException("no route for " + host + ":" + port + " (routes: " + current.routes() + ")");
@@ -1207,7 +1207,7 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
     }
 
     /** The settings; also used for the system-property configuration. */
-    Settings settings() {
+    FactoryRuntime settings() {
       List<Route> all = new ArrayList<>();
       for (String spec : routeSpecs) {
         all.add(Route.parse(spec, pomeriumUrl));
@@ -1238,7 +1238,7 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
         SignInOptions signIn = new SignInOptions(browserLauncher, useBrowser, interactive, signInTimeout, console, env);
         source = new TokenChain(machine, store, signIn, http, listener);
       }
-      return new Settings(all, source, store, tls, connectTimeout, responseTimeout, listener, http,
+      return new FactoryRuntime(all, source, store, tls, connectTimeout, responseTimeout, listener, http,
           serverAliveInterval, serverAliveCountMax);
     }
 

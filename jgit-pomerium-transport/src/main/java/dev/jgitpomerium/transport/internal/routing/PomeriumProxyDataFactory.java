@@ -1,7 +1,7 @@
 package dev.jgitpomerium.transport.internal.routing;
 
 import dev.jgitpomerium.transport.internal.Events;
-import dev.jgitpomerium.transport.internal.config.Settings;
+import dev.jgitpomerium.transport.internal.config.FactoryRuntime;
 import dev.jgitpomerium.transport.internal.relay.LoopbackRelay;
 import dev.jgitpomerium.transport.internal.tunnel.Tunnel;
 import dev.jgitpomerium.transport.internal.tunnel.TunnelDialer;
@@ -34,10 +34,10 @@ public final class PomeriumProxyDataFactory implements ProxyDataFactory {
    * How to reach a host: a Pomerium route and the settings to open it with, or (route null) the host's ProxyCommand
    * (its %-tokens expanded), run instead with {@code SHELL} from {@code environment}.
    */
-  public record Routed(Route route, Settings settings, String proxyCommand, UnaryOperator<String> environment,
+  public record Routed(Route route, FactoryRuntime settings, String proxyCommand, UnaryOperator<String> environment,
       String origin) {
     /** A Pomerium route of the factory's own configuration (code, environment, command-line flags). */
-    public static Routed pomerium(Route route, Settings settings) {
+    public static Routed pomerium(Route route, FactoryRuntime settings) {
       return new Routed(route, settings, null, null, "configured route");
     }
 

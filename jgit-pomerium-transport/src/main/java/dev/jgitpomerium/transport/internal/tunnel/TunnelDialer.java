@@ -1,7 +1,7 @@
 package dev.jgitpomerium.transport.internal.tunnel;
 
 import dev.jgitpomerium.transport.internal.Events;
-import dev.jgitpomerium.transport.internal.config.Settings;
+import dev.jgitpomerium.transport.internal.config.FactoryRuntime;
 import dev.jgitpomerium.transport.internal.config.Version;
 import dev.jgitpomerium.transport.internal.relay.Sockets;
 import dev.jgitpomerium.transport.PomeriumEndpoint;
@@ -31,9 +31,9 @@ import org.slf4j.LoggerFactory;
 public final class TunnelDialer {
   private static final Logger log = LoggerFactory.getLogger(TunnelDialer.class);
 
-  private final Settings settings;
+  private final FactoryRuntime settings;
 
-  public TunnelDialer(Settings settings) {
+  public TunnelDialer(FactoryRuntime settings) {
     this.settings = settings;
   }
 

@@ -16,7 +16,7 @@ import java.util.List;
  * The validated, immutable configuration behind one session factory. {@code serverAliveInterval} and {@code
  * serverAliveCountMax} are null when not set in code or the environment (ssh config or the defaults decide).
  */
-public record Settings(
+public record FactoryRuntime(
     List<Route> routes,
     TokenSource tokenSource,
     TokenStore tokenStore,
@@ -28,7 +28,7 @@ public record Settings(
     Duration serverAliveInterval,
     Integer serverAliveCountMax) {
 
-  public Settings {
+  public FactoryRuntime {
     routes = List.copyOf(routes);
   }
 
