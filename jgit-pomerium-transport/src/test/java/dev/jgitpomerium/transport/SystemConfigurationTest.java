@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 class SystemConfigurationTest {
 
   private static FactoryRuntime settings(Map<String, String> properties, Map<String, String> environment) {
-    return SystemConfiguration.apply(PomeriumSshSessionFactory.builder(), properties::get, environment::get)
-        .settings();
+    return SettingValues.apply(PomeriumSshSessionFactory.builder(),
+        SystemConfiguration.read(properties::get, environment::get)).settings();
   }
 
   @Test

@@ -1,7 +1,5 @@
 package dev.jgitpomerium.transport.internal.config;
 
-import dev.jgitpomerium.transport.InvalidSettingException;
-import dev.jgitpomerium.transport.PomeriumSshSessionFactory;
 import dev.jgitpomerium.transport.TokenStore;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -74,11 +72,30 @@ public final class SystemConfiguration {
 
   private SystemConfiguration() {}
 
-  public static PomeriumSshSessionFactory.Builder fromSystem(PomeriumSshSessionFactory.Builder builder) {
+  /**
+   * One setting that is set, parsed: {@link #value()} is its value (a {@link String}, {@link Path}, {@link Duration},
+   * {@link Boolean}, {@link Integer}, {@link TokenStore}, the route specs as a {@code List<String>}, or the client
+   * certificate and key files as a {@code List<Path>}), or throws the reason it could not be parsed. A failure is
+   * kept, not thrown, so that the settings are checked in {@link Key} order whichever way they fail.
+   *
+   * @param describedAs how the setting was given, for messages: its property and variable, or its setting name
+   */
+  public record Value(Key key, String describedAs, Object parsed, IllegalArgumentException failure) {
+    /** The parsed value; throws why the setting could not be parsed. */
+    public Object value() {
+      if (failure != null) {
+        throw failure;
+      }
+      return parsed;
+    }
+  }
+
+  /** The settings from system properties and environment variables; unknown names are logged as warnings. */
+  public static List<Value> fromSystem() {
     for (String unknown : unknownNames(System.getenv(), System.getProperties().stringPropertyNames())) {
       log.warn("{}: ignored", unknown);
     }
-    return apply(builder, System::getProperty, System::getenv);
+    return read(System::getProperty, System::getenv);
   }
 
   /**
@@ -143,32 +160,25 @@ public final class SystemConfiguration {
   }
 
   /**
-   * Applies every key that is set to {@code builder}: its system property from {@code properties}, else its
-   * environment variable from {@code environment}.
-   *
-   * @throws InvalidSettingException naming the key whose value is invalid
+   * Every key that is set: its system property from {@code properties}, else its environment variable from {@code
+   * environment}, in {@link Key} order.
    */
-  public static PomeriumSshSessionFactory.Builder apply(PomeriumSshSessionFactory.Builder builder,
-      UnaryOperator<String> properties, UnaryOperator<String> environment) {
-    return applyKeys(builder, key -> {
+  public static List<Value> read(UnaryOperator<String> properties, UnaryOperator<String> environment) {
+    return readKeys(key -> {
       String value = key.property != null ? properties.apply(key.property) : null;
       return value == null || value.isBlank() ? environment.apply(key.environment) : value;
     }, Key::describe);
   }
 
   /**
-   * Applies every key that {@code settings} gives a value for, looked up by {@link Key#setting}, to {@code builder};
-   * neither system properties nor the environment are read.
-   *
-   * @throws InvalidSettingException naming the key whose value is invalid
+   * Every key that {@code settings} gives a value for, looked up by {@link Key#setting}; neither system properties
+   * nor the environment are read.
    */
-  public static PomeriumSshSessionFactory.Builder fromSettings(PomeriumSshSessionFactory.Builder builder,
-      Function<String, String> settings) {
-    return applyKeys(builder, key -> settings.apply(key.setting), key -> key.setting);
+  public static List<Value> fromSettings(Function<String, String> settings) {
+    return readKeys(key -> settings.apply(key.setting), key -> key.setting);
   }
 
-  private static PomeriumSshSessionFactory.Builder applyKeys(PomeriumSshSessionFactory.Builder builder,
-      Function<Key, String> lookup, Function<Key, String> describe) {
+  private static List<Value> readKeys(Function<Key, String> lookup, Function<Key, String> describe) {
     Map<Key, String> values = new EnumMap<>(Key.class);
     for (Key key : Key.values()) {
       String value = lookup.apply(key);
@@ -176,93 +186,43 @@ public final class SystemConfiguration {
         values.put(key, value.strip());
       }
     }
+    List<Value> parsed = new ArrayList<>();
     values.forEach((key, value) -> {
       try {
-        set(builder, key, value, values, describe);
+        if (key != Key.CLIENT_KEY || !values.containsKey(Key.CLIENT_CERT)) {
+          parsed.add(new Value(key, describe.apply(key), parse(key, value, values, describe), null));
+        }
       } catch (IllegalArgumentException e) {
-        throw new InvalidSettingException(key.setting, describe.apply(key), e.getMessage(), e);
+        parsed.add(new Value(key, describe.apply(key), null, e));
       }
     });
-    return builder;
+    return parsed;
   }
 
-  private static void set(PomeriumSshSessionFactory.Builder b, Key key, String value, Map<Key, String> all,
-      Function<Key, String> describe) {
+  private static Object parse(Key key, String value, Map<Key, String> all, Function<Key, String> describe) {
     switch (key) {
       case ROUTES:
-        for (String spec : value.split("[,\\s]+")) {
-          if (!spec.isEmpty()) {
-            b.route(spec);
-          }
-        }
-        break;
-      case POMERIUM_URL:
-        b.pomeriumUrl(value);
-        break;
-      case TOKEN:
-        b.token(value);
-        break;
-      case TOKEN_FILE:
-        b.tokenFile(Path.of(value));
-        break;
-      case BEARER_TOKEN:
-        b.bearerToken(value);
-        break;
-      case BEARER_TOKEN_FILE:
-        b.bearerTokenFile(Path.of(value));
-        break;
-      case TOKEN_COMMAND:
-        b.tokenCommand(value);
-        break;
+        return Stream.of(value.split("[,\\s]+")).filter(spec -> !spec.isEmpty()).toList();
+      case POMERIUM_URL, TOKEN, BEARER_TOKEN, TOKEN_COMMAND, BROWSER_COMMAND:
+        return value;
+      case TOKEN_FILE, BEARER_TOKEN_FILE, CA_FILE:
+        return Path.of(value);
       case TOKEN_CACHE:
-        b.tokenStore(value.equalsIgnoreCase("memory") ? TokenStore.inMemory() : TokenStore.directory(Path.of(value)));
-        break;
-      case BROWSER_COMMAND:
-        b.browserCommand(value);
-        break;
-      case NO_BROWSER:
-        if (bool(value)) {
-          b.noBrowser();
-        }
-        break;
-      case INTERACTIVE:
-        b.interactive(bool(value));
-        break;
-      case SIGN_IN_TIMEOUT:
-        b.signInTimeout(duration(value));
-        break;
-      case CA_FILE:
-        b.addCaCertificates(Path.of(value));
-        break;
+        return value.equalsIgnoreCase("memory") ? TokenStore.inMemory() : TokenStore.directory(Path.of(value));
+      case NO_BROWSER, INTERACTIVE, DISABLE_TLS_VERIFICATION:
+        return bool(value);
+      case SIGN_IN_TIMEOUT, CONNECT_TIMEOUT, RESPONSE_TIMEOUT, SERVER_ALIVE_INTERVAL:
+        return duration(value);
       case CLIENT_CERT:
         String keyFile = all.get(Key.CLIENT_KEY);
         if (keyFile == null) {
           throw new IllegalArgumentException("a client certificate needs " + describe.apply(Key.CLIENT_KEY) + " too");
         }
-        b.clientCertificate(Path.of(value), Path.of(keyFile));
-        break;
+        return List.of(Path.of(value), Path.of(keyFile));
       case CLIENT_KEY:
-        if (!all.containsKey(Key.CLIENT_CERT)) {
-          throw new IllegalArgumentException("a client key needs " + describe.apply(Key.CLIENT_CERT) + " too");
-        }
-        break;
-      case DISABLE_TLS_VERIFICATION:
-        if (bool(value)) {
-          b.disableTlsVerification();
-        }
-        break;
-      case CONNECT_TIMEOUT:
-        b.connectTimeout(duration(value));
-        break;
-      case RESPONSE_TIMEOUT:
-        b.responseTimeout(duration(value));
-        break;
-      case SERVER_ALIVE_INTERVAL:
-        b.serverAliveInterval(duration(value));
-        break;
+        throw new IllegalArgumentException("a client key needs " + describe.apply(Key.CLIENT_CERT) + " too");
       case SERVER_ALIVE_COUNT_MAX:
-        b.serverAliveCountMax(count(value));
-        break;
+        return count(value);
       default:
         throw new AssertionError(key);
     }

@@ -1,18 +1,13 @@
 package dev.jgitpomerium.transport.internal.routing;
 
 import dev.jgitpomerium.transport.internal.Events;
-import dev.jgitpomerium.transport.internal.config.FactoryRuntime;
 import dev.jgitpomerium.transport.internal.relay.LoopbackRelay;
 import dev.jgitpomerium.transport.internal.tunnel.Tunnel;
-import dev.jgitpomerium.transport.internal.tunnel.TunnelDialer;
 import dev.jgitpomerium.transport.ConnectionPath;
 import dev.jgitpomerium.transport.PomeriumEventListener;
-import dev.jgitpomerium.transport.Route;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Proxy;
-import java.util.function.Supplier;
-import java.util.function.UnaryOperator;
 import org.eclipse.jgit.transport.sshd.DefaultProxyDataFactory;
 import org.eclipse.jgit.transport.sshd.ProxyData;
 import org.eclipse.jgit.transport.sshd.ProxyDataFactory;
@@ -30,77 +25,38 @@ import org.slf4j.LoggerFactory;
  * the proxy's address.
  */
 public final class PomeriumProxyDataFactory implements ProxyDataFactory {
-  /**
-   * How to reach a host: a Pomerium route and the settings to open it with, or (route null) the host's ProxyCommand
-   * (its %-tokens expanded), run instead with {@code SHELL} from {@code environment}.
-   */
-  public record Routed(Route route, FactoryRuntime settings, String proxyCommand, UnaryOperator<String> environment,
-      String origin) {
-    /** A Pomerium route of the factory's own configuration (code, environment, command-line flags). */
-    public static Routed pomerium(Route route, FactoryRuntime settings) {
-      return new Routed(route, settings, null, null, "configured route");
-    }
-
-    public static Routed proxyCommand(String command, UnaryOperator<String> environment) {
-      return new Routed(null, null, command, environment, null);
-    }
-
-    /** This route, saying where it came from (for {@link ConnectionPath#origin()}), e.g. an ssh config file. */
-    public Routed from(String origin) {
-      return new Routed(route, settings, proxyCommand, environment, origin);
-    }
-
-    /** As OpenSSH's {@code -v} shows it: the ProxyCommand as run, with its tokens expanded. */
-    ConnectionPath path() {
-      return proxyCommand != null ? ConnectionPath.proxyCommand(proxyCommand)
-          : ConnectionPath.pomerium(route, origin);
-    }
-  }
-
-  /** Which route, if any, carries connections to a host (after ssh config's HostName and Port). */
-  @FunctionalInterface
-  public interface Resolver {
-    /** The route for {@code host:port}, or null to connect as stock JGit would. */
-    Routed resolve(String host, int port) throws IOException;
-  }
-
   private static final Logger log = LoggerFactory.getLogger(PomeriumProxyDataFactory.class);
 
-  private final Resolver resolver;
+  private final Router router;
   private final LoopbackRelay relay;
-  private final Supplier<PomeriumEventListener> listener;
   private final ProxyDataFactory fallback = new DefaultProxyDataFactory();
 
-  /** {@code listener} is asked at each connection: a ServiceLoader factory meets its configuration only then. */
-  public PomeriumProxyDataFactory(Resolver resolver, LoopbackRelay relay, Supplier<PomeriumEventListener> listener) {
-    this.resolver = resolver;
+  public PomeriumProxyDataFactory(Router router, LoopbackRelay relay) {
+    this.router = router;
     this.relay = relay;
-    this.listener = listener;
   }
 
   @Override
   public ProxyData get(InetSocketAddress remote) {
-    Routed routed;
+    Router.Decision decision;
     try {
-      routed = resolver.resolve(remote.getHostString(), remote.getPort());
+      decision = router.forConnection(remote.getHostString(), remote.getPort());
     } catch (IllegalArgumentException | IllegalStateException e) {
       // A ServiceLoader factory (or a ProxyCommand line) meets its configuration only here.
       throw sneakyThrow(new IOException("jgit-pomerium is misconfigured: " + e.getMessage(), e));
-    } catch (IOException e) {
-      throw sneakyThrow(e);
     }
-    if (routed == null) {
+    if (decision instanceof Router.Direct) {
       ProxyData proxy = fallback.get(remote);
-      routedAs(remote, ConnectionPath.direct(proxy == null ? Proxy.NO_PROXY : proxy.getProxy()));
+      routedAs(remote, decision.path(proxy == null ? Proxy.NO_PROXY : proxy.getProxy()));
       return proxy;
     }
-    routedAs(remote, routed.path());
+    routedAs(remote, decision.path(null));
     Tunnel tunnel;
     try {
-      tunnel = routed.proxyCommand() != null
-          ? ProxyCommands.open(routed.proxyCommand(), remote.getHostString() + ":" + remote.getPort(),
-              routed.environment())
-          : new TunnelDialer(routed.settings()).open(routed.route());
+      tunnel = decision instanceof Router.ProxyCommand command
+          ? ProxyCommands.open(command.line(), remote.getHostString() + ":" + remote.getPort(),
+              command.environment())
+          : ((Router.Pomerium) decision).open();
     } catch (IOException e) {
       throw sneakyThrow(e);
     }
@@ -121,9 +77,9 @@ public final class PomeriumProxyDataFactory implements ProxyDataFactory {
     log.debug("SSH connection to {}:{} goes {}", host, port, path);
     PomeriumEventListener current;
     try {
-      current = listener.get();
+      current = router.runtime().listener();
     } catch (RuntimeException e) {
-      return; // the configuration failed; resolve() has reported why
+      return; // the configuration failed; forConnection() has reported why
     }
     Events.safely(() -> current.connectionRouted(host, port, path));
   }
