@@ -1,9 +1,11 @@
 package dev.jgitpomerium.transport;
 
-// Over 400 lines because of its nested public Builder (about 470 lines, most of them the Javadoc of each setting):
-// the Builder stays nested, as PomeriumSshSessionFactory.Builder, so the public API does not change. The factory's
-// own work is delegated: routing to internal.routing.Router, keepalive to internal.session.KeepAlive, failure
-// messages to internal.session.ConnectionFailures, default keys to internal.session.DefaultKeys.
+// Over 400 lines because of its nested public Builder (about 430 lines, most of them the Javadoc of each setting),
+// which stays nested as PomeriumSshSessionFactory.Builder so that the public API does not change; the rest is the
+// factory's public methods and JGit's hooks, with their Javadoc. Its work is done elsewhere: routing in
+// internal.routing.Router, the configuration in internal.config.Config, keepalive in internal.session.KeepAlive,
+// failure messages in internal.session.ConnectionFailures, default keys in internal.session.DefaultKeys, host-key
+// scans in internal.session.HostKeyScans.
 
 import dev.jgitpomerium.transport.internal.KnownHosts;
 import dev.jgitpomerium.transport.internal.Lazy;
@@ -19,6 +21,7 @@ import dev.jgitpomerium.transport.internal.routing.Router;
 import dev.jgitpomerium.transport.internal.session.Askpass;
 import dev.jgitpomerium.transport.internal.session.ConnectionFailures;
 import dev.jgitpomerium.transport.internal.session.DefaultKeys;
+import dev.jgitpomerium.transport.internal.session.HostKeyScans;
 import dev.jgitpomerium.transport.internal.session.KeepAlive;
 import dev.jgitpomerium.transport.internal.session.KeyPassphrases;
 import dev.jgitpomerium.transport.internal.session.Pem;
@@ -360,38 +363,8 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
     if (!(getServerKeyDatabase(home, ssh) instanceof KnownHosts knownHosts)) {
       throw new IllegalStateException("host key scans need this factory's own known_hosts database");
     }
-    List<java.security.PublicKey> keys = new ArrayList<>();
-    String name = null;
-    for (List<java.security.PublicKey> type : KnownHosts.scanTypes()) {
-      // The scan is told apart from real connections by a user name no one logs in as.
-      String user = "jgit-pomerium-keyscan-" + java.util.UUID.randomUUID();
-      KnownHosts.KeyScan scan = new KnownHosts.KeyScan(type);
-      knownHosts.scan(user, scan);
-      TransportException failure = null;
-      SessionLookups lookups = new SessionLookups();
-      try {
-        URIish uri = new URIish().setScheme("ssh").setUser(user).setHost(host).setPort(port > 0 ? port : -1)
-            .setPath("/");
-        SessionLookups.during(lookups,
-            () -> super.getSession(uri, null, FS.DETECTED, (int) Duration.ofSeconds(30).toMillis())).disconnect();
-      } catch (TransportException e) {
-        failure = e; // expected: the key was refused once seen
-      } finally {
-        knownHosts.endScan(user);
-      }
-      java.security.PublicKey offered = scan.offered();
-      if (offered == null) {
-        throw failures.scanFailed(host, port, user, failure, lookups);
-      }
-      name = name != null ? name : scan.name();
-      if (KnownHosts.sameType(type, offered)) {
-        keys.add(offered);
-      }
-    }
-    if (name == null) {
-      throw new IOException("this JVM can make no Ed25519, ECDSA or RSA key to ask " + host + " for its host keys");
-    }
-    return new ScannedHostKeys(name, keys);
+    return HostKeyScans.scan(knownHosts, host, port, failures,
+        uri -> super.getSession(uri, null, FS.DETECTED, (int) Duration.ofSeconds(30).toMillis()));
   }
 
   /**
