@@ -145,9 +145,6 @@ public final class Router {
       return new Pomerium(route, explicit, "configured route");
     }
     Decision decided = viaSshConfig.get(key(host, port));
-    if (decided instanceof Pomerium p) {
-      return new Pomerium(p.route(), p.runtime(), "route from " + displayed(sshConfigFile()) + " ProxyCommand");
-    }
     return decided != null ? decided : DIRECT;
   }
 
@@ -235,7 +232,7 @@ public final class Router {
       Route destination = Route.parse(command.get().destination());
       for (Route route : lineRuntime.routes()) {
         if (route.host().equals(destination.host()) && route.port() == destination.port()) {
-          return new Pomerium(route, lineRuntime, "configured route");
+          return new Pomerium(route, lineRuntime, "route from " + displayed(sshConfigFile()) + " ProxyCommand");
         }
       }
       throw new IllegalArgumentException("no route for its destination " + destination.destination());
