@@ -13,8 +13,10 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * The validated, immutable configuration behind one session factory. {@code serverAliveInterval} and {@code
- * serverAliveCountMax} are null when not set in code or the environment (ssh config or the defaults decide).
+ * What one factory's {@link Config} compiles into, once: the routes, the token chain (with its pending sign-ins), the
+ * TLS context and the HTTP client (made at first use) that tunnels are opened with, and the values they use. Owned
+ * by the factory, which closes it. {@code serverAliveInterval} and {@code serverAliveCountMax} are null when not set
+ * in code or the environment (ssh config or the defaults decide).
  */
 public record FactoryRuntime(
     List<Route> routes,
