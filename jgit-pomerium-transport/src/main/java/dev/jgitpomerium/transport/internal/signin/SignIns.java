@@ -39,7 +39,8 @@ public final class SignIns {
   }
 
   /** Runs {@code signIn} unless a caller with the same {@code key} already is, in which case its result is shared. */
-  public static PomeriumToken shared(String key, Duration timeout, IoSupplier<PomeriumToken> signIn) throws IOException {
+  public static PomeriumToken shared(String key, Duration timeout, IoSupplier<PomeriumToken> signIn)
+      throws IOException {
     CompletableFuture<PomeriumToken> mine = new CompletableFuture<>();
     CompletableFuture<PomeriumToken> running = IN_FLIGHT.putIfAbsent(key, mine);
     if (running != null) {
