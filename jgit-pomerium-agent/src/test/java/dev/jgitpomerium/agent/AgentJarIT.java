@@ -257,7 +257,7 @@ class AgentJarIT {
 
     assertEquals(0, result.exitCode(), result::describe);
     assertTrue(result.stdout().contains(fixture.mainRefLine()), result::describe);
-    assertTrue(result.stderr().contains("DEBUG dev.jgitpomerium.transport.internal.TunnelDialer - tunnel to "
+    assertTrue(result.stderr().contains("DEBUG dev.jgitpomerium.transport.internal.tunnel.TunnelDialer - tunnel to "
         + OpenSshUser.HOST + ":22"), result::describe);
   }
 

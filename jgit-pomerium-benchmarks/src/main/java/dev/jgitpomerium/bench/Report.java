@@ -1,6 +1,6 @@
 package dev.jgitpomerium.bench;
 
-import dev.jgitpomerium.transport.internal.TlsSetup;
+import dev.jgitpomerium.transport.internal.tunnel.TlsSetup;
 
 import java.time.Duration;
 import java.time.ZoneOffset;

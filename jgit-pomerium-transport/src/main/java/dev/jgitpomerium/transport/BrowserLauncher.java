@@ -1,6 +1,6 @@
 package dev.jgitpomerium.transport;
 
-import dev.jgitpomerium.transport.internal.Browsers;
+import dev.jgitpomerium.transport.internal.signin.Browsers;
 import java.io.IOException;
 import java.net.URI;
 

@@ -1,30 +1,35 @@
 package dev.jgitpomerium.transport;
 
-import dev.jgitpomerium.transport.internal.Askpass;
-import dev.jgitpomerium.transport.internal.CommandTokenSource;
-import dev.jgitpomerium.transport.internal.Compatibility;
-import dev.jgitpomerium.transport.internal.Failures;
-import dev.jgitpomerium.transport.internal.HttpClients;
-import dev.jgitpomerium.transport.internal.JGitSessions;
-import dev.jgitpomerium.transport.internal.KeyPassphrases;
+// Over 400 lines because of its nested public Builder (about 430 lines, most of them the Javadoc of each setting),
+// which stays nested as PomeriumSshSessionFactory.Builder so that the public API does not change; the rest is the
+// factory's public methods and JGit's hooks, with their Javadoc. Its work is done elsewhere: routing in
+// internal.routing.Router, the configuration in internal.config.Config, keepalive in internal.session.KeepAlive,
+// failure messages in internal.session.ConnectionFailures, default keys in internal.session.DefaultKeys, host-key
+// scans in internal.session.HostKeyScans.
+
 import dev.jgitpomerium.transport.internal.KnownHosts;
 import dev.jgitpomerium.transport.internal.Lazy;
-import dev.jgitpomerium.transport.internal.LoopbackRelay;
-import dev.jgitpomerium.transport.internal.Pem;
-import dev.jgitpomerium.transport.internal.PomeriumCliCommand;
-import dev.jgitpomerium.transport.internal.PomeriumProxyDataFactory;
-import dev.jgitpomerium.transport.internal.PomeriumProxyDataFactory.Resolver;
-import dev.jgitpomerium.transport.internal.ProxyCommands;
-import dev.jgitpomerium.transport.internal.ServerAlive;
 import dev.jgitpomerium.transport.internal.SshConfig;
-import dev.jgitpomerium.transport.internal.Settings;
-import dev.jgitpomerium.transport.internal.SignInConsole;
-import dev.jgitpomerium.transport.internal.SignInOptions;
-import dev.jgitpomerium.transport.internal.SystemConfiguration;
-import dev.jgitpomerium.transport.internal.TlsSetup;
-import dev.jgitpomerium.transport.internal.TokenChain;
-import dev.jgitpomerium.transport.internal.TokenFiles;
-import dev.jgitpomerium.transport.internal.TunnelDialer;
+import dev.jgitpomerium.transport.internal.config.Compatibility;
+import dev.jgitpomerium.transport.internal.config.Config;
+import dev.jgitpomerium.transport.internal.config.FactoryRuntime;
+import dev.jgitpomerium.transport.internal.config.SystemConfiguration;
+import dev.jgitpomerium.transport.internal.relay.LoopbackRelay;
+import dev.jgitpomerium.transport.internal.routing.PomeriumCliCommand;
+import dev.jgitpomerium.transport.internal.routing.PomeriumProxyDataFactory;
+import dev.jgitpomerium.transport.internal.routing.Router;
+import dev.jgitpomerium.transport.internal.session.Askpass;
+import dev.jgitpomerium.transport.internal.session.ConnectionFailures;
+import dev.jgitpomerium.transport.internal.session.DefaultKeys;
+import dev.jgitpomerium.transport.internal.session.HostKeyScans;
+import dev.jgitpomerium.transport.internal.session.KeepAlive;
+import dev.jgitpomerium.transport.internal.session.KeyPassphrases;
+import dev.jgitpomerium.transport.internal.session.Pem;
+import dev.jgitpomerium.transport.internal.session.SessionLookups;
+import dev.jgitpomerium.transport.internal.signin.SignInConsole;
+import dev.jgitpomerium.transport.internal.token.TokenChain;
+import dev.jgitpomerium.transport.internal.token.TokenFiles;
+import dev.jgitpomerium.transport.internal.tunnel.TunnelDialer;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,22 +44,11 @@ import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
-import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
-import okhttp3.OkHttpClient;
-import org.apache.sshd.client.session.ClientSession;
-import org.apache.sshd.common.config.keys.FilePasswordProvider;
-import org.apache.sshd.common.keyprovider.AbstractResourceKeyPairProvider;
-import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
-import org.apache.sshd.common.session.SessionContext;
 import org.eclipse.jgit.api.TransportConfigCallback;
 import org.eclipse.jgit.errors.TransportException;
 import org.eclipse.jgit.transport.CredentialsProvider;
@@ -63,12 +57,10 @@ import org.eclipse.jgit.transport.SshSessionFactory;
 import org.eclipse.jgit.transport.SshTransport;
 import org.eclipse.jgit.transport.Transport;
 import org.eclipse.jgit.transport.URIish;
-import org.eclipse.jgit.transport.sshd.SshdSession;
 import org.eclipse.jgit.transport.sshd.KeyPasswordProvider;
 import org.eclipse.jgit.transport.sshd.ServerKeyDatabase;
+import org.eclipse.jgit.transport.sshd.SshdSession;
 import org.eclipse.jgit.util.FS;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * JGit's Apache MINA SSH session factory, with connections to hosts behind Pomerium carried through an in-process
@@ -99,6 +91,13 @@ import org.slf4j.LoggerFactory;
  * none asks through {@code SSH_ASKPASS} where OpenSSH would ({@code SSH_ASKPASS_REQUIRE=force}, or {@code prefer}
  * with a display, or a display and no terminal), and never on a terminal: a library does not read it.
  *
+ * <p>Its configuration is fixed when it is made: by {@link Builder#build()}, or for the no-argument constructor at
+ * first use (then read once). Nothing can change it afterwards: JGit's setters {@link #setHomeDirectory} and {@link
+ * #setSshDirectory} throw (use {@link Builder#homeDirectory} and {@link Builder#sshDirectory}); {@link #newBuilder()}
+ * starts a new factory from this one's configuration. What does change is state, as in any JGit factory: its open
+ * sessions, its tunnels, its relay, the tokens in its {@link TokenStore}, and what it has learned from ssh config
+ * for the connection being made.
+ *
  * <p>Close the factory when done to end its tunnels and its loopback relay.
  *
  * <p>Runs with the JGit and Apache MINA sshd the application pins, from JGit 7.4 with sshd 2.16 (as Spring Cloud 2025.1
@@ -112,74 +111,52 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
   /** Unanswered keepalives before a session is given up when nothing sets {@code ServerAliveCountMax}; OpenSSH's. */
   public static final int DEFAULT_SERVER_ALIVE_COUNT_MAX = 3;
 
-  private static final Logger log = LoggerFactory.getLogger(PomeriumSshSessionFactory.class);
   /** How long a tunnel opened for JGit waits for JGit to claim it; JGit does so within milliseconds. */
   private static final Duration GRANT_TTL = Duration.ofSeconds(10);
 
+  /** The configuration, made at build() or, for the ServiceLoader's factory, read at first use. */
+  private final Lazy<Config> config;
+  private final Router router;
   private final LoopbackRelay relay;
-  private final Lazy<Settings> settings;
   private final Lazy<TunnelDialer> dialer;
-  /** A fresh copy of the configuration this factory was made from, for settings derived from ProxyCommand lines. */
-  private final Supplier<Builder> base;
-  /** Settings per pomerium-cli ProxyCommand line (as expanded), made once. */
-  private final Map<String, Settings> byProxyCommand = new ConcurrentHashMap<>();
-  /** Hosts ({@code host:port}, after HostName and Port) that ssh config sends through a pomerium-cli ProxyCommand. */
-  private final Map<String, PomeriumProxyDataFactory.Routed> viaSshConfig = new ConcurrentHashMap<>();
   private final List<Path> identityFiles;
   private final List<Path> knownHostsFiles;
   /** Keys that could not be decrypted, for the message of a login that fails. */
   private final KeyPassphrases.Log passphrases = new KeyPassphrases.Log();
-  /** The environment ssh config and ProxyCommand lines are read in ({@code ${VAR}}, {@code ~}, {@code SHELL}). */
-  private final Lazy<UnaryOperator<String>> environment;
-  /** What JGit looked up in ssh config on this thread during {@link #getSession}. */
-  private static final ThreadLocal<Lookups> LOOKUPS = new ThreadLocal<>();
-
-  /** The ssh config entries JGit looked up for one session: the target first, then its jump hosts. */
-  private static final class Lookups {
-    final List<SshConfig.HostEntry> entries = new ArrayList<>();
-    /** Whether the target's config names an IdentityFile: OpenSSH then offers none of the default keys. */
-    volatile boolean targetNamesIdentityFiles;
-  }
+  private final ConnectionFailures failures;
 
   /**
    * Reads its configuration lazily from system properties and environment variables ({@code jgit.pomerium.*} /
    * {@code JGIT_POMERIUM_*}, documented in the README). For {@link java.util.ServiceLoader}.
    */
   public PomeriumSshSessionFactory() {
-    this(() -> SystemConfiguration.fromSystem(builder()), null, null, null, null);
+    this(Lazy.of(() -> builderFromEnvironment().config()), null);
   }
 
-  private PomeriumSshSessionFactory(Supplier<Builder> base, File home, File sshDirectory, List<Path> identityFiles,
-      List<Path> knownHostsFiles) {
-    this(base, Lazy.of(() -> base.get().settings()), new Resolver[1], home, sshDirectory, identityFiles,
-        knownHostsFiles);
+  /** @param built the configuration when known now (from a Builder), else null (read at first use) */
+  private PomeriumSshSessionFactory(Lazy<Config> config, Config built) {
+    this(config, built, new Router(config, Builder::forProxyCommand));
   }
 
-  private PomeriumSshSessionFactory(Supplier<Builder> base, Lazy<Settings> settings, Resolver[] resolver, File home,
-      File sshDirectory, List<Path> identityFiles, List<Path> knownHostsFiles) {
-    this(base, settings, resolver, new LoopbackRelay(GRANT_TTL, () -> settings.get().listener()), home,
-        sshDirectory, identityFiles, knownHostsFiles);
+  private PomeriumSshSessionFactory(Lazy<Config> config, Config built, Router router) {
+    this(config, built, router, new LoopbackRelay(GRANT_TTL, () -> router.runtime().listener()));
   }
 
-  private PomeriumSshSessionFactory(Supplier<Builder> base, Lazy<Settings> settings, Resolver[] resolver,
-      LoopbackRelay relay, File home, File sshDirectory, List<Path> identityFiles, List<Path> knownHostsFiles) {
-    // The resolver needs this factory's maps, which exist only after super(): it is filled in just below.
-    super(null, new PomeriumProxyDataFactory((host, port) -> resolver[0].resolve(host, port), relay,
-        () -> settings.get().listener()));
-    resolver[0] = this::resolve;
+  private PomeriumSshSessionFactory(Lazy<Config> config, Config built, Router router, LoopbackRelay relay) {
+    super(null, new PomeriumProxyDataFactory(router, relay));
     Compatibility.running().warnIfOutsideRange();
-    this.base = base;
+    this.config = config;
+    this.router = router;
     this.relay = relay;
-    this.identityFiles = identityFiles;
-    this.knownHostsFiles = knownHostsFiles;
-    this.settings = settings;
-    this.environment = Lazy.of(() -> base.get().environment);
-    this.dialer = Lazy.of(() -> new TunnelDialer(settings.get()));
-    if (home != null) {
-      setHomeDirectory(home);
+    this.dialer = Lazy.of(() -> new TunnelDialer(router.runtime()));
+    this.failures = new ConnectionFailures(router, passphrases);
+    this.identityFiles = built == null ? null : built.identityFiles();
+    this.knownHostsFiles = built == null ? null : built.knownHostsFiles();
+    if (built != null && built.homeDirectory() != null) {
+      super.setHomeDirectory(built.homeDirectory());
     }
-    if (sshDirectory != null) {
-      setSshDirectory(sshDirectory);
+    if (built != null && built.sshDirectory() != null) {
+      super.setSshDirectory(built.sshDirectory());
     }
   }
 
@@ -187,9 +164,34 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
     return new Builder();
   }
 
+  /**
+   * A builder preset with this factory's configuration (for the no-argument constructor: as read from system
+   * properties and environment variables), as OkHttp's {@code client.newBuilder()}. What it builds is a new factory,
+   * with its own tunnels, relay and sign-ins; this one is unchanged.
+   *
+   * @throws InvalidSettingException if this factory reads its configuration now and a setting is invalid
+   */
+  public Builder newBuilder() {
+    return new Builder(config.get());
+  }
+
+  /** Not supported: the configuration is fixed. Use {@link Builder#homeDirectory}. */
+  @Override
+  public void setHomeDirectory(File homeDir) {
+    throw new UnsupportedOperationException("the configuration of a PomeriumSshSessionFactory is fixed: use "
+        + "PomeriumSshSessionFactory.builder().homeDirectory(...) or newBuilder()");
+  }
+
+  /** Not supported: the configuration is fixed. Use {@link Builder#sshDirectory}. */
+  @Override
+  public void setSshDirectory(File sshDir) {
+    throw new UnsupportedOperationException("the configuration of a PomeriumSshSessionFactory is fixed: use "
+        + "PomeriumSshSessionFactory.builder().sshDirectory(...) or newBuilder()");
+  }
+
   /** This library's version, as sent in {@code User-Agent: jgit-pomerium/<version>}. */
   public static String version() {
-    return dev.jgitpomerium.transport.internal.Version.get();
+    return dev.jgitpomerium.transport.internal.config.Version.get();
   }
 
   /**
@@ -199,7 +201,7 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
    * @throws InvalidSettingException naming the setting whose value is invalid
    */
   public static Builder builderFromEnvironment() {
-    return SystemConfiguration.fromSystem(new Builder());
+    return SettingValues.apply(new Builder(), SystemConfiguration.fromSystem());
   }
 
   /**
@@ -213,7 +215,8 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
    * @throws InvalidSettingException naming the setting whose value is invalid
    */
   public static Builder builderFromSettings(Function<String, String> settings) {
-    return SystemConfiguration.fromSettings(new Builder(), Objects.requireNonNull(settings, "settings == null"));
+    return SettingValues.apply(new Builder(),
+        SystemConfiguration.fromSettings(Objects.requireNonNull(settings, "settings == null")));
   }
 
   /**
@@ -224,7 +227,7 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
    * @throws IllegalStateException if a custom {@link TokenSource} replaced the built-in sign-in
    */
   public void signIn(PomeriumEndpoint endpoint) throws IOException {
-    if (!(settings.get().tokenSource() instanceof TokenChain chain)) {
+    if (!(router.runtime().tokenSource() instanceof TokenChain chain)) {
       throw new IllegalStateException("signIn needs the built-in token chain, not a custom tokenSource");
     }
     chain.signInNow(Route.of(endpoint.host(), endpoint.port(), endpoint));
@@ -235,66 +238,13 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
    * JVM's ProxySelector (see {@link PomeriumProxySelector}), and returns the relay's address.
    */
   java.net.InetSocketAddress serveProxySelectorClients() throws IOException {
-    relay.acceptInProcessPeers(this::dialForRelay);
+    relay.acceptInProcessPeers(router::dialForRelay);
     return relay.address();
   }
 
   /** Whether connections to {@code host} (no port known: a ProxySelector is asked by host only) go through us. */
   boolean routesHost(String name) {
-    String host = withoutRootDot(name);
-    String h = host.toLowerCase(java.util.Locale.ROOT);
-    if (settings.get().routes().stream().anyMatch(r -> r.host().equals(h))) {
-      return true;
-    }
-    try {
-      return routeFor(host, 0).isPresent();
-    } catch (SshConfigException e) {
-      return true; // the relay then fails the connection with the reason, rather than the JVM connecting directly
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
-  private dev.jgitpomerium.transport.internal.Tunnel dialForRelay(String name, int port) throws IOException {
-    String host = withoutRootDot(name);
-    PomeriumProxyDataFactory.Routed routed = resolve(host, port);
-    if (routed == null) {
-      routed = fromProxyCommand(lookUp(host, port, null).entry());
-    }
-    if (routed == null || routed.route() == null) {
-      throw new IOException("no Pomerium route for " + host + ":" + port);
-    }
-    return new TunnelDialer(routed.settings()).open(routed.route());
-  }
-
-  /** {@code git.corp.example.com.} (fully qualified, as DNS allows) is {@code git.corp.example.com}. */
-  private static String withoutRootDot(String host) {
-    return host.length() > 1 && host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
-  }
-
-  /** Explicit routes first, then hosts whose ssh config ProxyCommand runs pomerium-cli tcp (or another command). */
-  private PomeriumProxyDataFactory.Routed resolve(String host, int port) {
-    Settings explicit = settings.get();
-    Route route = explicit.routeFor(host, port);
-    if (route != null) {
-      return PomeriumProxyDataFactory.Routed.pomerium(route, explicit);
-    }
-    PomeriumProxyDataFactory.Routed routed = viaSshConfig.get(key(host, port));
-    return routed == null || routed.route() == null ? routed
-        : routed.from("route from " + displayed(sshConfigFile()) + " ProxyCommand");
-  }
-
-  /** {@code file} with the home directory written {@code ~}, as people write it. */
-  private String displayed(File file) {
-    File home = getHomeDirectory() != null ? getHomeDirectory() : FS.DETECTED.userHome();
-    Path path = file.toPath().toAbsolutePath().normalize();
-    if (home != null) {
-      Path base = home.toPath().toAbsolutePath().normalize();
-      if (path.startsWith(base) && !path.equals(base)) {
-        return "~/" + base.relativize(path).toString().replace(File.separatorChar, '/');
-      }
-    }
-    return path.toString();
+    return router.routesHost(name);
   }
 
   /**
@@ -313,35 +263,7 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
    * @throws SshConfigException if the ssh config cannot be followed (the connection would fail the same way)
    */
   public Optional<Route> routeFor(String host, int port, String user) throws IOException {
-    SshConfig.HostEntry entry = lookUp(host, port, user).entry();
-    Route route = settings.get().routeFor(entry.host(), entry.port());
-    if (route != null) {
-      return Optional.of(route);
-    }
-    PomeriumProxyDataFactory.Routed routed = fromProxyCommand(entry);
-    return routed == null ? Optional.empty() : Optional.ofNullable(routed.route());
-  }
-
-  private File sshConfigFile() {
-    File ssh = getSshDirectory();
-    if (ssh == null) {
-      File home = getHomeDirectory() != null ? getHomeDirectory() : FS.DETECTED.userHome();
-      ssh = new File(home, ".ssh");
-    }
-    return getSshConfig(ssh);
-  }
-
-  /** Resolves a connection to {@code host} in this factory's ssh config, as OpenSSH would. */
-  private SshConfig.Resolution lookUp(String host, int port, String user) throws SshConfigException {
-    File home = getHomeDirectory() != null ? getHomeDirectory() : FS.DETECTED.userHome();
-    return SshConfig.resolve(sshConfigFile().toPath(), host, port, user, sshEnvironment(home, sshConfigFile(),
-        getLocalUserName()));
-  }
-
-  private SshConfig.Environment sshEnvironment(File home, File configFile, String localUser) {
-    Path homePath = home.toPath().toAbsolutePath();
-    Path sshDirectory = configFile.toPath().toAbsolutePath().getParent();
-    return SshConfig.Environment.of(homePath, sshDirectory, localUser, environment.get());
+    return router.routeFor(host, port, user);
   }
 
   /**
@@ -349,9 +271,8 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
    * {@code Include}, tokens, quotes, errors naming file and line; JGit evaluates no {@code Match}, keeps only the
    * first word of a {@code ProxyCommand}, and ignores a file it cannot parse). The one resolution made when JGit
    * looks a host up (on the connecting thread, just before it asks for a proxy) gives JGit every keyword it reads and
-   * decides the route: a {@code pomerium-cli tcp} ProxyCommand becomes an in-process tunnel with that line's options,
-   * any other ProxyCommand is run. A configuration that cannot be followed fails the connection: a host whose
-   * ProxyCommand cannot be used is never connected directly.
+   * decides the route (see {@link Router}). A configuration that cannot be followed fails the connection: a host
+   * whose ProxyCommand cannot be used is never connected directly.
    */
   @Override
   protected SshConfigStore createSshConfigStore(File home, File configFile, String localUserName) {
@@ -361,36 +282,22 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
     return withUserCertificates(new SshConfigStore() {
       @Override
       public HostConfig lookup(String hostName, int port, String userName) {
-        return resolveForJGit(home, configFile, hostName, port, userName);
+        return resolveForJGit(hostName, port, userName);
       }
 
       @Override
       public HostConfig lookupDefault(String hostName, int port, String userName) {
-        return resolveForJGit(home, configFile, hostName, port, userName);
+        return resolveForJGit(hostName, port, userName);
       }
     }, configFile);
   }
 
-  private SshConfigStore.HostConfig resolveForJGit(File home, File configFile, String host, int port, String user) {
+  private SshConfigStore.HostConfig resolveForJGit(String host, int port, String user) {
     try {
-      SshConfig.Resolution resolution = SshConfig.resolve(configFile.toPath(), host, port, user,
-          sshEnvironment(home, configFile, getLocalUserName()));
-      SshConfig.HostEntry entry = resolution.entry();
+      SshConfig.Resolution resolution = router.resolve(host, port, user);
       SshConfigStore.HostConfig jgit = resolution.toJGit();
-      PomeriumProxyDataFactory.Routed routed = resolution.value("proxyjump") != null ? null : fromProxyCommand(entry);
-      if (routed != null) {
-        viaSshConfig.put(key(entry.host(), entry.port()), routed);
-      } else {
-        viaSshConfig.remove(key(entry.host(), entry.port()));
-      }
-      Lookups lookups = LOOKUPS.get();
-      if (lookups != null) {
-        if (lookups.entries.isEmpty()) {
-          List<String> identities = jgit.getValues(org.eclipse.jgit.transport.SshConstants.IDENTITY_FILE);
-          lookups.targetNamesIdentityFiles = identities != null && !identities.isEmpty();
-        }
-        lookups.entries.add(entry);
-      }
+      router.lookedUp(resolution);
+      SessionLookups.record(resolution.entry(), jgit);
       return jgit;
     } catch (SshConfigException e) {
       // JGit declares no exception here but calls it from a method that throws IOException: it then closes its
@@ -408,56 +315,14 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
   }
 
   /**
-   * How the host's ProxyCommand reaches it: null for none, a Pomerium route for a {@code pomerium-cli tcp} line we
-   * can read, else the command to run.
-   *
-   * @throws SshConfigException if it is a pomerium-cli line that cannot be used (the host must then not be reached
-   *     directly either), or its %-tokens are invalid
-   */
-  private PomeriumProxyDataFactory.Routed fromProxyCommand(SshConfig.HostEntry entry) throws SshConfigException {
-    if (entry.proxyCommand() == null) {
-      return null;
-    }
-    String line = entry.expand(entry.proxyCommand());
-    UnaryOperator<String> env = environment.get();
-    try {
-      Optional<PomeriumCliCommand> command = PomeriumCliCommand.parse(line, env, ProxyCommands.isWindows());
-      if (command.isEmpty()) {
-        // Any other ProxyCommand is run as OpenSSH would, and its stdin/stdout carry the connection.
-        return PomeriumProxyDataFactory.Routed.proxyCommand(line, env);
-      }
-      Settings lineSettings = byProxyCommand.computeIfAbsent(line,
-          l -> base.get().withProxyCommandDefaults(command.get()).settings());
-      Route destination = Route.parse(command.get().destination());
-      for (Route route : lineSettings.routes()) {
-        if (route.host().equals(destination.host()) && route.port() == destination.port()) {
-          return PomeriumProxyDataFactory.Routed.pomerium(route, lineSettings);
-        }
-      }
-      throw new IllegalArgumentException("no route for its destination " + destination.destination());
-    } catch (IllegalArgumentException e) {
-      String where = entry.proxyCommandSource() == null ? "ssh config" : entry.proxyCommandSource();
-      throw new SshConfigException(null, 0, where + ": the ProxyCommand for " + entry.originalHost()
-          + " cannot be used, so it is not connected at all: " + e.getMessage(), e);
-    }
-  }
-
-  private static String key(String host, int port) {
-    return Route.normalizeHost(host) + ":" + port;
-  }
-
-  /**
    * Opens the session as JGit does, then turns Nagle's algorithm off on it and keeps it alive (see {@link
    * Builder#serverAliveInterval}).
    */
   @Override
   public SshdSession getSession(URIish uri, CredentialsProvider credentialsProvider, FS fs, int timeoutMillis)
       throws TransportException {
-    Lookups lookups = new Lookups();
-    Lookups outer = LOOKUPS.get();
-    LOOKUPS.set(lookups);
-    SshdSession session;
-    try {
+    SessionLookups lookups = new SessionLookups();
+    SshdSession session = SessionLookups.during(lookups, () -> {
       // No CredentialsProvider on the command (nor a default): SSH_ASKPASS where OpenSSH would use it.
       CredentialsProvider asking;
       try {
@@ -466,96 +331,18 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
         // A ServiceLoader factory meets its configuration (system properties, environment) first here.
         throw new TransportException(uri, "jgit-pomerium is misconfigured: " + e.getMessage(), e);
       }
-      session = explainFailures(uri, lookups.entries, () -> super.getSession(uri, asking, fs, timeoutMillis));
-    } finally {
-      LOOKUPS.set(outer);
-    }
-    Settings current = settings.get();
-    Duration interval = current.serverAliveInterval();
-    Integer countMax = current.serverAliveCountMax();
-    String server = uri.getHost() + ":" + (uri.getPort() > 0 ? uri.getPort() : 22);
-    if (!lookups.entries.isEmpty()) {
-      // The resolution JGit's lookup of the target made (jump hosts, if any, come after it): read once.
-      SshConfig.HostEntry entry = lookups.entries.get(0);
-      server = entry.host() + ":" + entry.port();
-      interval = interval != null ? interval : entry.serverAliveInterval();
-      countMax = countMax != null ? countMax : entry.serverAliveCountMax();
-    }
-    ClientSession client = JGitSessions.clientSession(session, server);
-    if (client != null) {
-      JGitSessions.disableNagle(client);
-      ServerAlive.start(client, interval != null ? interval : Duration.ofSeconds(DEFAULT_SERVER_ALIVE_SECONDS),
-          countMax != null ? countMax : DEFAULT_SERVER_ALIVE_COUNT_MAX, server, current.listener());
-    }
+      return failures.explain(uri, lookups, () -> super.getSession(uri, asking, fs, timeoutMillis));
+    });
+    FactoryRuntime current = router.runtime();
+    KeepAlive.start(session, uri, current.serverAliveInterval(), current.serverAliveCountMax(), lookups.target(),
+        current.listener());
     return session;
-  }
-
-  /** A JGit call that opens a session. */
-  @FunctionalInterface
-  private interface SessionOpener {
-    SshdSession open() throws TransportException;
-  }
-
-  /**
-   * Opens a session, turning JGit's failure into one that says why as OpenSSH would: a refused host key (unknown,
-   * changed, revoked), a login that failed while a passphrase-protected key could not be decrypted, or a host that
-   * could not be reached directly (JGit shows sshd's {@code DefaultConnectFuture[...]: Failed (...)} there).
-   *
-   * @param lookups the ssh config entries JGit looked up for this session, the target's first
-   */
-  private SshdSession explainFailures(URIish uri, List<SshConfig.HostEntry> lookups, SessionOpener opener)
-      throws TransportException {
-    long mark = passphrases.mark();
-    try {
-      return opener.open();
-    } catch (LinkageError e) {
-      throw new TransportException(uri, Compatibility.running().incompatible(e).getMessage(), e);
-    } catch (TransportException e) {
-      LinkageError linkage = Compatibility.linkageErrorIn(e);
-      if (linkage != null) {
-        throw new TransportException(uri, Compatibility.running().incompatible(linkage).getMessage(), e);
-      }
-      HostKeyException hostKey = HostKeyException.causeOf(e);
-      if (hostKey != null) {
-        throw new TransportException(uri, hostKey.getMessage(), hostKey);
-      }
-      KeyPassphraseException passphrase = passphrases.since(mark);
-      if (passphrase != null && isLoginRefused(e)) {
-        passphrase.initCause(e);
-        throw new TransportException(uri, passphrase.getMessage(), passphrase);
-      }
-      String unreachable = directConnectFailure(e, lookups, uri.getHost(), uri.getPort());
-      if (unreachable != null) {
-        throw new TransportException(uri, unreachable, e);
-      }
-      throw e;
-    }
-  }
-
-  /**
-   * OpenSSH's words for a failed connection from here (see {@link Failures#sshConnectFailure}), naming the host JGit
-   * connected to directly, or null if the failure is not that or that host is reached through a proxy. JGit looks the
-   * target up first, then each jump host just before connecting to it (SshdSession.connect, recursively), and only the
-   * last one looked up is connected to over TCP: the rest are reached through it. So with a ProxyJump a refused or
-   * unresolvable connection is a jump host's, never the target's, and is named as OpenSSH names it. (With several
-   * jump hosts JGit connects to the last one listed first, OpenSSH to the first one: the host named is the one JGit
-   * tried.)
-   *
-   * @param lookups the ssh config entries JGit looked up for the connection, in that order (empty without ssh config)
-   * @param host the host as in the URI, for when there is no ssh config
-   * @param port the port as in the URI, or a negative number or 0 for 22
-   */
-  private String directConnectFailure(Throwable failure, List<SshConfig.HostEntry> lookups, String host, int port) {
-    SshConfig.HostEntry direct = lookups.isEmpty() ? null : lookups.get(lookups.size() - 1);
-    String directHost = direct == null ? host : direct.host();
-    int directPort = direct == null ? (port > 0 ? port : 22) : direct.port();
-    return proxied(directHost, directPort) ? null : Failures.sshConnectFailure(failure, directHost, directPort);
   }
 
   /** known_hosts as OpenSSH treats it; see {@link KnownHosts}. */
   @Override
   protected ServerKeyDatabase createServerKeyDatabase(File homeDir, File sshDir) {
-    return new KnownHosts(getDefaultKnownHostsFiles(sshDir), this::proxied, () -> askpass().why());
+    return new KnownHosts(getDefaultKnownHostsFiles(sshDir), router::proxied, () -> askpass().why());
   }
 
   /**
@@ -576,97 +363,8 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
     if (!(getServerKeyDatabase(home, ssh) instanceof KnownHosts knownHosts)) {
       throw new IllegalStateException("host key scans need this factory's own known_hosts database");
     }
-    List<java.security.PublicKey> keys = new ArrayList<>();
-    String name = null;
-    for (List<java.security.PublicKey> type : KnownHosts.scanTypes()) {
-      // The scan is told apart from real connections by a user name no one logs in as.
-      String user = "jgit-pomerium-keyscan-" + java.util.UUID.randomUUID();
-      KnownHosts.KeyScan scan = new KnownHosts.KeyScan(type);
-      knownHosts.scan(user, scan);
-      TransportException failure = null;
-      Lookups lookups = new Lookups();
-      Lookups outer = LOOKUPS.get();
-      LOOKUPS.set(lookups);
-      try {
-        URIish uri = new URIish().setScheme("ssh").setUser(user).setHost(host).setPort(port > 0 ? port : -1)
-            .setPath("/");
-        super.getSession(uri, null, FS.DETECTED, (int) Duration.ofSeconds(30).toMillis()).disconnect();
-      } catch (TransportException e) {
-        failure = e; // expected: the key was refused once seen
-      } finally {
-        LOOKUPS.set(outer);
-        knownHosts.endScan(user);
-      }
-      java.security.PublicKey offered = scan.offered();
-      if (offered == null) {
-        throw scanFailed(host, port, user, failure, lookups.entries);
-      }
-      name = name != null ? name : scan.name();
-      if (KnownHosts.sameType(type, offered)) {
-        keys.add(offered);
-      }
-    }
-    if (name == null) {
-      throw new IOException("this JVM can make no Ed25519, ECDSA or RSA key to ask " + host + " for its host keys");
-    }
-    return new ScannedHostKeys(name, keys);
-  }
-
-  /**
-   * Why a scan got no key, naming the host and port connected to (after ssh config) as OpenSSH does, not JGit's URI
-   * with the scan's internal user name.
-   */
-  private IOException scanFailed(String host, int port, String user, TransportException failure,
-      List<SshConfig.HostEntry> lookups) {
-    SshConfigException config = causeOf(failure, SshConfigException.class);
-    if (config != null) {
-      return config;
-    }
-    // Not reached at all: OpenSSH's words, which name the host and port connected to (a jump host's, if any).
-    String unreachable = failure == null ? null : directConnectFailure(failure, lookups, host, port);
-    if (unreachable != null) {
-      return new TransportException("cannot fetch the host keys of " + host + ": " + unreachable, failure);
-    }
-    String where;
-    try {
-      SshConfig.HostEntry entry = lookUp(host, port, null).entry();
-      String target = "host " + entry.host() + " port " + entry.port();
-      where = Route.normalizeHost(entry.host()).equals(Route.normalizeHost(host)) ? target
-          : host + " (" + target + ")";
-    } catch (SshConfigException e) {
-      return e;
-    }
-    PomeriumException pomerium = causeOf(failure, PomeriumException.class);
-    String why = pomerium != null ? pomerium.getMessage() : deepestMessage(failure);
-    String message = "cannot fetch the host keys of " + where + ": "
-        + (why == null ? "no host key was offered" : why.replace(user + "@", ""));
-    return new TransportException(message, failure);
-  }
-
-  private static <T extends Throwable> T causeOf(Throwable failure, Class<T> type) {
-    for (Throwable t = failure; t != null; t = t.getCause()) {
-      if (type.isInstance(t)) {
-        return type.cast(t);
-      }
-    }
-    return null;
-  }
-
-  private static String deepestMessage(Throwable failure) {
-    String message = null;
-    for (Throwable t = failure; t != null; t = t.getCause()) {
-      message = t.getMessage() != null ? t.getMessage() : message;
-    }
-    return message;
-  }
-
-  /** Whether {@code host:port} is reached through a Pomerium tunnel or a ProxyCommand, not at its DNS address. */
-  private boolean proxied(String host, int port) {
-    try {
-      return resolve(host, port) != null;
-    } catch (RuntimeException e) {
-      return false;
-    }
+    return HostKeyScans.scan(knownHosts, host, port, failures,
+        uri -> super.getSession(uri, null, FS.DETECTED, (int) Duration.ofSeconds(30).toMillis()));
   }
 
   /**
@@ -684,59 +382,21 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
    * per connection, as OpenSSH decides per prompt.
    */
   private Askpass.Decision askpass() {
-    return Askpass.forLibrary(environment.get());
+    return Askpass.forLibrary(router.environment());
   }
 
   /**
-   * JGit's default keys ({@code ~/.ssh/id_*}), offered as OpenSSH offers them: only to a host whose ssh config names no
-   * {@code IdentityFile} (JGit would offer them after the configured ones). JGit asks for them before it looks the
-   * host up, so the answer is given when the keys are first tried. Keys given to the builder (ssh's {@code -i}) are
-   * always offered.
+   * JGit's default keys, offered as OpenSSH offers them (see {@link DefaultKeys}). Keys given to the builder (ssh's
+   * {@code -i}) are always offered.
    */
   @Override
   protected Iterable<KeyPair> getDefaultKeys(File sshDirectory) {
     Iterable<KeyPair> defaults = super.getDefaultKeys(sshDirectory);
-    Lookups session = LOOKUPS.get();
+    SessionLookups session = SessionLookups.current();
     if (identityFiles != null || session == null) {
       return defaults;
     }
     return new DefaultKeys(defaults, session);
-  }
-
-  /**
-   * JGit's default keys, or none once the session's target turns out to name an IdentityFile. A resource key provider,
-   * as JGit's own is: JGit hands those the passphrase prompts, and this hands them on.
-   */
-  private static final class DefaultKeys extends AbstractResourceKeyPairProvider<Path> implements Iterable<KeyPair> {
-    private final Iterable<KeyPair> keys;
-    private final Lookups session;
-
-    DefaultKeys(Iterable<KeyPair> keys, Lookups session) {
-      this.keys = keys;
-      this.session = session;
-    }
-
-    @Override
-    public void setPasswordFinder(FilePasswordProvider passwordFinder) {
-      super.setPasswordFinder(passwordFinder);
-      if (keys instanceof AbstractResourceKeyPairProvider<?> provider) {
-        provider.setPasswordFinder(passwordFinder);
-      }
-    }
-
-    @Override
-    public Iterator<KeyPair> iterator() {
-      return session.targetNamesIdentityFiles ? Collections.emptyIterator() : keys.iterator();
-    }
-
-    /** As JGit's own provider, with the session (its passphrase prompts are counted per session). */
-    @Override
-    public Iterable<KeyPair> loadKeys(SessionContext context) throws IOException, GeneralSecurityException {
-      if (session.targetNamesIdentityFiles) {
-        return List.of();
-      }
-      return keys instanceof KeyIdentityProvider provider ? provider.loadKeys(context) : keys;
-    }
   }
 
   @Override
@@ -760,11 +420,7 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
   /** Ends every tunnel and pending sign-in of this factory and stops its relay, then closes JGit's sessions. */
   @Override
   public void close() {
-    Settings loaded = settings.peek();
-    if (loaded != null) {
-      loaded.close();
-    }
-    byProxyCommand.values().forEach(Settings::close);
+    router.close();
     relay.close();
     super.close();
   }
@@ -774,7 +430,7 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
    * signs in again. Tokens held by Pomerium's own session store stay valid until they expire.
    */
   public void signOut() throws IOException {
-    Settings current = settings.get();
+    FactoryRuntime current = router.runtime();
     for (Route route : current.routes()) {
       current.tokenStore().clear(route.endpoint());
     }
@@ -788,7 +444,7 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
    * @throws PomeriumException if Pomerium refuses or cannot be reached; IllegalArgumentException if no route matches
    */
   public Socket openTunnel(String host, int port) throws IOException {
-    Settings current = settings.get();
+    FactoryRuntime current = router.runtime();
     Route route = current.routeFor(host, port);
     if (route == null) {
       throw new IllegalArgumentException("no route for " + host + ":" + port + " (routes: " + current.routes() + ")");
@@ -798,12 +454,12 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
 
   /** The routes in effect (for the system-property configuration: as read on first use). */
   public List<Route> routes() {
-    return settings.get().routes();
+    return router.runtime().routes();
   }
 
   /** Where signed-in tokens are kept. */
   public TokenStore tokenStore() {
-    return settings.get().tokenStore();
+    return router.runtime().tokenStore();
   }
 
   /** Tunnels currently carrying SSH traffic. */
@@ -811,7 +467,11 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
     return relay.activeTunnels();
   }
 
-  /** Builds an immutable {@link PomeriumSshSessionFactory}; every setter checks its argument at once. */
+  /**
+   * Builds a {@link PomeriumSshSessionFactory} whose configuration is fixed by {@link #build()} (the factory's Javadoc
+   * says what that covers); every setter checks its argument at once. A builder may be reused: {@code build()} copies
+   * its state.
+   */
   public static final class Builder {
     private static final Duration MAX_TIMEOUT = Duration.ofMinutes(10);
 
@@ -846,6 +506,39 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
     private List<Path> knownHostsFiles;
 
     private Builder() {}
+
+    /** A builder preset with {@code config} (a factory's {@code newBuilder()}). */
+    private Builder(Config config) {
+      routeSpecs.addAll(config.routeSpecs());
+      routes.addAll(config.routes());
+      pomeriumUrl = config.pomeriumUrl();
+      customTokenSource = config.customTokenSource();
+      serviceAccount = config.serviceAccount();
+      bearer = config.bearer();
+      tokenCommand = config.tokenCommand();
+      tokenCommandScheme = config.tokenCommandScheme();
+      tokenStore = config.tokenStore();
+      browserLauncher = config.browserLauncher();
+      useBrowser = config.useBrowser();
+      browserChosen = config.browserChosen();
+      interactive = config.interactive();
+      signInTimeout = config.signInTimeout();
+      console = config.console();
+      environment = config.environment();
+      extraCas.addAll(config.extraCas());
+      clientChain = config.clientChain();
+      clientKey = config.clientKey();
+      tlsVerificationDisabled = config.tlsVerificationDisabled();
+      connectTimeout = config.connectTimeout();
+      responseTimeout = config.responseTimeout();
+      serverAliveInterval = config.serverAliveInterval();
+      serverAliveCountMax = config.serverAliveCountMax();
+      listener = config.listener();
+      homeDirectory = config.homeDirectory();
+      sshDirectory = config.sshDirectory();
+      identityFiles = config.identityFiles();
+      knownHostsFiles = config.knownHostsFiles();
+    }
 
     /**
      * Routes an SSH host through Pomerium, in one of pomerium-cli's forms ({@code host:port},
@@ -1139,48 +832,26 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
      */
     public PomeriumSshSessionFactory build() {
       try {
-        settings(); // validates now, not at the first connection
-        Builder snapshot = copy();
-        return new PomeriumSshSessionFactory(snapshot::copy, homeDirectory, sshDirectory, identityFiles,
-            knownHostsFiles);
+        Config built = config();
+        built.compile(); // validates now, not at the first connection
+        return new PomeriumSshSessionFactory(Lazy.of(() -> built), built);
       } catch (LinkageError e) {
         throw Compatibility.running().incompatible(e);
       }
     }
 
-    /** A copy of this builder's state, for the factory to derive per-ProxyCommand settings from. */
-    Builder copy() {
-      Builder b = new Builder();
-      b.routeSpecs.addAll(routeSpecs);
-      b.routes.addAll(routes);
-      b.pomeriumUrl = pomeriumUrl;
-      b.customTokenSource = customTokenSource;
-      b.serviceAccount = serviceAccount;
-      b.bearer = bearer;
-      b.tokenCommand = tokenCommand;
-      b.tokenCommandScheme = tokenCommandScheme;
-      b.tokenStore = tokenStore;
-      b.browserLauncher = browserLauncher;
-      b.useBrowser = useBrowser;
-      b.browserChosen = browserChosen;
-      b.interactive = interactive;
-      b.signInTimeout = signInTimeout;
-      b.console = console;
-      b.environment = environment;
-      b.extraCas.addAll(extraCas);
-      b.clientChain = clientChain;
-      b.clientKey = clientKey;
-      b.tlsVerificationDisabled = tlsVerificationDisabled;
-      b.connectTimeout = connectTimeout;
-      b.responseTimeout = responseTimeout;
-      b.serverAliveInterval = serverAliveInterval;
-      b.serverAliveCountMax = serverAliveCountMax;
-      b.listener = listener;
-      b.homeDirectory = homeDirectory;
-      b.sshDirectory = sshDirectory;
-      b.identityFiles = identityFiles;
-      b.knownHostsFiles = knownHostsFiles;
-      return b;
+    /** This builder's state, frozen. */
+    Config config() {
+      return new Config(routeSpecs, routes, pomeriumUrl, customTokenSource, serviceAccount, bearer, tokenCommand,
+          tokenCommandScheme, tokenStore, browserLauncher, useBrowser, browserChosen, interactive, signInTimeout,
+          console, environment, extraCas, clientChain, clientKey, tlsVerificationDisabled, connectTimeout,
+          responseTimeout, serverAliveInterval, serverAliveCountMax, listener, homeDirectory, sshDirectory,
+          identityFiles, knownHostsFiles);
+    }
+
+    /** The configuration for hosts behind a pomerium-cli ProxyCommand {@code line}: {@code base}, with its options. */
+    static Config forProxyCommand(Config base, PomeriumCliCommand line) {
+      return new Builder(base).withProxyCommandDefaults(line).config();
     }
 
     /**
@@ -1215,40 +886,9 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
       return route(line.destination());
     }
 
-    /** The settings; also used for the system-property configuration. */
-    Settings settings() {
-      List<Route> all = new ArrayList<>();
-      for (String spec : routeSpecs) {
-        all.add(Route.parse(spec, pomeriumUrl));
-      }
-      all.addAll(routes);
-      TlsSetup tls;
-      try {
-        tls = TlsSetup.create(extraCas, clientChain, clientKey, tlsVerificationDisabled);
-      } catch (GeneralSecurityException e) {
-        throw new IllegalArgumentException("cannot set up TLS: " + e.getMessage(), e);
-      }
-      UnaryOperator<String> env = environment;
-      Lazy<OkHttpClient> http = Lazy.of(() -> HttpClients.create(tls, env));
-      TokenStore store = tokenStore != null ? tokenStore : TokenStore.pomeriumCli();
-      TokenSource source = customTokenSource;
-      if (source == null) {
-        List<TokenChain.Named> machine = new ArrayList<>();
-        if (serviceAccount != null) {
-          machine.add(serviceAccount);
-        }
-        if (bearer != null) {
-          machine.add(bearer);
-        }
-        if (tokenCommand != null) {
-          machine.add(new TokenChain.Named("token command",
-              new CommandTokenSource(tokenCommand, tokenCommandScheme, signInTimeout, console)));
-        }
-        SignInOptions signIn = new SignInOptions(browserLauncher, useBrowser, interactive, signInTimeout, console, env);
-        source = new TokenChain(machine, store, signIn, http, listener);
-      }
-      return new Settings(all, source, store, tls, connectTimeout, responseTimeout, listener, http,
-          serverAliveInterval, serverAliveCountMax);
+    /** The runtime this builder's configuration compiles into; also used for the system-property configuration. */
+    FactoryRuntime settings() {
+      return config().compile();
     }
 
     private static Duration checkTimeout(Duration timeout, String name) {

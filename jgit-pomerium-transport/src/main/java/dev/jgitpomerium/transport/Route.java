@@ -154,15 +154,7 @@ public final class Route {
    * {@code ::1} as {@code 0:0:0:0:0:0:0:1}.
    */
   static String normalizeHost(String host) {
-    String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-    if (h.indexOf(':') >= 0) {
-      try {
-        return java.net.InetAddress.getByName(h).getHostAddress(); // a literal: no lookup
-      } catch (java.net.UnknownHostException | SecurityException e) {
-        return h.toLowerCase(Locale.ROOT);
-      }
-    }
-    return h.toLowerCase(Locale.ROOT);
+    return dev.jgitpomerium.transport.internal.Ipv6Literals.normalizeHost(host);
   }
 
   /** The SSH host name, lower case. */

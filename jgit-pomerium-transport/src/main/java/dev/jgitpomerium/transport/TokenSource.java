@@ -1,6 +1,6 @@
 package dev.jgitpomerium.transport;
 
-import dev.jgitpomerium.transport.internal.TokenFiles;
+import dev.jgitpomerium.transport.internal.token.TokenFiles;
 import java.io.IOException;
 import java.nio.file.Path;
 

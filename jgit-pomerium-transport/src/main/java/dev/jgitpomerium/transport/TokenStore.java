@@ -1,7 +1,7 @@
 package dev.jgitpomerium.transport;
 
-import dev.jgitpomerium.transport.internal.FileTokenStore;
-import dev.jgitpomerium.transport.internal.MemoryTokenStore;
+import dev.jgitpomerium.transport.internal.token.FileTokenStore;
+import dev.jgitpomerium.transport.internal.token.MemoryTokenStore;
 import java.io.IOException;
 import java.nio.file.Path;
 

@@ -1,9 +1,10 @@
 package dev.jgitpomerium.transport;
 
-import dev.jgitpomerium.transport.internal.AgentConnectors;
-import dev.jgitpomerium.transport.internal.AgentKeys;
-import dev.jgitpomerium.transport.internal.AuthenticationNotes;
-import dev.jgitpomerium.transport.internal.UserCertificates;
+import dev.jgitpomerium.transport.internal.session.AgentConnectors;
+import dev.jgitpomerium.transport.internal.session.AgentKeys;
+import dev.jgitpomerium.transport.internal.session.AuthenticationNotes;
+import dev.jgitpomerium.transport.internal.session.ConnectionFailures;
+import dev.jgitpomerium.transport.internal.session.UserCertificates;
 import java.io.File;
 import java.nio.file.Path;
 import java.util.List;
@@ -84,25 +85,13 @@ abstract class UserKeysSessionFactory extends SshdSessionFactory {
   }
 
   private static TransportException explained(TransportException e, AuthenticationNotes notes) {
-    if (notes.all().isEmpty() || !isLoginRefused(e)) {
+    if (notes.all().isEmpty() || !ConnectionFailures.isLoginRefused(e)) {
       return e;
     }
     String message = e.getMessage() + System.lineSeparator() + String.join(System.lineSeparator(), notes.all());
     TransportException explained = new TransportException(message, e.getCause());
     explained.setStackTrace(e.getStackTrace());
     return explained;
-  }
-
-  /** JGit's "Cannot log in" (SSH_MSG_DISCONNECT: no more authentication methods available). */
-  static boolean isLoginRefused(Throwable e) {
-    for (Throwable t = e.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
-      if (t instanceof org.apache.sshd.common.SshException ssh
-          && ssh.getDisconnectCode()
-              == org.apache.sshd.common.SshConstants.SSH2_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /** ssh-agents over the JDK's Unix-domain sockets; an application's own {@link ConnectorFactory} default wins. */

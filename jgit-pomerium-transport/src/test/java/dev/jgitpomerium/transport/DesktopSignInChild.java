@@ -1,6 +1,6 @@
 package dev.jgitpomerium.transport;
 
-import dev.jgitpomerium.transport.internal.TunnelDialer;
+import dev.jgitpomerium.transport.internal.tunnel.TunnelDialer;
 import java.nio.file.Path;
 import java.time.Duration;
 

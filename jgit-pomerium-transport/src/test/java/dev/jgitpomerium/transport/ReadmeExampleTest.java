@@ -32,7 +32,7 @@ class ReadmeExampleTest extends TestbedTest {
     Path trustStore = dir.resolve("truststore.p12");
     KeyStore store = KeyStore.getInstance("PKCS12");
     store.load(null, null);
-    store.setCertificateEntry("pomerium-ca", dev.jgitpomerium.transport.internal.Pem
+    store.setCertificateEntry("pomerium-ca", dev.jgitpomerium.transport.internal.session.Pem
         .certificates(testbed.gateway.caCertificatePem()).get(0));
     try (var out = Files.newOutputStream(trustStore)) {
       store.store(out, "changeit".toCharArray());

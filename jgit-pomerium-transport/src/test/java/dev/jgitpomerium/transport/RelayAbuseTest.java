@@ -3,9 +3,9 @@ package dev.jgitpomerium.transport;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.jgitpomerium.transport.internal.HeadReader;
-import dev.jgitpomerium.transport.internal.LoopbackRelay;
-import dev.jgitpomerium.transport.internal.TunnelDialer;
+import dev.jgitpomerium.transport.internal.tunnel.HeadReader;
+import dev.jgitpomerium.transport.internal.relay.LoopbackRelay;
+import dev.jgitpomerium.transport.internal.tunnel.TunnelDialer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;

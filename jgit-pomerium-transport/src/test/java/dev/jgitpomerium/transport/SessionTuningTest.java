@@ -3,7 +3,7 @@ package dev.jgitpomerium.transport;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.jgitpomerium.transport.internal.JGitSessions;
+import dev.jgitpomerium.transport.internal.session.JGitSessions;
 import java.net.StandardSocketOptions;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.io.nio2.Nio2Session;

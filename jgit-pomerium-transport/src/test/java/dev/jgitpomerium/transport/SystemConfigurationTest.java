@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.jgitpomerium.transport.internal.Settings;
-import dev.jgitpomerium.transport.internal.SystemConfiguration;
+import dev.jgitpomerium.transport.internal.config.FactoryRuntime;
+import dev.jgitpomerium.transport.internal.config.SystemConfiguration;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -14,14 +14,14 @@ import org.junit.jupiter.api.Test;
 
 class SystemConfigurationTest {
 
-  private static Settings settings(Map<String, String> properties, Map<String, String> environment) {
-    return SystemConfiguration.apply(PomeriumSshSessionFactory.builder(), properties::get, environment::get)
-        .settings();
+  private static FactoryRuntime settings(Map<String, String> properties, Map<String, String> environment) {
+    return SettingValues.apply(PomeriumSshSessionFactory.builder(),
+        SystemConfiguration.read(properties::get, environment::get)).settings();
   }
 
   @Test
   void readsRoutesPomeriumUrlAndTimeouts() {
-    Settings s = settings(Map.of(
+    FactoryRuntime s = settings(Map.of(
         "jgit.pomerium.routes", "git.corp.example.com:22, tcp+https://bastion.example.com/other.example.com:2222",
         "jgit.pomerium.url", "https://pomerium.corp.example.com:8443",
         "jgit.pomerium.connectTimeout", "500ms"), Map.of("JGIT_POMERIUM_RESPONSE_TIMEOUT", "PT20S"));
@@ -33,24 +33,25 @@ class SystemConfigurationTest {
 
   @Test
   void readsServerAliveSettingsAndLeavesThemUnsetOtherwise() {
-    Settings s = settings(Map.of("jgit.pomerium.serverAliveInterval", "15s"),
+    FactoryRuntime s = settings(Map.of("jgit.pomerium.serverAliveInterval", "15s"),
         Map.of("JGIT_POMERIUM_SERVER_ALIVE_COUNT_MAX", "5"));
     assertEquals(Duration.ofSeconds(15), s.serverAliveInterval());
     assertEquals(5, s.serverAliveCountMax());
-    Settings unset = settings(Map.of(), Map.of());
+    FactoryRuntime unset = settings(Map.of(), Map.of());
     assertNull(unset.serverAliveInterval(), "unset, so that ~/.ssh/config can decide");
     assertNull(unset.serverAliveCountMax());
   }
 
   @Test
   void environmentVariablesApplyWhenThePropertyIsUnset() {
-    Settings s = settings(Map.of(), Map.of("JGIT_POMERIUM_ROUTES", "git.corp.example.com:22"));
+    FactoryRuntime s = settings(Map.of(), Map.of("JGIT_POMERIUM_ROUTES", "git.corp.example.com:22"));
     assertEquals(List.of(Route.parse("git.corp.example.com:22")), s.routes());
   }
 
   @Test
   void propertyWinsOverTheEnvironment() {
-    Settings s = settings(Map.of("jgit.pomerium.connectTimeout", "3"), Map.of("JGIT_POMERIUM_CONNECT_TIMEOUT", "9"));
+    FactoryRuntime s = settings(Map.of("jgit.pomerium.connectTimeout", "3"),
+        Map.of("JGIT_POMERIUM_CONNECT_TIMEOUT", "9"));
     assertEquals(Duration.ofSeconds(3), s.connectTimeout());
   }
 
@@ -71,7 +72,7 @@ class SystemConfigurationTest {
 
   @Test
   void signInSettingsComeFromPropertiesAndEnvironmentToo() {
-    Settings s = settings(Map.of(
+    FactoryRuntime s = settings(Map.of(
         "jgit.pomerium.routes", "git.corp.example.com:22",
         "jgit.pomerium.tokenCache", "memory",
         "jgit.pomerium.noBrowser", "true",
@@ -79,7 +80,7 @@ class SystemConfigurationTest {
         "jgit.pomerium.signInTimeout", "2m",
         "jgit.pomerium.tokenCommand", "pomerium-cli auth https://pomerium.corp.example.com:443"),
         Map.of("JGIT_POMERIUM_BEARER_TOKEN", "idp-token"));
-    assertTrue(s.tokenStore() instanceof dev.jgitpomerium.transport.internal.MemoryTokenStore, s.tokenStore()
+    assertTrue(s.tokenStore() instanceof dev.jgitpomerium.transport.internal.token.MemoryTokenStore, s.tokenStore()
         .toString());
   }
 
@@ -106,13 +107,13 @@ class SystemConfigurationTest {
         "jgit.pomerium.url", "https://pomerium.corp.example.com",
         "jgit.pomerium.connectTimeout", "2m",
         "jgit.pomerium.tokenCache", "memory");
-    Settings s = PomeriumSshSessionFactory.builderFromSettings(name -> {
+    FactoryRuntime s = PomeriumSshSessionFactory.builderFromSettings(name -> {
       asked.add(name);
       return source.get(name);
     }).settings();
     assertEquals(List.of(Route.parse("git.corp.example.com:22", "https://pomerium.corp.example.com")), s.routes());
     assertEquals(Duration.ofMinutes(2), s.connectTimeout());
-    assertTrue(s.tokenStore() instanceof dev.jgitpomerium.transport.internal.MemoryTokenStore);
+    assertTrue(s.tokenStore() instanceof dev.jgitpomerium.transport.internal.token.MemoryTokenStore);
     // Every setting is asked for by its name, the tokens too (they have no system property, but a key-value source
     // such as Spring's may hold them); no environment variable name is ever asked for.
     assertTrue(asked.containsAll(List.of("jgit.pomerium.token", "jgit.pomerium.bearerToken",

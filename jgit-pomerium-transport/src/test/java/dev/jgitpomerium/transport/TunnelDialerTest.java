@@ -11,9 +11,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.jgitpomerium.testkit.Fault;
 import dev.jgitpomerium.testkit.GatewayResponse;
 import dev.jgitpomerium.testkit.RecordedConnect;
-import dev.jgitpomerium.transport.internal.TlsSetup;
-import dev.jgitpomerium.transport.internal.Tunnel;
-import dev.jgitpomerium.transport.internal.TunnelDialer;
+import dev.jgitpomerium.transport.internal.tunnel.TlsSetup;
+import dev.jgitpomerium.transport.internal.tunnel.Tunnel;
+import dev.jgitpomerium.transport.internal.tunnel.TunnelDialer;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -297,8 +297,8 @@ class TunnelDialerTest extends TestbedTest {
     try (CapturedLog log = new CapturedLog()) {
       dialer.open(route()).close();
       dialer.open(route()).close();
-      assertEquals(2, log.count("WARN dev.jgitpomerium.transport.internal.TlsSetup - TLS verification is disabled "
-          + "for Pomerium at localhost:" + testbed.gateway.port()), log.text());
+      assertEquals(2, log.count("WARN dev.jgitpomerium.transport.internal.tunnel.TlsSetup - TLS verification is "
+          + "disabled for Pomerium at localhost:" + testbed.gateway.port()), log.text());
       assertFalse(log.text().contains(Testbed.TOKEN), log.text());
     }
   }

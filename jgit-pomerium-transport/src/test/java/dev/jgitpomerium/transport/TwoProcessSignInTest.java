@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jgitpomerium.testkit.PomeriumGateway;
-import dev.jgitpomerium.transport.internal.TunnelDialer;
+import dev.jgitpomerium.transport.internal.tunnel.TunnelDialer;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

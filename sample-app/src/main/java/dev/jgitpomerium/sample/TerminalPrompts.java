@@ -2,8 +2,8 @@ package dev.jgitpomerium.sample;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
-import dev.jgitpomerium.transport.internal.Askpass;
-import dev.jgitpomerium.transport.internal.OpenSshPrompts;
+import dev.jgitpomerium.transport.internal.session.Askpass;
+import dev.jgitpomerium.transport.internal.session.OpenSshPrompts;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.FileInputStream;

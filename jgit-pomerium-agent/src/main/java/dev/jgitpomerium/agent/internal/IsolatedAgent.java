@@ -2,7 +2,7 @@ package dev.jgitpomerium.agent.internal;
 
 import dev.jgitpomerium.transport.PomeriumProxySelector;
 import dev.jgitpomerium.transport.PomeriumSshSessionFactory;
-import dev.jgitpomerium.transport.internal.SystemConfiguration;
+import dev.jgitpomerium.transport.internal.config.SystemConfiguration;
 import java.net.ProxySelector;
 import java.util.List;
 import java.util.function.Consumer;

@@ -4,12 +4,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Calls listener methods so that a throwing listener cannot break a tunnel. */
-final class Events {
+public final class Events {
   private static final Logger log = LoggerFactory.getLogger(Events.class);
 
   private Events() {}
 
-  static void safely(Runnable event) {
+  public static void safely(Runnable event) {
     try {
       event.run();
     } catch (RuntimeException e) {

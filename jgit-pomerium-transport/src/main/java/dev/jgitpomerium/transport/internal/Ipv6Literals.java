@@ -12,6 +12,22 @@ import java.net.UnknownHostException;
 public final class Ipv6Literals {
   private Ipv6Literals() {}
 
+  /**
+   * A host name in lower case, or an IPv6 literal (with or without brackets) in one spelling: JGit connects to
+   * {@code ::1} as {@code 0:0:0:0:0:0:0:1}. How routes and ssh config entries are compared.
+   */
+  public static String normalizeHost(String host) {
+    String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    if (h.indexOf(':') >= 0) {
+      try {
+        return InetAddress.getByName(h).getHostAddress(); // a literal: no lookup
+      } catch (UnknownHostException | SecurityException e) {
+        return h.toLowerCase(java.util.Locale.ROOT);
+      }
+    }
+    return h.toLowerCase(java.util.Locale.ROOT);
+  }
+
   /** {@code host} in its shortest form if it is an IPv6 literal; any other host unchanged. */
   public static String shortForm(String host) {
     return host.indexOf(':') < 0 ? host : compress(host);

@@ -1,5 +1,8 @@
 package dev.jgitpomerium.transport.internal;
 
+import dev.jgitpomerium.transport.internal.routing.PomeriumCliCommand;
+import dev.jgitpomerium.transport.internal.signin.CallbackServer;
+import dev.jgitpomerium.transport.internal.tunnel.ResponseHead;
 import java.io.ByteArrayInputStream;
 import java.io.EOFException;
 import java.io.IOException;

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.jgitpomerium.testkit.ChildProcesses;
 import dev.jgitpomerium.testkit.OpenSshUser;
 import dev.jgitpomerium.testkit.SshAgent;
-import dev.jgitpomerium.transport.internal.Compatibility;
+import dev.jgitpomerium.transport.internal.config.Compatibility;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;

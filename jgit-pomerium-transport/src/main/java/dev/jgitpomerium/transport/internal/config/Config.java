@@ -1,0 +1,126 @@
+package dev.jgitpomerium.transport.internal.config;
+
+import dev.jgitpomerium.transport.BrowserLauncher;
+import dev.jgitpomerium.transport.PomeriumEventListener;
+import dev.jgitpomerium.transport.PomeriumToken;
+import dev.jgitpomerium.transport.Route;
+import dev.jgitpomerium.transport.TokenSource;
+import dev.jgitpomerium.transport.TokenStore;
+import dev.jgitpomerium.transport.internal.Lazy;
+import dev.jgitpomerium.transport.internal.signin.SignInConsole;
+import dev.jgitpomerium.transport.internal.signin.SignInOptions;
+import dev.jgitpomerium.transport.internal.token.CommandTokenSource;
+import dev.jgitpomerium.transport.internal.token.TokenChain;
+import dev.jgitpomerium.transport.internal.tunnel.HttpClients;
+import dev.jgitpomerium.transport.internal.tunnel.TlsSetup;
+import java.io.File;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.UnaryOperator;
+import okhttp3.OkHttpClient;
+
+/**
+ * The public Builder's state, frozen by {@code build()} (as JGit's {@code SshdSessionFactoryBuilder} keeps a private
+ * {@code State}): plain values, each already checked by the Builder's setter. {@link #compile} turns it into the
+ * {@link FactoryRuntime} a factory works with; {@code newBuilder()} starts a Builder from it again.
+ *
+ * <p>Null means "not set" where the default is decided later: {@code pomeriumUrl}, the token sources, {@code
+ * tokenStore} (pomerium-cli's cache), {@code interactive} (the run decides), the client certificate, the keepalive
+ * values (ssh config or the defaults decide), the directories and the identity and known_hosts files (JGit's).
+ *
+ * @param routeSpecs routes as written ({@code host:port}, {@code tcp+https://...}), parsed with {@code pomeriumUrl}
+ * @param routes routes given as {@link Route} objects, taken as they are
+ * @param browserChosen whether a browser, a browser command or {@code noBrowser} was chosen (a ProxyCommand line's
+ *     {@code --browser-cmd} then does not apply)
+ */
+public record Config(
+    List<String> routeSpecs,
+    List<Route> routes,
+    String pomeriumUrl,
+    TokenSource customTokenSource,
+    TokenChain.Named serviceAccount,
+    TokenChain.Named bearer,
+    String tokenCommand,
+    PomeriumToken.Scheme tokenCommandScheme,
+    TokenStore tokenStore,
+    BrowserLauncher browserLauncher,
+    boolean useBrowser,
+    boolean browserChosen,
+    Boolean interactive,
+    Duration signInTimeout,
+    SignInConsole console,
+    UnaryOperator<String> environment,
+    List<X509Certificate> extraCas,
+    List<X509Certificate> clientChain,
+    PrivateKey clientKey,
+    boolean tlsVerificationDisabled,
+    Duration connectTimeout,
+    Duration responseTimeout,
+    Duration serverAliveInterval,
+    Integer serverAliveCountMax,
+    PomeriumEventListener listener,
+    File homeDirectory,
+    File sshDirectory,
+    List<Path> identityFiles,
+    List<Path> knownHostsFiles) {
+
+  public Config {
+    routeSpecs = List.copyOf(routeSpecs);
+    routes = List.copyOf(routes);
+    extraCas = List.copyOf(extraCas);
+    clientChain = clientChain == null ? null : List.copyOf(clientChain);
+    identityFiles = identityFiles == null ? null : List.copyOf(identityFiles);
+    knownHostsFiles = knownHostsFiles == null ? null : List.copyOf(knownHostsFiles);
+  }
+
+  /** Every route, the written ones parsed against {@link #pomeriumUrl} first. */
+  public List<Route> allRoutes() {
+    List<Route> all = new ArrayList<>();
+    for (String spec : routeSpecs) {
+      all.add(Route.parse(spec, pomeriumUrl));
+    }
+    all.addAll(routes);
+    return all;
+  }
+
+  /**
+   * The runtime this configuration makes: TLS context, HTTP client (made at first use), token chain.
+   *
+   * @throws IllegalArgumentException if the TLS material cannot be used
+   */
+  public FactoryRuntime compile() {
+    List<Route> all = allRoutes();
+    TlsSetup tls;
+    try {
+      tls = TlsSetup.create(extraCas, clientChain, clientKey, tlsVerificationDisabled);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalArgumentException("cannot set up TLS: " + e.getMessage(), e);
+    }
+    UnaryOperator<String> env = environment;
+    Lazy<OkHttpClient> http = Lazy.of(() -> HttpClients.create(tls, env));
+    TokenStore store = tokenStore != null ? tokenStore : TokenStore.pomeriumCli();
+    TokenSource source = customTokenSource;
+    if (source == null) {
+      List<TokenChain.Named> machine = new ArrayList<>();
+      if (serviceAccount != null) {
+        machine.add(serviceAccount);
+      }
+      if (bearer != null) {
+        machine.add(bearer);
+      }
+      if (tokenCommand != null) {
+        machine.add(new TokenChain.Named("token command",
+            new CommandTokenSource(tokenCommand, tokenCommandScheme, signInTimeout, console)));
+      }
+      SignInOptions signIn = new SignInOptions(browserLauncher, useBrowser, interactive, signInTimeout, console, env);
+      source = new TokenChain(machine, store, signIn, http, listener);
+    }
+    return new FactoryRuntime(all, source, store, tls, connectTimeout, responseTimeout, listener, http,
+        serverAliveInterval, serverAliveCountMax);
+  }
+}

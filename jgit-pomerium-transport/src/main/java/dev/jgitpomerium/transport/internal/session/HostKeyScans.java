@@ -1,0 +1,63 @@
+package dev.jgitpomerium.transport.internal.session;
+
+import dev.jgitpomerium.transport.ScannedHostKeys;
+import dev.jgitpomerium.transport.internal.KnownHosts;
+import java.io.IOException;
+import java.security.PublicKey;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.eclipse.jgit.errors.TransportException;
+import org.eclipse.jgit.transport.URIish;
+import org.eclipse.jgit.transport.sshd.SshdSession;
+
+/**
+ * Fetches the host keys a server offers, as {@code ssh-keyscan} does, over the path a git connection would take: one
+ * connection per key type, each refused by {@link KnownHosts} once the key is seen, so nothing logs in and known_hosts
+ * is neither read nor written.
+ */
+public final class HostKeyScans {
+  /** Opens a JGit session to {@code uri} (the factory's, with no CredentialsProvider). */
+  @FunctionalInterface
+  public interface Connector {
+    SshdSession open(URIish uri) throws TransportException;
+  }
+
+  private HostKeyScans() {}
+
+  /** See {@code PomeriumSshSessionFactory.scanHostKeys}. */
+  public static ScannedHostKeys scan(KnownHosts knownHosts, String host, int port, ConnectionFailures failures,
+      Connector connector) throws IOException {
+    List<PublicKey> keys = new ArrayList<>();
+    String name = null;
+    for (List<PublicKey> type : KnownHosts.scanTypes()) {
+      // The scan is told apart from real connections by a user name no one logs in as.
+      String user = "jgit-pomerium-keyscan-" + UUID.randomUUID();
+      KnownHosts.KeyScan scan = new KnownHosts.KeyScan(type);
+      knownHosts.scan(user, scan);
+      TransportException failure = null;
+      SessionLookups lookups = new SessionLookups();
+      try {
+        URIish uri = new URIish().setScheme("ssh").setUser(user).setHost(host).setPort(port > 0 ? port : -1)
+            .setPath("/");
+        SessionLookups.during(lookups, () -> connector.open(uri)).disconnect();
+      } catch (TransportException e) {
+        failure = e; // expected: the key was refused once seen
+      } finally {
+        knownHosts.endScan(user);
+      }
+      PublicKey offered = scan.offered();
+      if (offered == null) {
+        throw failures.scanFailed(host, port, user, failure, lookups);
+      }
+      name = name != null ? name : scan.name();
+      if (KnownHosts.sameType(type, offered)) {
+        keys.add(offered);
+      }
+    }
+    if (name == null) {
+      throw new IOException("this JVM can make no Ed25519, ECDSA or RSA key to ask " + host + " for its host keys");
+    }
+    return new ScannedHostKeys(name, keys);
+  }
+}

@@ -1,0 +1,115 @@
+package dev.jgitpomerium.transport.internal.signin;
+
+import dev.jgitpomerium.transport.internal.token.FileTokenStore;
+import dev.jgitpomerium.transport.PomeriumToken;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One sign-in at a time: callers in this JVM that need the same sign-in share the one in flight, and a lock file makes
+ * other processes wait for it (then they find its token in the shared cache). pomerium-cli has neither, so sixteen
+ * parallel fetches there open sixteen browser tabs.
+ */
+public final class SignIns {
+  private static final Logger log = LoggerFactory.getLogger(SignIns.class);
+  private static final Map<String, CompletableFuture<PomeriumToken>> IN_FLIGHT = new ConcurrentHashMap<>();
+  private static final long LOCK_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+  private SignIns() {}
+
+  /** A step that may block and fail with an {@link IOException}. */
+  @FunctionalInterface
+  public interface IoSupplier<T> {
+    T get() throws IOException;
+  }
+
+  /** Runs {@code signIn} unless a caller with the same {@code key} already is, in which case its result is shared. */
+  public static PomeriumToken shared(String key, Duration timeout, IoSupplier<PomeriumToken> signIn)
+      throws IOException {
+    CompletableFuture<PomeriumToken> mine = new CompletableFuture<>();
+    CompletableFuture<PomeriumToken> running = IN_FLIGHT.putIfAbsent(key, mine);
+    if (running != null) {
+      log.debug("joining the sign-in already in progress for {}", key);
+      return join(running, timeout);
+    }
+    try {
+      PomeriumToken token = signIn.get();
+      mine.complete(token);
+      return token;
+    } catch (IOException | RuntimeException e) {
+      mine.completeExceptionally(e);
+      throw e;
+    } finally {
+      IN_FLIGHT.remove(key, mine);
+    }
+  }
+
+  private static PomeriumToken join(CompletableFuture<PomeriumToken> running, Duration timeout) throws IOException {
+    try {
+      return running.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      throw new IOException(cause.getMessage(), cause);
+    } catch (TimeoutException e) {
+      throw new IOException("the sign-in in progress did not finish within " + timeout.toSeconds() + " s", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while waiting for a sign-in");
+    }
+  }
+
+  /**
+   * Runs {@code work} holding an exclusive lock on {@code lockFile}, waiting up to {@code timeout} for another process
+   * to release it. The OS drops the lock when a process dies, so a crashed sign-in never blocks the next one.
+   */
+  public static <T> T exclusively(Path lockFile, Duration timeout, IoSupplier<T> work) throws IOException {
+    try (FileChannel channel = FileChannel.open(lockFile, java.util.Set.of(StandardOpenOption.CREATE,
+        StandardOpenOption.WRITE), FileTokenStore.fileMode())) {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      boolean logged = false;
+      FileLock lock;
+      while ((lock = tryLock(channel)) == null) {
+        if (!logged) {
+          log.info("another process is signing in to Pomerium; waiting for it ({})", lockFile);
+          logged = true;
+        }
+        if (System.nanoTime() - deadline > 0) {
+          throw new IOException("another process has held the sign-in lock " + lockFile + " for "
+              + timeout.toSeconds() + " s");
+        }
+        // File locks have no notification; poll.
+        LockSupport.parkNanos(LOCK_POLL_NANOS);
+        if (Thread.interrupted()) {
+          Thread.currentThread().interrupt();
+          throw new InterruptedIOException("interrupted while waiting for another process's sign-in");
+        }
+      }
+      try (FileLock held = lock) {
+        return work.get();
+      }
+    }
+  }
+
+  private static FileLock tryLock(FileChannel channel) throws IOException {
+    try {
+      return channel.tryLock();
+    } catch (OverlappingFileLockException e) {
+      return null; // held by this JVM through another channel; wait like for another process
+    }
+  }
+}

@@ -1,0 +1,159 @@
+package dev.jgitpomerium.transport.internal.token;
+
+import dev.jgitpomerium.transport.internal.Events;
+import dev.jgitpomerium.transport.internal.Lazy;
+import dev.jgitpomerium.transport.internal.signin.BrowserSignIn;
+import dev.jgitpomerium.transport.internal.signin.SignInOptions;
+import dev.jgitpomerium.transport.internal.signin.SignIns;
+import dev.jgitpomerium.transport.PomeriumEndpoint;
+import dev.jgitpomerium.transport.PomeriumEventListener;
+import dev.jgitpomerium.transport.PomeriumToken;
+import dev.jgitpomerium.transport.TokenRequest;
+import dev.jgitpomerium.transport.TokenSource;
+import dev.jgitpomerium.transport.TokenStore;
+import java.io.IOException;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The default token source: machine credentials first (service-account token or file, identity-provider bearer
+ * token, token command), then the token cache, then an interactive sign-in.
+ *
+ * <p>Machine credentials, when configured, are the whole answer: a rejected one is never replaced by a browser
+ * sign-in (a CI job must fail, not wait). Without them, a cached token is tried first; when Pomerium rejects it, it is
+ * discarded (only then), and the user signs in once, shared by every connection of this JVM and, through a lock file
+ * beside the cache, of other processes.
+ */
+public final class TokenChain implements TokenSource {
+  private static final Logger log = LoggerFactory.getLogger(TokenChain.class);
+
+  /** A configured credential and the name it is reported under. */
+  public record Named(String name, TokenSource source) {}
+
+  private final List<Named> machine;
+  private final TokenStore store;
+  private final SignInOptions signIn;
+  private final BrowserSignIn browser;
+  private final PomeriumEventListener listener;
+
+  public TokenChain(List<Named> machine, TokenStore store, SignInOptions signIn, Lazy<okhttp3.OkHttpClient> http,
+      PomeriumEventListener listener) {
+    this.machine = List.copyOf(machine);
+    this.store = store;
+    this.signIn = signIn;
+    this.browser = new BrowserSignIn(signIn, http, listener);
+    this.listener = listener;
+  }
+
+  @Override
+  public PomeriumToken token(TokenRequest request) throws IOException {
+    PomeriumEndpoint endpoint = request.endpoint();
+    for (Named credential : machine) {
+      PomeriumToken token = credential.source().token(request);
+      if (token != null) {
+        return obtained(endpoint, token, credential.name());
+      }
+    }
+    if (!machine.isEmpty()) {
+      return null;
+    }
+    if (!request.isSignInRequired()) {
+      PomeriumToken cached = store.load(endpoint);
+      return cached == null ? null : obtained(endpoint, cached, "token cache");
+    }
+    PomeriumToken rejected = request.rejectedToken().orElse(null);
+    store.discard(endpoint, rejected);
+    // Another connection or process may have signed in since this one read the cache.
+    PomeriumToken fresher = store.load(endpoint);
+    if (fresher != null && !fresher.equals(rejected)) {
+      return obtained(endpoint, fresher, "token cache");
+    }
+    String notInteractive = signIn.nonInteractiveReason();
+    if (notInteractive != null) {
+      throw new IOException(notInteractive + ", so no browser sign-in is started. " + howToProvideAToken(request)
+          + signIn.signInHint());
+    }
+    PomeriumToken token = SignIns.shared(key(endpoint), signIn.timeout(), () -> signInOnce(request, rejected));
+    return obtained(endpoint, token, "sign-in");
+  }
+
+  /** The leader's sign-in: under the cross-process lock when the store is a shared file cache. */
+  private PomeriumToken signInOnce(TokenRequest request, PomeriumToken rejected) throws IOException {
+    PomeriumEndpoint endpoint = request.endpoint();
+    if (store instanceof FileTokenStore files) {
+      files.ensureDirectory();
+      return SignIns.exclusively(files.lockFile(endpoint), signIn.timeout(), () -> {
+        PomeriumToken meanwhile = files.load(endpoint);
+        if (meanwhile != null && !meanwhile.equals(rejected)) {
+          log.info("another process signed in to Pomerium at {}; using its token", endpoint);
+          return meanwhile;
+        }
+        return signInAndStore(request);
+      });
+    }
+    PomeriumToken meanwhile = store.load(endpoint);
+    return meanwhile != null && !meanwhile.equals(rejected) ? meanwhile : signInAndStore(request);
+  }
+
+  private PomeriumToken signInAndStore(TokenRequest request) throws IOException {
+    PomeriumEndpoint endpoint = request.endpoint();
+    PomeriumToken token;
+    try {
+      token = browser.signIn(request.route());
+    } catch (IOException e) {
+      Events.safely(() -> listener.signInFailed(endpoint, e));
+      throw e;
+    }
+    try {
+      store.store(endpoint, token);
+    } catch (IOException e) {
+      // The sign-in worked; only the next connection will have to ask again.
+      log.warn("could not cache the Pomerium token for {}: {}", endpoint, e.toString());
+    }
+    return token;
+  }
+
+  private PomeriumToken obtained(PomeriumEndpoint endpoint, PomeriumToken token, String source) {
+    Events.safely(() -> listener.tokenObtained(endpoint, source));
+    return token;
+  }
+
+  private String key(PomeriumEndpoint endpoint) {
+    return store instanceof FileTokenStore files ? files.lockFile(endpoint).toString()
+        : System.identityHashCode(store) + "|" + FileTokenStore.cacheKey(endpoint);
+  }
+
+  /** An interactive sign-in regardless of the cache (an explicit "login"), shared and locked like any other. */
+  public PomeriumToken signInNow(dev.jgitpomerium.transport.Route route) throws IOException {
+    TokenRequest request = TokenRequest.signInRequired(route, null, 0);
+    String notInteractive = signIn.nonInteractiveReason();
+    if (notInteractive != null) {
+      throw new IOException(notInteractive + ", so no browser sign-in is started. " + howToProvideAToken(request)
+          + signIn.signInHint());
+    }
+    PomeriumEndpoint endpoint = route.endpoint();
+    PomeriumToken token = SignIns.shared(key(endpoint), signIn.timeout(), () -> {
+      if (store instanceof FileTokenStore files) {
+        files.ensureDirectory();
+        return SignIns.exclusively(files.lockFile(endpoint), signIn.timeout(), () -> signInAndStore(request));
+      }
+      return signInAndStore(request);
+    });
+    return obtained(endpoint, token, "sign-in");
+  }
+
+  /** Ends sign-ins waiting for the user. */
+  public void cancelSignIns() {
+    browser.cancelAll();
+  }
+
+  static String howToProvideAToken(TokenRequest request) {
+    return "Provide a token: a Pomerium service-account token in a file (JGIT_POMERIUM_TOKEN_FILE=/path, or "
+        + "tokenFile(...)), an identity-provider token for a route with bearer_token_format "
+        + "(JGIT_POMERIUM_BEARER_TOKEN_FILE), or a command that prints a token (JGIT_POMERIUM_TOKEN_COMMAND, e.g. "
+        + "'pomerium-cli auth https://" + request.endpoint().authority() + "'); or sign in once "
+        + "interactively on this machine (pomerium-cli, or JGIT_POMERIUM_INTERACTIVE=true) so the cached token is "
+        + "used.";
+  }
+}

@@ -1,0 +1,127 @@
+package dev.jgitpomerium.transport.internal.tunnel;
+
+import dev.jgitpomerium.transport.PomeriumAccessDeniedException;
+import dev.jgitpomerium.transport.PomeriumException;
+import dev.jgitpomerium.transport.PomeriumProtocolException;
+import dev.jgitpomerium.transport.PomeriumRouteNotFoundException;
+import dev.jgitpomerium.transport.PomeriumSignInRequiredException;
+import dev.jgitpomerium.transport.PomeriumTlsException;
+import dev.jgitpomerium.transport.PomeriumUnavailableException;
+import dev.jgitpomerium.transport.PomeriumUnreachableException;
+import dev.jgitpomerium.transport.Route;
+import java.io.IOException;
+import java.net.UnknownHostException;
+import java.time.Duration;
+
+/**
+ * Every user-facing failure message of the tunnel, in one place. Each names the Pomerium endpoint, the destination
+ * and the status, says what it means and what to do, and never includes a token.
+ */
+public final class Failures {
+  private Failures() {}
+
+  /**
+   * OpenSSH's words for an SSH server that could not be reached directly ({@code Could not resolve hostname h: Name
+   * or service not known}, {@code connect to host h port p: Connection refused}), or null if {@code failure} is not
+   * that: sshd reports these as {@code DefaultConnectFuture[user@h/<unresolved>:22]: Failed (...)}. An IPv6 literal is
+   * named unbracketed, as OpenSSH names it ({@code connect to host ::1 port 22422}).
+   */
+  public static String sshConnectFailure(Throwable failure, String host, int port) {
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    for (Throwable t = failure; t != null && t != t.getCause(); t = t.getCause()) {
+      if (t instanceof java.nio.channels.UnresolvedAddressException || t instanceof java.net.UnknownHostException) {
+        return "Could not resolve hostname " + host + ": Name or service not known";
+      }
+      if (t instanceof java.net.ConnectException || t instanceof java.net.NoRouteToHostException) {
+        String why = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        return "connect to host " + host + " port " + port + ": " + why;
+      }
+    }
+    return null;
+  }
+
+  static PomeriumException forStatus(Route route, ResponseHead head) {
+    int status = head.status();
+    String where = route.destination() + " through Pomerium at " + route.endpoint();
+    switch (status) {
+      case 403:
+        return new PomeriumAccessDeniedException(route, status, "Pomerium denied access to " + where + " (HTTP 403"
+            + reason(head) + "): your account is not allowed by the route's policy; ask the route's administrator "
+            + "for access (signing in again will not help)", null);
+      case 404:
+        return new PomeriumRouteNotFoundException(route, status, "Pomerium at " + route.endpoint()
+            + " has no TCP route for " + route.destination() + " (HTTP 404" + reason(head) + "): check that a route "
+            + "'from: tcp+https://" + route.destination() + "' exists; its port is the SSH port (" + route.port()
+            + "), not Pomerium's port (" + route.endpoint().port() + ")", null);
+      case 503:
+        return new PomeriumUnavailableException(route, status, "Pomerium could not reach " + where + " (HTTP 503"
+            + reason(head) + "): the SSH server behind the route is unavailable; try again later or check the "
+            + "route's 'to' address", null);
+      default:
+        return new PomeriumProtocolException(route, status, "Pomerium refused the tunnel to " + where + " (HTTP "
+            + status + reason(head) + ")", null);
+    }
+  }
+
+  static PomeriumSignInRequiredException signInRequired(Route route, int status, String why) {
+    return signInRequired(route, status, why, null);
+  }
+
+  static PomeriumSignInRequiredException signInRequired(Route route, int status, String why, Throwable cause) {
+    return new PomeriumSignInRequiredException(route, status, "Pomerium at " + route.endpoint()
+        + " requires sign-in for " + route.destination() + " (HTTP " + status + "): " + why, cause);
+  }
+
+  static PomeriumException tokenUnavailable(Route route, IOException cause) {
+    return new PomeriumException(route, PomeriumException.NO_STATUS, "could not get a token for Pomerium at "
+        + route.endpoint() + " (for " + route.destination() + "): " + cause.getMessage(), cause);
+  }
+
+  static PomeriumUnreachableException unreachable(Route route, IOException cause, Duration connectTimeout) {
+    String detail;
+    if (cause instanceof UnknownHostException) {
+      detail = "unknown host " + route.endpoint().host();
+    } else if (cause instanceof java.net.SocketTimeoutException) {
+      detail = "no answer within the connect timeout (" + seconds(connectTimeout) + ")";
+    } else {
+      detail = String.valueOf(cause.getMessage());
+    }
+    return new PomeriumUnreachableException(route, PomeriumException.NO_STATUS, "cannot reach Pomerium at "
+        + route.endpoint() + " (for " + route.destination() + "): " + detail, cause);
+  }
+
+  static PomeriumTlsException tls(Route route, IOException cause) {
+    return new PomeriumTlsException(route, PomeriumException.NO_STATUS, "TLS handshake with Pomerium at "
+        + route.endpoint() + " failed (for " + route.destination() + "): " + cause.getMessage()
+        + "; if Pomerium uses a private CA, add its certificate (addCaCertificates, or jgit.pomerium.caFile)",
+        cause);
+  }
+
+  static PomeriumProtocolException timedOut(Route route, String phase, Duration timeout, IOException cause) {
+    return new PomeriumProtocolException(route, PomeriumException.NO_STATUS, "Pomerium at " + route.endpoint()
+        + " did not complete " + phase + " for " + route.destination() + " within the response timeout ("
+        + seconds(timeout) + ")", cause);
+  }
+
+  static PomeriumProtocolException malformed(Route route, IOException cause) {
+    return new PomeriumProtocolException(route, PomeriumException.NO_STATUS, "Pomerium at " + route.endpoint()
+        + " sent an invalid answer to CONNECT " + route.destination() + ": " + cause.getMessage()
+        + "; is this address really Pomerium (and not a proxy that does not pass CONNECT)?", cause);
+  }
+
+  static PomeriumProtocolException interrupted(Route route, IOException cause) {
+    return new PomeriumProtocolException(route, PomeriumException.NO_STATUS, "the connection to Pomerium at "
+        + route.endpoint() + " failed while opening the tunnel to " + route.destination() + ": "
+        + cause.getMessage(), cause);
+  }
+
+  private static String reason(ResponseHead head) {
+    return head.reason().isEmpty() ? "" : " " + head.reason();
+  }
+
+  private static String seconds(Duration d) {
+    return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
+  }
+}

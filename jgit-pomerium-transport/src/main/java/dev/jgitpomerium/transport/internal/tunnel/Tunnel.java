@@ -1,0 +1,86 @@
+package dev.jgitpomerium.transport.internal.tunnel;
+
+import dev.jgitpomerium.transport.internal.relay.Sockets;
+import dev.jgitpomerium.transport.Route;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+
+/**
+ * An open byte stream to an SSH server, handed to JGit through the relay: a Pomerium {@code CONNECT} tunnel (a TLS
+ * socket whose streams now carry the destination's bytes), or the standard input and output of a ProxyCommand.
+ */
+public final class Tunnel implements Closeable {
+  private final Route route;
+  private final String description;
+  private final Socket socket;
+  private final InputStream in;
+  private final OutputStream out;
+  private final Closeable resources;
+  /** The stream under {@code in}: what has arrived but not been read shows there (TLS hides it above). */
+  private final InputStream wire;
+
+  private Tunnel(Route route, String description, Socket socket, InputStream in, OutputStream out,
+      Closeable resources, InputStream wire) {
+    this.route = route;
+    this.description = description;
+    this.socket = socket;
+    this.in = in;
+    this.out = out;
+    this.resources = resources;
+    this.wire = wire;
+  }
+
+  /** A Pomerium tunnel over {@code tls}, layered on {@code raw}. */
+  static Tunnel pomerium(Route route, Socket tls, Socket raw) throws IOException {
+    return new Tunnel(route, route.toString(), tls, tls.getInputStream(), tls.getOutputStream(), () -> {
+      Sockets.closeQuietly(tls);
+      // An SSLSocket whose close_notify cannot be sent (the peer reset) may leave its transport open.
+      Sockets.closeQuietly(raw);
+    }, raw.getInputStream());
+  }
+
+  /** A ProxyCommand's standard output and input; closing ends the process. */
+  public static Tunnel command(String description, InputStream stdout, OutputStream stdin, Closeable process) {
+    return new Tunnel(null, description, null, stdout, stdin, process, stdout);
+  }
+
+  /** The Pomerium route, or {@code null} for a ProxyCommand (which reports no tunnel events). */
+  public Route route() {
+    return route;
+  }
+
+  /** The TLS socket of a Pomerium tunnel, or {@code null} for a ProxyCommand. */
+  public Socket socket() {
+    return socket;
+  }
+
+  public InputStream inputStream() {
+    return in;
+  }
+
+  public OutputStream outputStream() {
+    return out;
+  }
+
+  /** Bytes that have arrived and wait to be read, as they travel (TLS records, not yet decrypted); never blocks. */
+  public int bytesWaiting() {
+    try {
+      return wire.available();
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  @Override
+  public void close() {
+    Sockets.closeQuietly(resources);
+  }
+
+  @Override
+  public String toString() {
+    return "Tunnel{" + description + "}";
+  }
+}

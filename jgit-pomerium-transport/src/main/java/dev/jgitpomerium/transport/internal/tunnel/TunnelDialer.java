@@ -1,0 +1,175 @@
+package dev.jgitpomerium.transport.internal.tunnel;
+
+import dev.jgitpomerium.transport.internal.Events;
+import dev.jgitpomerium.transport.internal.config.FactoryRuntime;
+import dev.jgitpomerium.transport.internal.config.Version;
+import dev.jgitpomerium.transport.internal.relay.Sockets;
+import dev.jgitpomerium.transport.PomeriumEndpoint;
+import dev.jgitpomerium.transport.PomeriumEventListener;
+import dev.jgitpomerium.transport.PomeriumException;
+import dev.jgitpomerium.transport.PomeriumToken;
+import dev.jgitpomerium.transport.Route;
+import dev.jgitpomerium.transport.TokenRequest;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ProtocolException;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import javax.net.ssl.SSLSocket;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Opens {@code CONNECT} tunnels through Pomerium: TCP, TLS, the request with the token, and the status mapping of
+ * pomerium-cli, with one difference: a sign-in request (401 or a redirect) asks the token source once for a fresh
+ * token and retries once, and nothing else is ever retried.
+ */
+public final class TunnelDialer {
+  private static final Logger log = LoggerFactory.getLogger(TunnelDialer.class);
+
+  private final FactoryRuntime settings;
+
+  public TunnelDialer(FactoryRuntime settings) {
+    this.settings = settings;
+  }
+
+  /** Opens a tunnel to {@code route}'s destination, signing in at most once. */
+  public Tunnel open(Route route) throws PomeriumException {
+    PomeriumEventListener listener = settings.listener();
+    long start = System.nanoTime();
+    Events.safely(() -> listener.tunnelOpening(route));
+    try {
+      PomeriumToken token = token(TokenRequest.initial(route));
+      Attempt attempt = attempt(route, token);
+      if (attempt.tunnel() == null) {
+        int status = attempt.status();
+        Events.safely(() -> listener.signInRequired(route, status));
+        log.info("Pomerium at {} asks for sign-in for {} (HTTP {}); asking the token source for a fresh token",
+            route.endpoint(), route.destination(), status);
+        PomeriumToken fresh;
+        try {
+          fresh = settings.tokenSource().token(TokenRequest.signInRequired(route, token, status));
+        } catch (IOException | RuntimeException e) {
+          throw Failures.signInRequired(route, status, String.valueOf(e.getMessage()), e);
+        }
+        if (fresh == null) {
+          throw Failures.signInRequired(route, status, token == null
+              ? "no token was configured; give a token or token file, or sign in"
+              : "the token was rejected and the token source has no newer one; sign in again or renew the token");
+        }
+        if (fresh.equals(token)) {
+          throw Failures.signInRequired(route, status,
+              "the token was rejected and the token source returned the same token again");
+        }
+        attempt = attempt(route, fresh);
+        if (attempt.tunnel() == null) {
+          throw Failures.signInRequired(route, attempt.status,
+              "a freshly obtained token was rejected too; check that it was issued for this Pomerium");
+        }
+      }
+      Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+      log.debug("tunnel to {} open in {} ms", route, elapsed.toMillis());
+      Events.safely(() -> listener.tunnelOpened(route, elapsed));
+      return attempt.tunnel();
+    } catch (PomeriumException e) {
+      log.debug("tunnel to {} failed: {}", route, e.getMessage());
+      Events.safely(() -> listener.tunnelFailed(route, e));
+      throw e;
+    }
+  }
+
+  private PomeriumToken token(TokenRequest request) throws PomeriumException {
+    try {
+      return settings.tokenSource().token(request);
+    } catch (IOException e) {
+      throw Failures.tokenUnavailable(request.route(), e);
+    } catch (RuntimeException e) {
+      throw Failures.tokenUnavailable(request.route(), new IOException(e.toString(), e));
+    }
+  }
+
+  /** One TCP+TLS+CONNECT exchange: a tunnel, a sign-in request, or an exception for any other outcome. */
+  private Attempt attempt(Route route, PomeriumToken token) throws PomeriumException {
+    PomeriumEndpoint endpoint = route.endpoint();
+    Socket raw = new Socket();
+    try {
+      raw.setTcpNoDelay(true);
+      Sockets.keepAlive(raw);
+      raw.connect(new InetSocketAddress(endpoint.host(), endpoint.port()),
+          Math.toIntExact(settings.connectTimeout().toMillis()));
+    } catch (IOException e) {
+      Sockets.closeQuietly(raw);
+      throw Failures.unreachable(route, e, settings.connectTimeout());
+    }
+
+    Duration timeout = settings.responseTimeout();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    SSLSocket tls;
+    try {
+      raw.setSoTimeout(Math.toIntExact(timeout.toMillis()));
+      tls = settings.tls().handshake(raw, endpoint);
+    } catch (SocketTimeoutException e) {
+      Sockets.closeQuietly(raw);
+      throw Failures.timedOut(route, "the TLS handshake", timeout, e);
+    } catch (IOException e) {
+      Sockets.closeQuietly(raw);
+      throw Failures.tls(route, e);
+    }
+
+    boolean keep = false;
+    try {
+      OutputStream out = tls.getOutputStream();
+      out.write(request(route, token));
+      out.flush();
+      ResponseHead head;
+      do {
+        // Interim 1xx answers precede the real one; a deadline bounds the whole head, however slowly it trickles.
+        head = ResponseHead.read(tls.getInputStream(), HeadReader.MAX_RESPONSE_BYTES,
+            () -> tls.setSoTimeout(HeadReader.remainingMillis(deadline)));
+      } while (head.status() < 200);
+      int status = head.status();
+      if (status >= 200 && status < 300) {
+        // The data phase has no read timeout here: SSH has its own, and git may legitimately sit idle.
+        tls.setSoTimeout(0);
+        keep = true;
+        return new Attempt(Tunnel.pomerium(route, tls, raw), status);
+      }
+      if (status == 401 || (status >= 300 && status < 400)) {
+        // Never follow Location: it is the identity provider's page, meant for a browser.
+        return new Attempt(null, status);
+      }
+      throw Failures.forStatus(route, head);
+    } catch (PomeriumException e) {
+      throw e;
+    } catch (SocketTimeoutException e) {
+      throw Failures.timedOut(route, "its answer to CONNECT", timeout, e);
+    } catch (ProtocolException | EOFException e) {
+      throw Failures.malformed(route, e);
+    } catch (IOException e) {
+      throw Failures.interrupted(route, e);
+    } finally {
+      if (!keep) {
+        Sockets.closeQuietly(tls);
+        Sockets.closeQuietly(raw);
+      }
+    }
+  }
+
+  private static byte[] request(Route route, PomeriumToken token) {
+    StringBuilder r = new StringBuilder(256)
+        .append("CONNECT ").append(route.destination()).append(" HTTP/1.1\r\n")
+        .append("Host: ").append(route.destination()).append("\r\n")
+        .append("User-Agent: ").append(Version.userAgent()).append("\r\n");
+    if (token != null) {
+      r.append("Authorization: ").append(token.authorizationHeader()).append("\r\n");
+    }
+    return r.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII);
+  }
+
+  /** A tunnel, or (tunnel null) the status of a sign-in request. */
+  private record Attempt(Tunnel tunnel, int status) {}
+}
