@@ -73,7 +73,7 @@ public final class HeadReader {
   }
 
   /** At most 100 visible ASCII characters, so that a hostile peer can neither flood nor forge log lines. */
-  static String printable(String s) {
+  public static String printable(String s) {
     return printable(s, 100);
   }
 

@@ -1,5 +1,7 @@
 package dev.jgitpomerium.transport.internal;
 
+import dev.jgitpomerium.transport.internal.sshconfig.ShellWords;
+import dev.jgitpomerium.transport.internal.sshconfig.SshConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

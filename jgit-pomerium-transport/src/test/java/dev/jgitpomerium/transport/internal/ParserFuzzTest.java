@@ -1,5 +1,6 @@
 package dev.jgitpomerium.transport.internal;
 
+import dev.jgitpomerium.transport.internal.sshconfig.SshConfig;
 import java.io.ByteArrayInputStream;
 import java.io.EOFException;
 import java.io.IOException;

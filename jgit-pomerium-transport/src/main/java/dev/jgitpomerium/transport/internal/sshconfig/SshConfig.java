@@ -1,6 +1,7 @@
-package dev.jgitpomerium.transport.internal;
+package dev.jgitpomerium.transport.internal.sshconfig;
 
 import dev.jgitpomerium.transport.SshConfigException;
+import dev.jgitpomerium.transport.internal.HeadReader;
 import java.io.File;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -1042,7 +1043,7 @@ public final class SshConfig {
    *
    * @throws IllegalArgumentException for an unknown token, a trailing %, or an unset or malformed variable
    */
-  static String percentExpand(String input, Map<Character, String> tokens, UnaryOperator<String> environment) {
+  public static String percentExpand(String input, Map<Character, String> tokens, UnaryOperator<String> environment) {
     StringBuilder out = new StringBuilder();
     for (int i = 0; i < input.length(); i++) {
       char c = input.charAt(i);
