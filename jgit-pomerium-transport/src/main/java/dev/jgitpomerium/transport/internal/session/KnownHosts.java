@@ -1,8 +1,10 @@
-package dev.jgitpomerium.transport.internal;
+package dev.jgitpomerium.transport.internal.session;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import dev.jgitpomerium.transport.HostKeyException;
+import dev.jgitpomerium.transport.internal.Askpass;
+import dev.jgitpomerium.transport.internal.Ipv6Literals;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.reflect.Field;
