@@ -48,8 +48,8 @@ import org.slf4j.LoggerFactory;
  * <p>Lookups use the host name only (OpenSSH's default {@code CheckHostIP no}): {@code host}, {@code [host]:port} for
  * ports other than 22, or the HostKeyAlias. A refusal is thrown as a {@link HostKeyException} with OpenSSH's text.
  *
- * <p>This class is what JGit calls, and decides; {@link KnownHostsFiles} reads, matches and appends the lines, {@link
- * HostKeyMessages} holds OpenSSH's texts and question, {@link JGitHostEntries} reads the host's ssh config entry from
+ * <p>This class is what JGit calls, and decides; {@code KnownHostsFiles} reads, matches and appends the lines, {@code
+ * HostKeyMessages} holds OpenSSH's texts and question, {@code JGitHostEntries} reads the host's ssh config entry from
  * JGit's session. All of them log under this class's name, which the command line shows as OpenSSH's own lines.
  */
 public final class KnownHosts implements ServerKeyDatabase {

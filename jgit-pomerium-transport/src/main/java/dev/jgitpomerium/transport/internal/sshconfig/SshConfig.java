@@ -43,10 +43,10 @@ import org.slf4j.LoggerFactory;
  * ({@link Resolution#toJGit()}), with %-tokens, {@code ~} and {@code ${VAR}} expanded in the keywords OpenSSH expands
  * them in.
  *
- * <p>This class is the package's entry point and its types; the work is done by {@link ConfigReader} (one pass over
- * the files: keyword checks, Host, Include) with {@link MatchCriteria}, on {@link Keywords}, {@link Lexer}, {@link
- * Patterns}, {@link Arguments} and {@link Tokens} (OpenSSH's {@code readconf.c}, {@code match.c} and {@code misc.c}),
- * {@link HostNames} between the passes, and {@link JGitHostConfig} for JGit.
+ * <p>This class is the package's entry point and its types; the work is done by {@code ConfigReader} (one pass over
+ * the files: keyword checks, Host, Include) with {@code MatchCriteria}, on {@code Keywords}, {@code Lexer}, {@code
+ * Patterns}, {@code Arguments} and {@code Tokens} (OpenSSH's {@code readconf.c}, {@code match.c} and {@code misc.c}),
+ * {@code HostNames} between the passes, and {@code JGitHostConfig} for JGit.
  */
 public final class SshConfig {
   private static final Logger log = LoggerFactory.getLogger(SshConfig.class);
@@ -185,8 +185,11 @@ public final class SshConfig {
   }
 
   /**
-   * OpenSSH's {@code percent_expand} / {@code dollar_expand}, for ProxyCommand lines read outside this package; see
-   * {@link Tokens#percentExpand}.
+   * OpenSSH's {@code percent_expand} / {@code dollar_expand}, for ProxyCommand lines read outside this package:
+   * %-tokens from {@code tokens} (null: none allowed; {@code %%} is a percent sign) and, when {@code environment} is
+   * non-null, {@code ${VAR}}.
+   *
+   * @throws IllegalArgumentException for an unknown token, a trailing %, or an unset or malformed variable
    */
   public static String percentExpand(String input, Map<Character, String> tokens, UnaryOperator<String> environment) {
     return Tokens.percentExpand(input, tokens, environment);
