@@ -7,9 +7,9 @@ package dev.jgitpomerium.transport;
 // failure messages in internal.session.ConnectionFailures, default keys in internal.session.DefaultKeys, host-key
 // scans in internal.session.HostKeyScans.
 
-import dev.jgitpomerium.transport.internal.KnownHosts;
+import dev.jgitpomerium.transport.internal.session.KnownHosts;
 import dev.jgitpomerium.transport.internal.Lazy;
-import dev.jgitpomerium.transport.internal.SshConfig;
+import dev.jgitpomerium.transport.internal.sshconfig.SshConfig;
 import dev.jgitpomerium.transport.internal.config.Compatibility;
 import dev.jgitpomerium.transport.internal.config.Config;
 import dev.jgitpomerium.transport.internal.config.FactoryRuntime;

@@ -4,7 +4,7 @@ import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import dev.jgitpomerium.transport.internal.KnownHosts;
+import dev.jgitpomerium.transport.internal.session.KnownHosts;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
 
 /**

@@ -278,7 +278,7 @@ class HostKeysTest {
 
   @Test
   void theHostKeyAliasCanBeReadFromThisJGitVersion() {
-    assertTrue(dev.jgitpomerium.transport.internal.KnownHosts.canReadHostKeyAlias(),
+    assertTrue(dev.jgitpomerium.transport.internal.session.KnownHosts.canReadHostKeyAlias(),
         "JGit moved SessionConfig.session or JGitSshClient.HOST_CONFIG_ENTRY: HostKeyAlias would be ignored, and "
             + "keyscan of a directly reached host would get one key type only");
   }

@@ -36,7 +36,7 @@ import org.slf4j.spi.SLF4JServiceProvider;
 public final class CliLog implements SLF4JServiceProvider {
   private static final String PROJECT = "dev.jgitpomerium.";
   private static final String PROXY_COMMANDS = "dev.jgitpomerium.transport.internal.routing.ProxyCommands";
-  private static final String KNOWN_HOSTS = "dev.jgitpomerium.transport.internal.KnownHosts";
+  private static final String KNOWN_HOSTS = "dev.jgitpomerium.transport.internal.session.KnownHosts";
   private static final String SERVER_ALIVE = "dev.jgitpomerium.transport.internal.session.ServerAlive";
   private static final String TLS_SETUP = "dev.jgitpomerium.transport.internal.tunnel.TlsSetup";
   /** OpenSSH's line, and the library's addition of which file, which OpenSSH does not print. */

@@ -4,7 +4,7 @@ import dev.jgitpomerium.transport.ConnectionPath;
 import dev.jgitpomerium.transport.PomeriumEventListener;
 import dev.jgitpomerium.transport.PomeriumSshSessionFactory;
 import dev.jgitpomerium.transport.internal.Ipv6Literals;
-import dev.jgitpomerium.transport.internal.SshConfig;
+import dev.jgitpomerium.transport.internal.sshconfig.SshConfig;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;

@@ -8,19 +8,17 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.net.ProtocolException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.Size;
 import net.jqwik.api.constraints.StringLength;
 
 /**
- * Fuzzing, with a small budget, of the parsers that read what others write: Pomerium's answer to CONNECT, ssh config,
- * and ProxyCommand lines. They may refuse input only in the ways their callers handle.
+ * Fuzzing, with a small budget, of the parsers that read what others write: Pomerium's answer to CONNECT and
+ * ProxyCommand lines (ssh config: {@code sshconfig.SshConfigFuzzTest}). They may refuse input only in the ways their
+ * callers handle.
  */
 class ParserFuzzTest {
 
@@ -83,34 +81,6 @@ class ParserFuzzTest {
         "java -jar x/jgit-pomerium.jar tcp", "nc", "pomerium-cli udp", "");
   }
 
-  /** Any ssh config text: looked up without an exception, and a host found or not. */
-  @Property(tries = 300)
-  void sshConfigLookupsSurviveAnyFile(@ForAll @Size(max = 12) java.util.List<@StringLength(max = 60) String> lines,
-      @ForAll("keywords") java.util.List<String> keywords) throws IOException {
-    Path dir = Files.createTempDirectory("ssh-config-fuzz");
-    try {
-      StringBuilder text = new StringBuilder();
-      for (int i = 0; i < lines.size(); i++) {
-        text.append(keywords.isEmpty() ? "" : keywords.get(i % keywords.size())).append(' ').append(lines.get(i))
-            .append('\n');
-      }
-      Path config = Files.writeString(dir.resolve("config"), text.toString(), StandardCharsets.UTF_8);
-      try {
-        // Match exec lines are not run: random text must not become a command.
-        SshConfig.resolve(config, "git.corp.example.com", 0, null,
-            SshConfig.Environment.of(dir, dir, name -> null), (command, environment) -> 1, false);
-      } catch (IOException expected) {
-        // An invalid Port, an Include loop too deep: reported as I/O failures of the config.
-      } catch (java.nio.file.InvalidPathException expected) {
-        // An Include naming an impossible path.
-      }
-    } finally {
-      try (var files = Files.walk(dir)) {
-        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
-    }
-  }
-
   /** Requests a browser or a hostile local page might send: none but the exact one yields a token. */
   @Property(tries = 2000)
   void theCallbackParserRefusesEveryRequestButTheExactOne(@ForAll("callbackRequests") String head) throws IOException {
@@ -136,11 +106,5 @@ class ParserFuzzTest {
         Arbitraries.strings().ofMaxLength(300).map(s -> s + "\r\n\r\n"),
         net.jqwik.api.Combinators.combine(method, path, header.list().ofMaxSize(4))
             .as((m, p, hs) -> m + " " + p + " HTTP/1.1\r\n" + String.join("\r\n", hs) + "\r\n\r\n"));
-  }
-
-  @Provide
-  Arbitrary<java.util.List<String>> keywords() {
-    return Arbitraries.of("Host", "HostName", "Port", "User", "ProxyCommand", "Include", "Match", "#", "host=")
-        .list().ofMaxSize(6);
   }
 }

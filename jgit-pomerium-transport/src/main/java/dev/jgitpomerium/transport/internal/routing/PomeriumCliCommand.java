@@ -1,7 +1,7 @@
 package dev.jgitpomerium.transport.internal.routing;
 
-import dev.jgitpomerium.transport.internal.ShellWords;
-import dev.jgitpomerium.transport.internal.SshConfig;
+import dev.jgitpomerium.transport.internal.sshconfig.ShellWords;
+import dev.jgitpomerium.transport.internal.sshconfig.SshConfig;
 import dev.jgitpomerium.transport.internal.Words;
 import java.nio.file.Path;
 import java.util.ArrayList;

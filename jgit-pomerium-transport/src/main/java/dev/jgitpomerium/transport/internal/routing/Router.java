@@ -5,7 +5,7 @@ import dev.jgitpomerium.transport.Route;
 import dev.jgitpomerium.transport.SshConfigException;
 import dev.jgitpomerium.transport.internal.Ipv6Literals;
 import dev.jgitpomerium.transport.internal.Lazy;
-import dev.jgitpomerium.transport.internal.SshConfig;
+import dev.jgitpomerium.transport.internal.sshconfig.SshConfig;
 import dev.jgitpomerium.transport.internal.config.Config;
 import dev.jgitpomerium.transport.internal.config.FactoryRuntime;
 import dev.jgitpomerium.transport.internal.tunnel.Tunnel;

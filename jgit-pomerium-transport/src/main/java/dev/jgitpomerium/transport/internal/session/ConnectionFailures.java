@@ -6,7 +6,7 @@ import dev.jgitpomerium.transport.PomeriumException;
 import dev.jgitpomerium.transport.Route;
 import dev.jgitpomerium.transport.SshConfigException;
 import dev.jgitpomerium.transport.internal.Ipv6Literals;
-import dev.jgitpomerium.transport.internal.SshConfig;
+import dev.jgitpomerium.transport.internal.sshconfig.SshConfig;
 import dev.jgitpomerium.transport.internal.config.Compatibility;
 import dev.jgitpomerium.transport.internal.routing.Router;
 import dev.jgitpomerium.transport.internal.tunnel.Failures;

@@ -1,7 +1,6 @@
 package dev.jgitpomerium.transport.internal.session;
 
 import dev.jgitpomerium.transport.ScannedHostKeys;
-import dev.jgitpomerium.transport.internal.KnownHosts;
 import java.io.IOException;
 import java.security.PublicKey;
 import java.util.ArrayList;

@@ -2,7 +2,7 @@ package dev.jgitpomerium.transport.internal.session;
 
 import dev.jgitpomerium.transport.PomeriumEventListener;
 import dev.jgitpomerium.transport.PomeriumSshSessionFactory;
-import dev.jgitpomerium.transport.internal.SshConfig;
+import dev.jgitpomerium.transport.internal.sshconfig.SshConfig;
 import java.time.Duration;
 import org.apache.sshd.client.session.ClientSession;
 import org.eclipse.jgit.transport.URIish;

@@ -1,6 +1,6 @@
 package dev.jgitpomerium.transport.internal.session;
 
-import dev.jgitpomerium.transport.internal.SshConfig;
+import dev.jgitpomerium.transport.internal.sshconfig.SshConfig;
 import java.util.ArrayList;
 import java.util.List;
 import org.eclipse.jgit.transport.SshConfigStore;

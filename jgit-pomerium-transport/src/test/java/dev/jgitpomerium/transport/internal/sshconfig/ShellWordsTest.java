@@ -1,4 +1,4 @@
-package dev.jgitpomerium.transport.internal;
+package dev.jgitpomerium.transport.internal.sshconfig;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -1,4 +1,4 @@
-package dev.jgitpomerium.transport.internal;
+package dev.jgitpomerium.transport.internal.sshconfig;
 
 import java.util.ArrayList;
 import java.util.BitSet;
