@@ -60,7 +60,7 @@ import org.slf4j.LoggerFactory;
  * ports other than 22, or the HostKeyAlias. A refusal is thrown as a {@link HostKeyException} with OpenSSH's text.
  */
 public final class KnownHosts implements ServerKeyDatabase {
-  private static final Logger log = LoggerFactory.getLogger(KnownHosts.class);
+  private static final Logger log = LoggerFactory.getLogger(dev.jgitpomerium.transport.PomeriumLoggers.HOST_KEYS);
   private static final List<Path> GLOBAL_FILES =
       List.of(Path.of("/etc/ssh/ssh_known_hosts"), Path.of("/etc/ssh/ssh_known_hosts2"));
   private static final String REVOKED = "revoked";

@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * Its standard error goes to the log; the process (and its children) end when the connection ends.
  */
 public final class ProxyCommands {
-  private static final Logger log = LoggerFactory.getLogger(ProxyCommands.class);
+  private static final Logger log = LoggerFactory.getLogger(dev.jgitpomerium.transport.PomeriumLoggers.PROXY_COMMAND);
   private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
   private static final int STDERR_LINES_KEPT = 5;
 

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * token and retries once, and nothing else is ever retried.
  */
 public final class TunnelDialer {
-  private static final Logger log = LoggerFactory.getLogger(TunnelDialer.class);
+  private static final Logger log = LoggerFactory.getLogger(dev.jgitpomerium.transport.PomeriumLoggers.TUNNEL);
 
   private final Settings settings;
 
