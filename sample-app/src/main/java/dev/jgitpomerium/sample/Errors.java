@@ -54,10 +54,8 @@ final class Errors {
     }
     PomeriumException pomerium = PomeriumException.causeOf(failure).orElse(null);
     if (pomerium instanceof PomeriumTlsException tls) {
-      String message = tls.getMessage();
-      int hint = message.indexOf("; if Pomerium uses a private CA");
-      return (hint < 0 ? message : message.substring(0, hint))
-          + "; if Pomerium uses a private CA, pass its certificate with --alternate-ca-path <ca.pem>";
+      // The library's advice names its API; the command line's names its flag.
+      return tls.what() + "; if Pomerium uses a private CA, pass its certificate with --alternate-ca-path <ca.pem>";
     }
     if (pomerium != null) {
       return pomerium.getMessage();

@@ -66,8 +66,7 @@ public final class TokenChain implements TokenSource {
     }
     String notInteractive = signIn.nonInteractiveReason();
     if (notInteractive != null) {
-      throw new IOException(notInteractive + ", so no browser sign-in is started. " + howToProvideAToken(request)
-          + signIn.signInHint());
+      throw notInteractive(notInteractive, request);
     }
     PomeriumToken token = SignIns.shared(key(endpoint), signIn.timeout(), () -> signInOnce(request, rejected));
     return obtained(endpoint, token, "sign-in");
@@ -123,8 +122,7 @@ public final class TokenChain implements TokenSource {
     TokenRequest request = TokenRequest.signInRequired(route, null, 0);
     String notInteractive = signIn.nonInteractiveReason();
     if (notInteractive != null) {
-      throw new IOException(notInteractive + ", so no browser sign-in is started. " + howToProvideAToken(request)
-          + signIn.signInHint());
+      throw notInteractive(notInteractive, request);
     }
     PomeriumEndpoint endpoint = route.endpoint();
     PomeriumToken token = SignIns.shared(key(endpoint), signIn.timeout(),
@@ -135,6 +133,11 @@ public final class TokenChain implements TokenSource {
   /** Ends sign-ins waiting for the user. */
   public void cancelSignIns() {
     browser.cancelAll();
+  }
+
+  private HintedIOException notInteractive(String why, TokenRequest request) {
+    return new HintedIOException(why + ", so no browser sign-in is started.",
+        howToProvideAToken(request) + signIn.signInHint());
   }
 
   static String howToProvideAToken(TokenRequest request) {

@@ -58,9 +58,11 @@ public final class TunnelDialer {
           throw Failures.signInRequired(route, status, String.valueOf(e.getMessage()), e);
         }
         if (fresh == null) {
-          throw Failures.signInRequired(route, status, token == null
-              ? "no token was configured; give a token or token file, or sign in"
-              : "the token was rejected and the token source has no newer one; sign in again or renew the token");
+          throw token == null
+              ? Failures.signInRequired(route, status, "no token was configured",
+                  "give a token or token file, or sign in")
+              : Failures.signInRequired(route, status, "the token was rejected and the token source has no newer one",
+                  "sign in again or renew the token");
         }
         if (fresh.equals(token)) {
           throw Failures.signInRequired(route, status,
@@ -68,8 +70,8 @@ public final class TunnelDialer {
         }
         attempt = attempt(id, route, fresh);
         if (attempt.tunnel() == null) {
-          throw Failures.signInRequired(route, attempt.status,
-              "a freshly obtained token was rejected too; check that it was issued for this Pomerium");
+          throw Failures.signInRequired(route, attempt.status, "a freshly obtained token was rejected too",
+              "check that it was issued for this Pomerium");
         }
       }
       Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
