@@ -5,9 +5,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The {@code ProxyCommand} that ssh config gives a host failed before the SSH server spoke through it: it exited, closed
- * its output, or sent nothing in time. The message names the host, the command and what happened, then the last lines
- * the command wrote to its standard error ({@link #standardError()}, also logged as they came, under {@link
+ * The {@code ProxyCommand} that ssh config gives a host failed before the SSH server spoke through it: it exited,
+ * closed its output, or sent nothing in time. The message names the host, the command and what happened, then the last
+ * lines the command wrote to its standard error ({@link #standardError()}, also logged as they came, under {@link
  * PomeriumLoggers#PROXY_COMMAND}, which is where OpenSSH shows them), joined by {@code " / "}.
  *
  * <p>JGit reports it as the cause of its {@code TransportException}; find it with {@link #causeOf(Throwable)}.
