@@ -8,6 +8,7 @@ import dev.jgitpomerium.testkit.ChildProcesses;
 import dev.jgitpomerium.testkit.OpenSshUser;
 import dev.jgitpomerium.testkit.PlainJGit;
 import dev.jgitpomerium.testkit.RecordedConnect;
+import dev.jgitpomerium.transport.PomeriumLoggers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -257,7 +258,7 @@ class AgentJarIT {
 
     assertEquals(0, result.exitCode(), result::describe);
     assertTrue(result.stdout().contains(fixture.mainRefLine()), result::describe);
-    assertTrue(result.stderr().contains("DEBUG dev.jgitpomerium.transport.internal.tunnel.TunnelDialer - tunnel to "
+    assertTrue(result.stderr().contains("DEBUG " + PomeriumLoggers.TUNNEL + " - tunnel to "
         + OpenSshUser.HOST + ":22"), result::describe);
   }
 

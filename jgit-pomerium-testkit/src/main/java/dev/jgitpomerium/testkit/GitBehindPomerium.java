@@ -76,7 +76,8 @@ public final class GitBehindPomerium implements AutoCloseable {
     try {
       origin = ssh.createBareRepository(REPOSITORY);
       ObjectId head = TestRepositories.commitFiles(origin, 3, 1024, 42);
-      PomeriumGateway.Builder builder = PomeriumGateway.builder().requireToken(TOKEN).route(HOST + ":22", ssh.address());
+      PomeriumGateway.Builder builder =
+          PomeriumGateway.builder().requireToken(TOKEN).route(HOST + ":22", ssh.address());
       gatewayOptions.accept(builder);
       gateway = builder.start();
       return new GitBehindPomerium(root, ssh, gateway, origin, head);

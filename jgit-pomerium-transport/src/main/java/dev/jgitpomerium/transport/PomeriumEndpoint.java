@@ -1,5 +1,6 @@
 package dev.jgitpomerium.transport;
 
+import dev.jgitpomerium.transport.internal.Authorities;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Locale;
@@ -76,12 +77,12 @@ public final class PomeriumEndpoint {
 
   /** {@code host:port}, with IPv6 literals in brackets. */
   public String authority() {
-    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+    return Authorities.of(host, port);
   }
 
   /** The base URL, without the port when it is the default 443 (the form Pomerium signs its login URLs with). */
   public String url() {
-    String h = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
+    String h = Authorities.bracketed(host);
     return port == DEFAULT_HTTPS_PORT ? "https://" + h : "https://" + h + ":" + port;
   }
 

@@ -15,6 +15,11 @@ import java.time.Duration;
  * (with the address the user must visit), then {@link #browserOpened} or {@link #browserNotOpened}, and ends with
  * {@link #tokenObtained} or {@link #signInFailed}.
  *
+ * <p>Each tunnel has an id, unique in this JVM, that every event about it carries, so that the events of tunnels
+ * opened at the same time can be told apart: override the methods that take a {@code tunnelId} (each calls the one
+ * without it by default, so a listener written before ids existed still hears everything). Sign-in events are about
+ * an endpoint, not a tunnel: one sign-in serves every tunnel that waits for it.
+ *
  * <p>Methods are called on the connecting or copying thread, from many threads at once. They must be fast, must not
  * block and must not throw (an exception is logged and ignored). No event carries a token.
  */
@@ -48,6 +53,33 @@ public interface PomeriumEventListener {
 
   /** An open tunnel ended; the byte counts are SSH bytes sent to and received from the destination. */
   default void tunnelClosed(Route route, long bytesSent, long bytesReceived) {}
+
+  /**
+   * {@link #tunnelOpening(Route)} of the tunnel {@code tunnelId}, the id that this tunnel's other events carry too.
+   */
+  default void tunnelOpening(long tunnelId, Route route) {
+    tunnelOpening(route);
+  }
+
+  /** {@link #signInRequired(Route, int)} of the tunnel {@code tunnelId}. */
+  default void signInRequired(long tunnelId, Route route, int status) {
+    signInRequired(route, status);
+  }
+
+  /** {@link #tunnelOpened(Route, Duration)} of the tunnel {@code tunnelId}. */
+  default void tunnelOpened(long tunnelId, Route route, Duration elapsed) {
+    tunnelOpened(route, elapsed);
+  }
+
+  /** {@link #tunnelFailed(Route, PomeriumException)} of the tunnel {@code tunnelId}. */
+  default void tunnelFailed(long tunnelId, Route route, PomeriumException failure) {
+    tunnelFailed(route, failure);
+  }
+
+  /** {@link #tunnelClosed(Route, long, long)} of the tunnel {@code tunnelId}. */
+  default void tunnelClosed(long tunnelId, Route route, long bytesSent, long bytesReceived) {
+    tunnelClosed(route, bytesSent, bytesReceived);
+  }
 
   /** A token for {@code endpoint} was found; {@code source} says where (e.g. "token cache", "sign-in"). */
   default void tokenObtained(PomeriumEndpoint endpoint, String source) {}

@@ -10,4 +10,9 @@ public final class PomeriumProtocolException extends PomeriumException {
   public PomeriumProtocolException(Route route, int statusCode, String message, Throwable cause) {
     super(route, statusCode, message, cause);
   }
+
+  /** See {@link PomeriumException#PomeriumException(Route, int, String, String, Throwable)}. */
+  public PomeriumProtocolException(Route route, int statusCode, String message, String hint, Throwable cause) {
+    super(route, statusCode, message, hint, cause);
+  }
 }

@@ -7,4 +7,9 @@ public final class PomeriumTlsException extends PomeriumException {
   public PomeriumTlsException(Route route, int statusCode, String message, Throwable cause) {
     super(route, statusCode, message, cause);
   }
+
+  /** See {@link PomeriumException#PomeriumException(Route, int, String, String, Throwable)}. */
+  public PomeriumTlsException(Route route, int statusCode, String message, String hint, Throwable cause) {
+    super(route, statusCode, message, hint, cause);
+  }
 }

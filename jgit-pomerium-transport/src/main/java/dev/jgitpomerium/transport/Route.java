@@ -1,5 +1,6 @@
 package dev.jgitpomerium.transport;
 
+import dev.jgitpomerium.transport.internal.Authorities;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Locale;
@@ -169,7 +170,7 @@ public final class Route {
 
   /** {@code host:port}, exactly as it goes into the {@code CONNECT} request line and {@code Host} header. */
   public String destination() {
-    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+    return Authorities.of(host, port);
   }
 
   /** The Pomerium proxy the tunnel is opened through. */

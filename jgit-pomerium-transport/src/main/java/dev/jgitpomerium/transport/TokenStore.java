@@ -2,8 +2,10 @@ package dev.jgitpomerium.transport;
 
 import dev.jgitpomerium.transport.internal.token.FileTokenStore;
 import dev.jgitpomerium.transport.internal.token.MemoryTokenStore;
+import dev.jgitpomerium.transport.internal.token.TokenStoreLocks;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 
 /**
  * Keeps the tokens that sign-ins produce, one per Pomerium endpoint, so that the user signs in once and not at every
@@ -13,9 +15,19 @@ import java.nio.file.Path;
  * pomerium-cli is not asked again here, and the reverse. A token is discarded only when Pomerium rejects it as needing
  * sign-in (401 or a redirect), never on 403, 404, 503 or a network error.
  *
+ * <p>A sign-in runs under the store's lock for its endpoint ({@link #locked}), so that of everyone sharing the store
+ * one person signs in once, not once per program. A store that several processes share must make that lock one they
+ * share too.
+ *
  * <p>Implementations must be safe for use from many threads and must never log token values.
  */
 public interface TokenStore {
+
+  /** What runs under a store's lock: read the store, sign in if still needed, write the token. */
+  @FunctionalInterface
+  interface LockedWork<T> {
+    T run() throws IOException;
+  }
 
   /** The stored token for {@code endpoint}, or {@code null}; unreadable or malformed content counts as none. */
   PomeriumToken load(PomeriumEndpoint endpoint) throws IOException;
@@ -38,6 +50,24 @@ public interface TokenStore {
 
   /** Removes every stored token, for every endpoint: signs out everywhere (pomerium-cli's {@code cache clear}). */
   void clearAll() throws IOException;
+
+  /**
+   * Runs {@code work} while holding this store's lock for {@code endpoint}, waiting at most {@code timeout} for
+   * whoever holds it. The library calls it around a sign-in: {@code work} reads the store (someone may have signed in
+   * while it waited), signs in if it must and stores the token; others sharing the store wait, then find that token.
+   *
+   * <p>The default lock is held within this JVM only, per store (stores that are {@code equals} share it) and
+   * endpoint: right for a store no other process reads, such as {@link #inMemory()}. A store that other processes
+   * share (files, a keychain, a server) must override it with a lock those processes share as well, or each of them
+   * starts a sign-in of its own. {@link #pomeriumCli()} and {@link #directory} lock a file beside the token, which
+   * the operating system releases when a process dies.
+   *
+   * @throws IOException when the lock is not had within {@code timeout} ({@link java.io.InterruptedIOException} when
+   *     interrupted), or as {@code work} throws it
+   */
+  default <T> T locked(PomeriumEndpoint endpoint, Duration timeout, LockedWork<T> work) throws IOException {
+    return TokenStoreLocks.inProcess(this, endpoint, timeout, work);
+  }
 
   /** Where the tokens are, for people: a directory, or "memory". */
   default String location() {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.jgitpomerium.testkit.TestRepositories;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.TransportException;
@@ -66,6 +67,20 @@ class ProxyCommandTest extends TestbedTest {
       assertTrue(e.getMessage().contains("bastion: permission denied for git"), e.getMessage());
     }
     assertFalse(Files.exists(dir.resolve("clone/.git")));
+  }
+
+  @Test
+  void aFailedProxyCommandsStandardErrorIsAPartOfTheFailureApartFromWhatFailed() throws Exception {
+    writeSshConfig("Host git.corp.example.com",
+        "  ProxyCommand sh -c 'echo \"bastion: no route\" >&2; echo \"bastion: giving up\" >&2; exit 3'");
+    try (PomeriumSshSessionFactory pomerium = factory()) {
+      TransportException e = assertThrows(TransportException.class, () -> testbed.cloneThrough(pomerium, "clone"));
+      ProxyCommandException failure = ProxyCommandException.causeOf(e).orElseThrow();
+      assertEquals(List.of("bastion: no route", "bastion: giving up"), failure.standardError());
+      assertTrue(failure.what().startsWith("ProxyCommand for git.corp.example.com:22 exited with status 3 before the "
+          + "SSH server spoke: sh -c "), failure.what());
+      assertEquals(failure.what() + ": bastion: no route / bastion: giving up", failure.getMessage());
+    }
   }
 
   @Test

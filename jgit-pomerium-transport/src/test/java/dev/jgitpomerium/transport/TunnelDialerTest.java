@@ -297,7 +297,7 @@ class TunnelDialerTest extends TestbedTest {
     try (CapturedLog log = new CapturedLog()) {
       dialer.open(route()).close();
       dialer.open(route()).close();
-      assertEquals(2, log.count("WARN dev.jgitpomerium.transport.internal.tunnel.TlsSetup - TLS verification is "
+      assertEquals(2, log.count("WARN " + PomeriumLoggers.TLS + " - TLS verification is "
           + "disabled for Pomerium at localhost:" + testbed.gateway.port()), log.text());
       assertFalse(log.text().contains(Testbed.TOKEN), log.text());
     }

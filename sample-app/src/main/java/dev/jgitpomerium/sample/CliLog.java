@@ -1,5 +1,6 @@
 package dev.jgitpomerium.sample;
 
+import dev.jgitpomerium.transport.PomeriumLoggers;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,10 +36,10 @@ import org.slf4j.spi.SLF4JServiceProvider;
  */
 public final class CliLog implements SLF4JServiceProvider {
   private static final String PROJECT = "dev.jgitpomerium.";
-  private static final String PROXY_COMMANDS = "dev.jgitpomerium.transport.internal.routing.ProxyCommands";
-  private static final String KNOWN_HOSTS = "dev.jgitpomerium.transport.internal.session.KnownHosts";
-  private static final String SERVER_ALIVE = "dev.jgitpomerium.transport.internal.session.ServerAlive";
-  private static final String TLS_SETUP = "dev.jgitpomerium.transport.internal.tunnel.TlsSetup";
+  private static final String PROXY_COMMANDS = PomeriumLoggers.PROXY_COMMAND;
+  private static final String KNOWN_HOSTS = PomeriumLoggers.HOST_KEYS;
+  private static final String SERVER_ALIVE = PomeriumLoggers.SERVER_ALIVE;
+  private static final String TLS_SETUP = PomeriumLoggers.TLS;
   /** OpenSSH's line, and the library's addition of which file, which OpenSSH does not print. */
   private static final Pattern PERMANENTLY_ADDED =
       Pattern.compile("(Warning: Permanently added '.*' \\([^)]*\\) to the list of known hosts)(?: \\(.*\\))?\\.");

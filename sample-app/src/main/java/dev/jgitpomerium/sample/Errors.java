@@ -4,6 +4,8 @@ import dev.jgitpomerium.transport.HostKeyException;
 import dev.jgitpomerium.transport.KeyPassphraseException;
 import dev.jgitpomerium.transport.PomeriumException;
 import dev.jgitpomerium.transport.PomeriumTlsException;
+import dev.jgitpomerium.transport.ProxyCommandException;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -19,17 +21,19 @@ final class Errors {
    * As {@link #describe(Throwable)}, without the ProxyCommand's standard error that this run has already passed
    * through ({@code shownLines}): OpenSSH shows it once, as it comes.
    */
-  static String describe(Throwable failure, java.util.List<String> shownLines) {
+  static String describe(Throwable failure, List<String> shownLines) {
     String message = describe(failure);
-    // The library ends a failed ProxyCommand's message with its last lines of standard error, joined by " / ".
-    for (int n = shownLines.size(); n > 0; n--) {
-      String tail = ": " + String.join(" / ", shownLines.subList(shownLines.size() - n, shownLines.size()));
-      int at = message.lastIndexOf(tail);
-      if (at >= 0) {
-        return message.substring(0, at) + message.substring(at + tail.length());
-      }
+    ProxyCommandException proxy = ProxyCommandException.causeOf(failure).orElse(null);
+    if (proxy != null && !proxy.standardError().isEmpty() && endsWith(shownLines, proxy.standardError())
+        && message.endsWith(proxy.getMessage())) {
+      // JGit's words around the library's failure stay; of the failure, only what failed.
+      return message.substring(0, message.length() - proxy.getMessage().length()) + proxy.what();
     }
     return message;
+  }
+
+  private static boolean endsWith(List<String> lines, List<String> tail) {
+    return lines.size() >= tail.size() && lines.subList(lines.size() - tail.size(), lines.size()).equals(tail);
   }
 
   static String describe(Throwable failure) {
@@ -54,10 +58,8 @@ final class Errors {
     }
     PomeriumException pomerium = PomeriumException.causeOf(failure).orElse(null);
     if (pomerium instanceof PomeriumTlsException tls) {
-      String message = tls.getMessage();
-      int hint = message.indexOf("; if Pomerium uses a private CA");
-      return (hint < 0 ? message : message.substring(0, hint))
-          + "; if Pomerium uses a private CA, pass its certificate with --alternate-ca-path <ca.pem>";
+      // The library's advice names its API; the command line's names its flag.
+      return tls.what() + "; if Pomerium uses a private CA, pass its certificate with --alternate-ca-path <ca.pem>";
     }
     if (pomerium != null) {
       return pomerium.getMessage();

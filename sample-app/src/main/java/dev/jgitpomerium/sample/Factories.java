@@ -3,8 +3,7 @@ package dev.jgitpomerium.sample;
 import dev.jgitpomerium.transport.ConnectionPath;
 import dev.jgitpomerium.transport.PomeriumEventListener;
 import dev.jgitpomerium.transport.PomeriumSshSessionFactory;
-import dev.jgitpomerium.transport.internal.Ipv6Literals;
-import dev.jgitpomerium.transport.internal.sshconfig.SshConfig;
+import dev.jgitpomerium.transport.SshTarget;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -34,8 +33,7 @@ final class Factories {
       throw new CliException("'" + uri + "' is not an SSH URL (" + Uris.SSH_URL_FORMS + ")");
     }
     // Where JGit will connect: it applies HostName and Port from ~/.ssh/config, and a route must name that.
-    SshConfig.HostEntry target =
-        SshConfig.lookup(sshDirectory().resolve("config"), uri.getHost(), uri.getPort(), uri.getUser());
+    SshTarget target = SshTarget.resolve(sshDirectory().resolve("config"), uri.getHost(), uri.getPort(), uri.getUser());
     String destination = target.host() + ":" + target.port();
     PomeriumSshSessionFactory.Builder builder = PomeriumSshSessionFactory.builderFromEnvironment();
     pomerium.applyTo(builder, pomerium.namesPomerium() ? List.of(destination) : List.of());
@@ -44,7 +42,7 @@ final class Factories {
       builder.eventListener(new PomeriumEventListener() {
         @Override
         public void connectionRouted(String host, int port, ConnectionPath path) {
-          main.err().println("jgit-pomerium: " + hostAndPort(host, port) + " " + path);
+          main.err().println("jgit-pomerium: " + SshTarget.hostAndPort(host, port) + " " + path);
         }
       });
     }
@@ -64,10 +62,5 @@ final class Factories {
       throw e;
     }
     return factory;
-  }
-
-  /** {@code host:port}; an IPv6 address in brackets and in its short form, as OpenSSH writes it ({@code [::1]:22}). */
-  static String hostAndPort(String host, int port) {
-    return host.indexOf(':') < 0 ? host + ":" + port : "[" + Ipv6Literals.shortForm(host) + "]:" + port;
   }
 }

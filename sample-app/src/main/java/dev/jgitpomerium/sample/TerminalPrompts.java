@@ -2,8 +2,7 @@ package dev.jgitpomerium.sample;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
-import dev.jgitpomerium.transport.internal.session.Askpass;
-import dev.jgitpomerium.transport.internal.session.OpenSshPrompts;
+import dev.jgitpomerium.transport.SshPrompts;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.FileInputStream;
@@ -13,42 +12,35 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
+import org.eclipse.jgit.transport.CredentialsProvider;
 
 /**
  * JGit's questions (a key's passphrase, whether to trust a host key) asked as OpenSSH asks them: on the terminal
  * ({@code /dev/tty}, never standard output; echo off for secrets), or through {@code SSH_ASKPASS}, chosen by the
- * library's {@link Askpass} from {@code SSH_ASKPASS_REQUIRE}, {@code DISPLAY} and {@code WAYLAND_DISPLAY} exactly as
- * OpenSSH's {@code read_passphrase} does (see {@code man ssh}, ENVIRONMENT). The terminal is this class's part: the
+ * library's {@link SshPrompts} from {@code SSH_ASKPASS_REQUIRE}, {@code DISPLAY} and {@code WAYLAND_DISPLAY} exactly
+ * as OpenSSH's {@code read_passphrase} does (see {@code man ssh}, ENVIRONMENT). The terminal is this class's part: the
  * library never reads it.
  */
-final class TerminalPrompts extends OpenSshPrompts {
+final class TerminalPrompts implements SshPrompts.Terminal {
   private static final File TTY = new File("/dev/tty");
 
-  private final Askpass.Decision decision;
-
-  private TerminalPrompts(Askpass.Decision decision) {
-    this.decision = decision;
-  }
+  private TerminalPrompts() {}
 
   /**
    * The prompts for this process's environment, or null when nothing can ask (no terminal, no askpass allowed); the
    * library then says what was missing.
    */
-  static TerminalPrompts fromEnvironment(UnaryOperator<String> environment) {
-    Askpass.Decision decision = Askpass.decide(environment, Askpass.controllingTerminal());
-    return decision.choice() == Askpass.Choice.NONE ? null : new TerminalPrompts(decision);
+  static CredentialsProvider fromEnvironment(UnaryOperator<String> environment) {
+    return SshPrompts.fromEnvironment(environment, new TerminalPrompts());
   }
 
   @Override
-  protected String read(String prompt, boolean echo) {
-    if (decision.choice() == Askpass.Choice.ASKPASS) {
-      return Askpass.run(decision.program(), prompt);
-    }
+  public String read(String prompt, boolean echo) {
     return readTty(prompt, echo);
   }
 
   @Override
-  protected void show(String text) {
+  public void show(String text) {
     try (OutputStream tty = new FileOutputStream(TTY)) {
       tty.write(text.getBytes(UTF_8));
       tty.flush();

@@ -1,8 +1,8 @@
 package dev.jgitpomerium.agent.internal;
 
+import dev.jgitpomerium.transport.EnvironmentSettings;
 import dev.jgitpomerium.transport.PomeriumProxySelector;
 import dev.jgitpomerium.transport.PomeriumSshSessionFactory;
-import dev.jgitpomerium.transport.internal.config.SystemConfiguration;
 import java.net.ProxySelector;
 import java.util.List;
 import java.util.function.Consumer;
@@ -38,7 +38,7 @@ public final class IsolatedAgent {
     } else {
       // A misspelt name would leave its hosts unrouted: the agent was put there to route them, so it does not start.
       List<String> unknown =
-          SystemConfiguration.unknownNames(System.getenv(), System.getProperties().stringPropertyNames());
+          EnvironmentSettings.unknownNames(System.getenv(), System.getProperties().stringPropertyNames());
       if (!unknown.isEmpty()) {
         reason = String.join("; ", unknown);
       }

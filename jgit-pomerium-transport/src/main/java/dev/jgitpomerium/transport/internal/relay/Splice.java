@@ -73,7 +73,7 @@ final class Splice {
       long r = received.get();
       log.debug("{} closed: {} bytes sent, {} received", tunnel, s, r);
       if (tunnel.route() != null) {
-        Events.safely(() -> listener.tunnelClosed(tunnel.route(), s, r));
+        Events.safely(() -> listener.tunnelClosed(tunnel.id(), tunnel.route(), s, r));
       }
     }
   }

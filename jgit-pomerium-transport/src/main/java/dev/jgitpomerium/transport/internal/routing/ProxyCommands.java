@@ -1,5 +1,6 @@
 package dev.jgitpomerium.transport.internal.routing;
 
+import dev.jgitpomerium.transport.ProxyCommandException;
 import dev.jgitpomerium.transport.internal.tunnel.HeadReader;
 import dev.jgitpomerium.transport.internal.tunnel.Tunnel;
 import java.io.BufferedReader;
@@ -34,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * Its standard error goes to the log; the process (and its children) end when the connection ends.
  */
 public final class ProxyCommands {
-  private static final Logger log = LoggerFactory.getLogger(ProxyCommands.class);
+  private static final Logger log = LoggerFactory.getLogger(dev.jgitpomerium.transport.PomeriumLoggers.PROXY_COMMAND);
   private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
   private static final int STDERR_LINES_KEPT = 5;
 
@@ -73,15 +74,16 @@ public final class ProxyCommands {
       first = firstByte.get(START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       end(process);
-      throw new IOException("ProxyCommand for " + target + " sent nothing within " + START_TIMEOUT.toSeconds()
-          + " s: " + command);
+      throw new ProxyCommandException("ProxyCommand for " + target + " sent nothing within "
+          + START_TIMEOUT.toSeconds() + " s: " + command, List.of(), null);
     } catch (InterruptedException e) {
       end(process);
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted while starting the ProxyCommand for " + target);
     } catch (ExecutionException e) {
       end(process);
-      throw new IOException("ProxyCommand for " + target + " failed: " + e.getCause(), e.getCause());
+      throw new ProxyCommandException("ProxyCommand for " + target + " failed: " + e.getCause(), List.of(),
+          e.getCause());
     }
     if (first == -1) {
       int status;
@@ -93,12 +95,12 @@ public final class ProxyCommands {
         status = -1;
       }
       end(process);
-      String tail;
+      List<String> tail;
       synchronized (lastErrors) {
-        tail = String.join(" / ", lastErrors);
+        tail = List.copyOf(lastErrors);
       }
-      throw new IOException("ProxyCommand for " + target + " " + (status >= 0 ? "exited with status " + status
-          : "closed its output") + " before the SSH server spoke: " + command + (tail.isEmpty() ? "" : ": " + tail));
+      throw new ProxyCommandException("ProxyCommand for " + target + " " + (status >= 0 ? "exited with status "
+          + status : "closed its output") + " before the SSH server spoke: " + command, tail, null);
     }
     stdout.unread(first);
     return Tunnel.command("ProxyCommand " + command, stdout, process.getOutputStream(), () -> end(process));

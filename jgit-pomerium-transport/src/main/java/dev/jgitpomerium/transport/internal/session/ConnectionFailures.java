@@ -3,7 +3,6 @@ package dev.jgitpomerium.transport.internal.session;
 import dev.jgitpomerium.transport.HostKeyException;
 import dev.jgitpomerium.transport.KeyPassphraseException;
 import dev.jgitpomerium.transport.PomeriumException;
-import dev.jgitpomerium.transport.Route;
 import dev.jgitpomerium.transport.SshConfigException;
 import dev.jgitpomerium.transport.internal.Ipv6Literals;
 import dev.jgitpomerium.transport.internal.sshconfig.SshConfig;

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  */
 final class HostKeyMessages {
   /** {@link KnownHosts}' logger: the command line prints its warnings as OpenSSH's own lines. */
-  private static final Logger log = LoggerFactory.getLogger(KnownHosts.class);
+  private static final Logger log = LoggerFactory.getLogger(dev.jgitpomerium.transport.PomeriumLoggers.HOST_KEYS);
   /** What a host reached through a ProxyCommand shows as its address in OpenSSH's question. */
   private static final String NO_HOST_IP = "<no hostip for proxy command>";
 

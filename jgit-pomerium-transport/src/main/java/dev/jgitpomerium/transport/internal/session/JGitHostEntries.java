@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
  * only some settings), through two fields of JGit 7.8.1 that {@code HostKeysTest} guards across upgrades.
  */
 final class JGitHostEntries {
-  private static final Logger log = LoggerFactory.getLogger(KnownHosts.class);
+  private static final Logger log = LoggerFactory.getLogger(dev.jgitpomerium.transport.PomeriumLoggers.HOST_KEYS);
   private static final String HOST_KEY_ALIAS = "HostKeyAlias";
   private static final Field SESSION = sessionField();
   private static final AttributeRepository.AttributeKey<HostConfigEntry> HOST_CONFIG_ENTRY = hostConfigEntryKey();

@@ -52,7 +52,7 @@ import org.slf4j.LoggerFactory;
  * JGit's session. All of them log under this class's name, which the command line shows as OpenSSH's own lines.
  */
 public final class KnownHosts implements ServerKeyDatabase {
-  private static final Logger log = LoggerFactory.getLogger(KnownHosts.class);
+  private static final Logger log = LoggerFactory.getLogger(dev.jgitpomerium.transport.PomeriumLoggers.HOST_KEYS);
   private static final String REVOKED = "revoked";
   private static final String CERT_AUTHORITY = "cert-authority";
 

@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  */
 final class KnownHostsFiles {
   /** {@link KnownHosts}' logger: the command line prints "Permanently added" as OpenSSH's own line. */
-  private static final Logger log = LoggerFactory.getLogger(KnownHosts.class);
+  private static final Logger log = LoggerFactory.getLogger(dev.jgitpomerium.transport.PomeriumLoggers.HOST_KEYS);
   private static final List<Path> GLOBAL_FILES =
       List.of(Path.of("/etc/ssh/ssh_known_hosts"), Path.of("/etc/ssh/ssh_known_hosts2"));
 
@@ -118,7 +118,8 @@ final class KnownHostsFiles {
       PublicKey key;
       try {
         PublicKeyEntry entry = PublicKeyEntry.parsePublicKeyEntry(keyText);
-        key = entry == null ? null : entry.resolvePublicKey(null, java.util.Map.of(), PublicKeyEntryResolver.UNSUPPORTED);
+        key = entry == null ? null
+            : entry.resolvePublicKey(null, java.util.Map.of(), PublicKeyEntryResolver.UNSUPPORTED);
       } catch (IOException | GeneralSecurityException | RuntimeException e) {
         log.warn("known hosts file {} line {}: cannot read the key: {}", path, i + 1, e.toString());
         continue;

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * it.
  */
 public final class ServerAlive implements Runnable {
-  private static final Logger log = LoggerFactory.getLogger(ServerAlive.class);
+  private static final Logger log = LoggerFactory.getLogger(dev.jgitpomerium.transport.PomeriumLoggers.SERVER_ALIVE);
   private static final String REQUEST = "keepalive@openssh.com";
 
   private final ClientSession session;

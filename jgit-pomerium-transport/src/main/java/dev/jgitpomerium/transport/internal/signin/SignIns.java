@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class SignIns {
   private static final Logger log = LoggerFactory.getLogger(SignIns.class);
-  private static final Map<String, CompletableFuture<PomeriumToken>> IN_FLIGHT = new ConcurrentHashMap<>();
+  private static final Map<Object, CompletableFuture<PomeriumToken>> IN_FLIGHT = new ConcurrentHashMap<>();
   private static final long LOCK_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
   private SignIns() {}
@@ -39,7 +39,7 @@ public final class SignIns {
   }
 
   /** Runs {@code signIn} unless a caller with the same {@code key} already is, in which case its result is shared. */
-  public static PomeriumToken shared(String key, Duration timeout, IoSupplier<PomeriumToken> signIn)
+  public static PomeriumToken shared(Object key, Duration timeout, IoSupplier<PomeriumToken> signIn)
       throws IOException {
     CompletableFuture<PomeriumToken> mine = new CompletableFuture<>();
     CompletableFuture<PomeriumToken> running = IN_FLIGHT.putIfAbsent(key, mine);

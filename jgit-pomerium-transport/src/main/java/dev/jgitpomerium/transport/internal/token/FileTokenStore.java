@@ -3,6 +3,7 @@ package dev.jgitpomerium.transport.internal.token;
 import dev.jgitpomerium.transport.PomeriumEndpoint;
 import dev.jgitpomerium.transport.PomeriumToken;
 import dev.jgitpomerium.transport.TokenStore;
+import dev.jgitpomerium.transport.internal.signin.SignIns;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +17,7 @@ import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Set;
 import javax.crypto.Mac;
@@ -179,6 +181,13 @@ public final class FileTokenStore implements TokenStore {
     log.debug("removed every token from {}", directory);
   }
 
+  /** Locks {@link #lockFile} (after creating the directory), which other processes using the directory lock too. */
+  @Override
+  public <T> T locked(PomeriumEndpoint endpoint, Duration timeout, LockedWork<T> work) throws IOException {
+    ensureDirectory();
+    return SignIns.exclusively(lockFile(endpoint), timeout, work::run);
+  }
+
   @Override
   public String location() {
     return directory.toString();
@@ -208,6 +217,17 @@ public final class FileTokenStore implements TokenStore {
 
   private static boolean isPosix() {
     return java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+  }
+
+  /** Stores of one directory are equal: they share their tokens, and so their sign-ins. */
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof FileTokenStore files && files.directory.equals(directory);
+  }
+
+  @Override
+  public int hashCode() {
+    return directory.hashCode();
   }
 
   @Override

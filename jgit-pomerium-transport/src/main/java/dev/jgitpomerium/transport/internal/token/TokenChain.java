@@ -1,6 +1,7 @@
 package dev.jgitpomerium.transport.internal.token;
 
 import dev.jgitpomerium.transport.internal.Events;
+import dev.jgitpomerium.transport.internal.HintedIOException;
 import dev.jgitpomerium.transport.internal.Lazy;
 import dev.jgitpomerium.transport.internal.signin.BrowserSignIn;
 import dev.jgitpomerium.transport.internal.signin.SignInOptions;
@@ -22,8 +23,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Machine credentials, when configured, are the whole answer: a rejected one is never replaced by a browser
  * sign-in (a CI job must fail, not wait). Without them, a cached token is tried first; when Pomerium rejects it, it is
- * discarded (only then), and the user signs in once, shared by every connection of this JVM and, through a lock file
- * beside the cache, of other processes.
+ * discarded (only then), and the user signs in once, shared by every connection of this JVM and, through the store's
+ * lock ({@link TokenStore#locked}), of other processes sharing the store.
  */
 public final class TokenChain implements TokenSource {
   private static final Logger log = LoggerFactory.getLogger(TokenChain.class);
@@ -71,29 +72,27 @@ public final class TokenChain implements TokenSource {
     }
     String notInteractive = signIn.nonInteractiveReason();
     if (notInteractive != null) {
-      throw new IOException(notInteractive + ", so no browser sign-in is started. " + howToProvideAToken(request)
-          + signIn.signInHint());
+      throw notInteractive(notInteractive, request);
     }
     PomeriumToken token = SignIns.shared(key(endpoint), signIn.timeout(), () -> signInOnce(request, rejected));
     return obtained(endpoint, token, "sign-in");
   }
 
-  /** The leader's sign-in: under the cross-process lock when the store is a shared file cache. */
+  /**
+   * The leader's sign-in, under the store's lock: whoever else shares the store (another process, for a file cache)
+   * may have signed in while this one waited for it.
+   */
   private PomeriumToken signInOnce(TokenRequest request, PomeriumToken rejected) throws IOException {
     PomeriumEndpoint endpoint = request.endpoint();
-    if (store instanceof FileTokenStore files) {
-      files.ensureDirectory();
-      return SignIns.exclusively(files.lockFile(endpoint), signIn.timeout(), () -> {
-        PomeriumToken meanwhile = files.load(endpoint);
-        if (meanwhile != null && !meanwhile.equals(rejected)) {
-          log.info("another process signed in to Pomerium at {}; using its token", endpoint);
-          return meanwhile;
-        }
-        return signInAndStore(request);
-      });
-    }
-    PomeriumToken meanwhile = store.load(endpoint);
-    return meanwhile != null && !meanwhile.equals(rejected) ? meanwhile : signInAndStore(request);
+    return store.locked(endpoint, signIn.timeout(), () -> {
+      PomeriumToken meanwhile = store.load(endpoint);
+      if (meanwhile != null && !meanwhile.equals(rejected)) {
+        log.info("another sign-in to Pomerium at {} stored a token in {} meanwhile; using it", endpoint,
+            store.location());
+        return meanwhile;
+      }
+      return signInAndStore(request);
+    });
   }
 
   private PomeriumToken signInAndStore(TokenRequest request) throws IOException {
@@ -119,9 +118,9 @@ public final class TokenChain implements TokenSource {
     return token;
   }
 
-  private String key(PomeriumEndpoint endpoint) {
-    return store instanceof FileTokenStore files ? files.lockFile(endpoint).toString()
-        : System.identityHashCode(store) + "|" + FileTokenStore.cacheKey(endpoint);
+  /** Sign-ins in this JVM for the same endpoint and an equal store are one. */
+  private List<Object> key(PomeriumEndpoint endpoint) {
+    return List.of(store, endpoint);
   }
 
   /** An interactive sign-in regardless of the cache (an explicit "login"), shared and locked like any other. */
@@ -129,23 +128,22 @@ public final class TokenChain implements TokenSource {
     TokenRequest request = TokenRequest.signInRequired(route, null, 0);
     String notInteractive = signIn.nonInteractiveReason();
     if (notInteractive != null) {
-      throw new IOException(notInteractive + ", so no browser sign-in is started. " + howToProvideAToken(request)
-          + signIn.signInHint());
+      throw notInteractive(notInteractive, request);
     }
     PomeriumEndpoint endpoint = route.endpoint();
-    PomeriumToken token = SignIns.shared(key(endpoint), signIn.timeout(), () -> {
-      if (store instanceof FileTokenStore files) {
-        files.ensureDirectory();
-        return SignIns.exclusively(files.lockFile(endpoint), signIn.timeout(), () -> signInAndStore(request));
-      }
-      return signInAndStore(request);
-    });
+    PomeriumToken token = SignIns.shared(key(endpoint), signIn.timeout(),
+        () -> store.locked(endpoint, signIn.timeout(), () -> signInAndStore(request)));
     return obtained(endpoint, token, "sign-in");
   }
 
   /** Ends sign-ins waiting for the user. */
   public void cancelSignIns() {
     browser.cancelAll();
+  }
+
+  private HintedIOException notInteractive(String why, TokenRequest request) {
+    return new HintedIOException(why + ", so no browser sign-in is started.",
+        howToProvideAToken(request) + signIn.signInHint());
   }
 
   static String howToProvideAToken(TokenRequest request) {

@@ -1,6 +1,7 @@
 package dev.jgitpomerium.transport.internal.tunnel;
 
 import dev.jgitpomerium.transport.PomeriumAccessDeniedException;
+import dev.jgitpomerium.transport.internal.HintedIOException;
 import dev.jgitpomerium.transport.PomeriumException;
 import dev.jgitpomerium.transport.PomeriumProtocolException;
 import dev.jgitpomerium.transport.PomeriumRouteNotFoundException;
@@ -46,19 +47,22 @@ public final class Failures {
     int status = head.status();
     String where = route.destination() + " through Pomerium at " + route.endpoint();
     switch (status) {
-      case 403:
+      case 403: {
+        String hint = "ask the route's administrator for access (signing in again will not help)";
         return new PomeriumAccessDeniedException(route, status, "Pomerium denied access to " + where + " (HTTP 403"
-            + reason(head) + "): your account is not allowed by the route's policy; ask the route's administrator "
-            + "for access (signing in again will not help)", null);
-      case 404:
+            + reason(head) + "): your account is not allowed by the route's policy; " + hint, hint, null);
+      }
+      case 404: {
+        String hint = "check that a route 'from: tcp+https://" + route.destination() + "' exists; its port is the "
+            + "SSH port (" + route.port() + "), not Pomerium's port (" + route.endpoint().port() + ")";
         return new PomeriumRouteNotFoundException(route, status, "Pomerium at " + route.endpoint()
-            + " has no TCP route for " + route.destination() + " (HTTP 404" + reason(head) + "): check that a route "
-            + "'from: tcp+https://" + route.destination() + "' exists; its port is the SSH port (" + route.port()
-            + "), not Pomerium's port (" + route.endpoint().port() + ")", null);
-      case 503:
+            + " has no TCP route for " + route.destination() + " (HTTP 404" + reason(head) + "): " + hint, hint, null);
+      }
+      case 503: {
+        String hint = "try again later or check the route's 'to' address";
         return new PomeriumUnavailableException(route, status, "Pomerium could not reach " + where + " (HTTP 503"
-            + reason(head) + "): the SSH server behind the route is unavailable; try again later or check the "
-            + "route's 'to' address", null);
+            + reason(head) + "): the SSH server behind the route is unavailable; " + hint, hint, null);
+      }
       default:
         return new PomeriumProtocolException(route, status, "Pomerium refused the tunnel to " + where + " (HTTP "
             + status + reason(head) + ")", null);
@@ -66,17 +70,28 @@ public final class Failures {
   }
 
   static PomeriumSignInRequiredException signInRequired(Route route, int status, String why) {
-    return signInRequired(route, status, why, null);
+    return signInRequired(route, status, why, (Throwable) null);
   }
 
+  /** {@code why} is {@code cause}'s message: its hint, if it has one, is the failure's. */
   static PomeriumSignInRequiredException signInRequired(Route route, int status, String why, Throwable cause) {
     return new PomeriumSignInRequiredException(route, status, "Pomerium at " + route.endpoint()
-        + " requires sign-in for " + route.destination() + " (HTTP " + status + "): " + why, cause);
+        + " requires sign-in for " + route.destination() + " (HTTP " + status + "): " + why, hintOf(cause), cause);
+  }
+
+  /** As {@link #signInRequired(Route, int, String)}, {@code why} followed by what to do. */
+  static PomeriumSignInRequiredException signInRequired(Route route, int status, String why, String hint) {
+    return new PomeriumSignInRequiredException(route, status, "Pomerium at " + route.endpoint()
+        + " requires sign-in for " + route.destination() + " (HTTP " + status + "): " + why + "; " + hint, hint, null);
   }
 
   static PomeriumException tokenUnavailable(Route route, IOException cause) {
     return new PomeriumException(route, PomeriumException.NO_STATUS, "could not get a token for Pomerium at "
-        + route.endpoint() + " (for " + route.destination() + "): " + cause.getMessage(), cause);
+        + route.endpoint() + " (for " + route.destination() + "): " + cause.getMessage(), hintOf(cause), cause);
+  }
+
+  private static String hintOf(Throwable cause) {
+    return cause instanceof HintedIOException hinted ? hinted.hint() : null;
   }
 
   static PomeriumUnreachableException unreachable(Route route, IOException cause, Duration connectTimeout) {
@@ -93,9 +108,9 @@ public final class Failures {
   }
 
   static PomeriumTlsException tls(Route route, IOException cause) {
+    String hint = "if Pomerium uses a private CA, add its certificate (addCaCertificates, or jgit.pomerium.caFile)";
     return new PomeriumTlsException(route, PomeriumException.NO_STATUS, "TLS handshake with Pomerium at "
-        + route.endpoint() + " failed (for " + route.destination() + "): " + cause.getMessage()
-        + "; if Pomerium uses a private CA, add its certificate (addCaCertificates, or jgit.pomerium.caFile)",
+        + route.endpoint() + " failed (for " + route.destination() + "): " + cause.getMessage() + "; " + hint, hint,
         cause);
   }
 
@@ -106,9 +121,10 @@ public final class Failures {
   }
 
   static PomeriumProtocolException malformed(Route route, IOException cause) {
+    String hint = "is this address really Pomerium (and not a proxy that does not pass CONNECT)?";
     return new PomeriumProtocolException(route, PomeriumException.NO_STATUS, "Pomerium at " + route.endpoint()
-        + " sent an invalid answer to CONNECT " + route.destination() + ": " + cause.getMessage()
-        + "; is this address really Pomerium (and not a proxy that does not pass CONNECT)?", cause);
+        + " sent an invalid answer to CONNECT " + route.destination() + ": " + cause.getMessage() + "; " + hint,
+        hint, cause);
   }
 
   static PomeriumProtocolException interrupted(Route route, IOException cause) {

@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * JVM's CAs plus any extra CA certificates; an optional client certificate for mTLS.
  */
 public final class TlsSetup {
-  private static final Logger log = LoggerFactory.getLogger(TlsSetup.class);
+  private static final Logger log = LoggerFactory.getLogger(dev.jgitpomerium.transport.PomeriumLoggers.TLS);
   private static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
   private static final Pattern IP_LITERAL = Pattern.compile("^[0-9.]+$|:");
   /** Distinct TLS configurations whose contexts are shared between factories. */

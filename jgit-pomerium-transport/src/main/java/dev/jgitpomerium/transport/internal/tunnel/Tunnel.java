@@ -13,6 +13,7 @@ import java.net.Socket;
  * socket whose streams now carry the destination's bytes), or the standard input and output of a ProxyCommand.
  */
 public final class Tunnel implements Closeable {
+  private final long id;
   private final Route route;
   private final String description;
   private final Socket socket;
@@ -22,8 +23,9 @@ public final class Tunnel implements Closeable {
   /** The stream under {@code in}: what has arrived but not been read shows there (TLS hides it above). */
   private final InputStream wire;
 
-  private Tunnel(Route route, String description, Socket socket, InputStream in, OutputStream out,
+  private Tunnel(long id, Route route, String description, Socket socket, InputStream in, OutputStream out,
       Closeable resources, InputStream wire) {
+    this.id = id;
     this.route = route;
     this.description = description;
     this.socket = socket;
@@ -33,9 +35,9 @@ public final class Tunnel implements Closeable {
     this.wire = wire;
   }
 
-  /** A Pomerium tunnel over {@code tls}, layered on {@code raw}. */
-  static Tunnel pomerium(Route route, Socket tls, Socket raw) throws IOException {
-    return new Tunnel(route, route.toString(), tls, tls.getInputStream(), tls.getOutputStream(), () -> {
+  /** The Pomerium tunnel {@code id} over {@code tls}, layered on {@code raw}. */
+  static Tunnel pomerium(long id, Route route, Socket tls, Socket raw) throws IOException {
+    return new Tunnel(id, route, route.toString(), tls, tls.getInputStream(), tls.getOutputStream(), () -> {
       Sockets.closeQuietly(tls);
       // An SSLSocket whose close_notify cannot be sent (the peer reset) may leave its transport open.
       Sockets.closeQuietly(raw);
@@ -44,7 +46,12 @@ public final class Tunnel implements Closeable {
 
   /** A ProxyCommand's standard output and input; closing ends the process. */
   public static Tunnel command(String description, InputStream stdout, OutputStream stdin, Closeable process) {
-    return new Tunnel(null, description, null, stdout, stdin, process, stdout);
+    return new Tunnel(0, null, description, null, stdout, stdin, process, stdout);
+  }
+
+  /** The id the events about this Pomerium tunnel carry; 0 for a ProxyCommand. */
+  public long id() {
+    return id;
   }
 
   /** The Pomerium route, or {@code null} for a ProxyCommand (which reports no tunnel events). */

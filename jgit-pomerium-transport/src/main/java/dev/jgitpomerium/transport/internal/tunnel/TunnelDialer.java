@@ -19,6 +19,7 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +30,10 @@ import org.slf4j.LoggerFactory;
  * token and retries once, and nothing else is ever retried.
  */
 public final class TunnelDialer {
-  private static final Logger log = LoggerFactory.getLogger(TunnelDialer.class);
+  private static final Logger log = LoggerFactory.getLogger(dev.jgitpomerium.transport.PomeriumLoggers.TUNNEL);
+
+  /** The tunnel ids of this JVM, which events carry. */
+  private static final AtomicLong TUNNEL_IDS = new AtomicLong();
 
   private final FactoryRuntime settings;
 
@@ -41,13 +45,14 @@ public final class TunnelDialer {
   public Tunnel open(Route route) throws PomeriumException {
     PomeriumEventListener listener = settings.listener();
     long start = System.nanoTime();
-    Events.safely(() -> listener.tunnelOpening(route));
+    long id = TUNNEL_IDS.incrementAndGet();
+    Events.safely(() -> listener.tunnelOpening(id, route));
     try {
       PomeriumToken token = token(TokenRequest.initial(route));
-      Attempt attempt = attempt(route, token);
+      Attempt attempt = attempt(id, route, token);
       if (attempt.tunnel() == null) {
         int status = attempt.status();
-        Events.safely(() -> listener.signInRequired(route, status));
+        Events.safely(() -> listener.signInRequired(id, route, status));
         log.info("Pomerium at {} asks for sign-in for {} (HTTP {}); asking the token source for a fresh token",
             route.endpoint(), route.destination(), status);
         PomeriumToken fresh;
@@ -57,27 +62,29 @@ public final class TunnelDialer {
           throw Failures.signInRequired(route, status, String.valueOf(e.getMessage()), e);
         }
         if (fresh == null) {
-          throw Failures.signInRequired(route, status, token == null
-              ? "no token was configured; give a token or token file, or sign in"
-              : "the token was rejected and the token source has no newer one; sign in again or renew the token");
+          throw token == null
+              ? Failures.signInRequired(route, status, "no token was configured",
+                  "give a token or token file, or sign in")
+              : Failures.signInRequired(route, status, "the token was rejected and the token source has no newer one",
+                  "sign in again or renew the token");
         }
         if (fresh.equals(token)) {
           throw Failures.signInRequired(route, status,
               "the token was rejected and the token source returned the same token again");
         }
-        attempt = attempt(route, fresh);
+        attempt = attempt(id, route, fresh);
         if (attempt.tunnel() == null) {
-          throw Failures.signInRequired(route, attempt.status,
-              "a freshly obtained token was rejected too; check that it was issued for this Pomerium");
+          throw Failures.signInRequired(route, attempt.status, "a freshly obtained token was rejected too",
+              "check that it was issued for this Pomerium");
         }
       }
       Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
       log.debug("tunnel to {} open in {} ms", route, elapsed.toMillis());
-      Events.safely(() -> listener.tunnelOpened(route, elapsed));
+      Events.safely(() -> listener.tunnelOpened(id, route, elapsed));
       return attempt.tunnel();
     } catch (PomeriumException e) {
       log.debug("tunnel to {} failed: {}", route, e.getMessage());
-      Events.safely(() -> listener.tunnelFailed(route, e));
+      Events.safely(() -> listener.tunnelFailed(id, route, e));
       throw e;
     }
   }
@@ -93,7 +100,7 @@ public final class TunnelDialer {
   }
 
   /** One TCP+TLS+CONNECT exchange: a tunnel, a sign-in request, or an exception for any other outcome. */
-  private Attempt attempt(Route route, PomeriumToken token) throws PomeriumException {
+  private Attempt attempt(long id, Route route, PomeriumToken token) throws PomeriumException {
     PomeriumEndpoint endpoint = route.endpoint();
     Socket raw = new Socket();
     try {
@@ -136,7 +143,7 @@ public final class TunnelDialer {
         // The data phase has no read timeout here: SSH has its own, and git may legitimately sit idle.
         tls.setSoTimeout(0);
         keep = true;
-        return new Attempt(Tunnel.pomerium(route, tls, raw), status);
+        return new Attempt(Tunnel.pomerium(id, route, tls, raw), status);
       }
       if (status == 401 || (status >= 300 && status < 400)) {
         // Never follow Location: it is the identity provider's page, meant for a browser.
