@@ -25,7 +25,7 @@ trap 'rm -rf "$copy"' EXIT
 git ls-files -z --cached --others --exclude-standard | tar --null -T - --ignore-failed-read -cf - 2>/dev/null \
   | tar -xf - -C "$copy"
 list=$(IFS=,; echo "${modules[*]}")
-(cd "$copy" && mvn -B -ntp -q -DskipTests -Denforcer.skip -Djapicmp.skip -pl "$list" -am package)
+(cd "$copy" && mvn -B -ntp -q -DskipTests -Denforcer.skip -Djapicmp.skip -Dcheckstyle.skip -pl "$list" -am package)
 
 differ=()
 for artifact in "${artifacts[@]}"; do
