@@ -7,9 +7,7 @@ package dev.jgitpomerium.transport;
 // failure messages in internal.session.ConnectionFailures, default keys in internal.session.DefaultKeys, host-key
 // scans in internal.session.HostKeyScans.
 
-import dev.jgitpomerium.transport.internal.session.KnownHosts;
 import dev.jgitpomerium.transport.internal.Lazy;
-import dev.jgitpomerium.transport.internal.sshconfig.SshConfig;
 import dev.jgitpomerium.transport.internal.config.Compatibility;
 import dev.jgitpomerium.transport.internal.config.Config;
 import dev.jgitpomerium.transport.internal.config.FactoryRuntime;
@@ -24,9 +22,11 @@ import dev.jgitpomerium.transport.internal.session.DefaultKeys;
 import dev.jgitpomerium.transport.internal.session.HostKeyScans;
 import dev.jgitpomerium.transport.internal.session.KeepAlive;
 import dev.jgitpomerium.transport.internal.session.KeyPassphrases;
+import dev.jgitpomerium.transport.internal.session.KnownHosts;
 import dev.jgitpomerium.transport.internal.session.Pem;
 import dev.jgitpomerium.transport.internal.session.SessionLookups;
 import dev.jgitpomerium.transport.internal.signin.SignInConsole;
+import dev.jgitpomerium.transport.internal.sshconfig.SshConfig;
 import dev.jgitpomerium.transport.internal.token.TokenChain;
 import dev.jgitpomerium.transport.internal.token.TokenFiles;
 import dev.jgitpomerium.transport.internal.tunnel.TunnelDialer;

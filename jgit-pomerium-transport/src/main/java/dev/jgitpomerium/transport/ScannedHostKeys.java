@@ -1,10 +1,10 @@
 package dev.jgitpomerium.transport;
 
+import dev.jgitpomerium.transport.internal.session.KnownHosts;
 import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import dev.jgitpomerium.transport.internal.session.KnownHosts;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
 
 /**

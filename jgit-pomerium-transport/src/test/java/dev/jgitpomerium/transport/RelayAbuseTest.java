@@ -3,8 +3,8 @@ package dev.jgitpomerium.transport;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.jgitpomerium.transport.internal.tunnel.HeadReader;
 import dev.jgitpomerium.transport.internal.relay.LoopbackRelay;
+import dev.jgitpomerium.transport.internal.tunnel.HeadReader;
 import dev.jgitpomerium.transport.internal.tunnel.TunnelDialer;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,8 +1,5 @@
 package dev.jgitpomerium.sample;
 
-import dev.jgitpomerium.testkit.ChildProcesses;
-import dev.jgitpomerium.testkit.OpenSshBehindPomerium;
-import dev.jgitpomerium.testkit.OpenSshServer;
 import static dev.jgitpomerium.sample.CliProcess.jgitPomerium;
 import static dev.jgitpomerium.testkit.ChildProcesses.shellCommand;
 import static java.nio.charset.StandardCharsets.UTF_8;
@@ -11,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jgitpomerium.testkit.ChildProcesses;
+import dev.jgitpomerium.testkit.OpenSshBehindPomerium;
+import dev.jgitpomerium.testkit.OpenSshServer;
 import dev.jgitpomerium.testkit.PomeriumGateway;
 import dev.jgitpomerium.testkit.RecordedConnect;
 import java.io.ByteArrayOutputStream;

@@ -1,9 +1,9 @@
 package dev.jgitpomerium.sample;
 
-import dev.jgitpomerium.testkit.OpenSshBehindPomerium;
-import dev.jgitpomerium.testkit.OpenSshServer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.jgitpomerium.testkit.OpenSshBehindPomerium;
+import dev.jgitpomerium.testkit.OpenSshServer;
 import dev.jgitpomerium.transport.PomeriumSshSessionFactory;
 import dev.jgitpomerium.transport.TokenStore;
 import java.nio.charset.StandardCharsets;

@@ -1,16 +1,16 @@
 package dev.jgitpomerium.transport.internal.config;
 
-import dev.jgitpomerium.transport.internal.Lazy;
-import dev.jgitpomerium.transport.internal.token.TokenChain;
-import dev.jgitpomerium.transport.internal.tunnel.HttpClients;
-import dev.jgitpomerium.transport.internal.tunnel.TlsSetup;
 import dev.jgitpomerium.transport.PomeriumEventListener;
 import dev.jgitpomerium.transport.Route;
 import dev.jgitpomerium.transport.TokenSource;
 import dev.jgitpomerium.transport.TokenStore;
-import okhttp3.OkHttpClient;
+import dev.jgitpomerium.transport.internal.Lazy;
+import dev.jgitpomerium.transport.internal.token.TokenChain;
+import dev.jgitpomerium.transport.internal.tunnel.HttpClients;
+import dev.jgitpomerium.transport.internal.tunnel.TlsSetup;
 import java.time.Duration;
 import java.util.List;
+import okhttp3.OkHttpClient;
 
 /**
  * What one factory's {@link Config} compiles into, once: the routes, the token chain (with its pending sign-ins), the

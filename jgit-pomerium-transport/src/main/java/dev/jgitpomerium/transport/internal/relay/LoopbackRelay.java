@@ -1,9 +1,9 @@
 package dev.jgitpomerium.transport.internal.relay;
 
+import dev.jgitpomerium.transport.PomeriumEventListener;
 import dev.jgitpomerium.transport.internal.Events;
 import dev.jgitpomerium.transport.internal.tunnel.HeadReader;
 import dev.jgitpomerium.transport.internal.tunnel.Tunnel;
-import dev.jgitpomerium.transport.PomeriumEventListener;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,8 +1,8 @@
 package dev.jgitpomerium.transport.internal.relay;
 
+import dev.jgitpomerium.transport.PomeriumEventListener;
 import dev.jgitpomerium.transport.internal.Events;
 import dev.jgitpomerium.transport.internal.tunnel.Tunnel;
-import dev.jgitpomerium.transport.PomeriumEventListener;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -1,8 +1,8 @@
 package dev.jgitpomerium.transport.internal.routing;
 
+import dev.jgitpomerium.transport.internal.Words;
 import dev.jgitpomerium.transport.internal.sshconfig.ShellWords;
 import dev.jgitpomerium.transport.internal.sshconfig.SshConfig;
-import dev.jgitpomerium.transport.internal.Words;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,10 +1,10 @@
 package dev.jgitpomerium.transport.internal.routing;
 
+import dev.jgitpomerium.transport.ConnectionPath;
+import dev.jgitpomerium.transport.PomeriumEventListener;
 import dev.jgitpomerium.transport.internal.Events;
 import dev.jgitpomerium.transport.internal.relay.LoopbackRelay;
 import dev.jgitpomerium.transport.internal.tunnel.Tunnel;
-import dev.jgitpomerium.transport.ConnectionPath;
-import dev.jgitpomerium.transport.PomeriumEventListener;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Proxy;

@@ -1,7 +1,7 @@
 package dev.jgitpomerium.transport.internal.session;
 
-import dev.jgitpomerium.transport.internal.Events;
 import dev.jgitpomerium.transport.PomeriumEventListener;
+import dev.jgitpomerium.transport.internal.Events;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;

@@ -1,13 +1,13 @@
 package dev.jgitpomerium.transport.internal.signin;
 
-import dev.jgitpomerium.transport.internal.config.Version;
-import dev.jgitpomerium.transport.internal.tunnel.HeadReader;
-import dev.jgitpomerium.transport.internal.Events;
-import dev.jgitpomerium.transport.internal.Lazy;
 import dev.jgitpomerium.transport.PomeriumEndpoint;
 import dev.jgitpomerium.transport.PomeriumEventListener;
 import dev.jgitpomerium.transport.PomeriumToken;
 import dev.jgitpomerium.transport.Route;
+import dev.jgitpomerium.transport.internal.Events;
+import dev.jgitpomerium.transport.internal.Lazy;
+import dev.jgitpomerium.transport.internal.config.Version;
+import dev.jgitpomerium.transport.internal.tunnel.HeadReader;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.URI;

@@ -1,13 +1,12 @@
 package dev.jgitpomerium.transport.internal.signin;
 
-import dev.jgitpomerium.transport.internal.Words;
 import dev.jgitpomerium.transport.BrowserLauncher;
+import dev.jgitpomerium.transport.internal.Words;
 import java.io.IOException;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

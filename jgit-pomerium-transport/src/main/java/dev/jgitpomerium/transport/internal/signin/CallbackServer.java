@@ -1,8 +1,8 @@
 package dev.jgitpomerium.transport.internal.signin;
 
-import dev.jgitpomerium.transport.internal.tunnel.HeadReader;
-import dev.jgitpomerium.transport.internal.relay.Sockets;
 import dev.jgitpomerium.transport.PomeriumToken;
+import dev.jgitpomerium.transport.internal.relay.Sockets;
+import dev.jgitpomerium.transport.internal.tunnel.HeadReader;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.OutputStream;

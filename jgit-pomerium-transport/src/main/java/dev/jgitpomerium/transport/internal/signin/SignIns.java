@@ -1,7 +1,7 @@
 package dev.jgitpomerium.transport.internal.signin;
 
-import dev.jgitpomerium.transport.internal.token.FileTokenStore;
 import dev.jgitpomerium.transport.PomeriumToken;
+import dev.jgitpomerium.transport.internal.token.FileTokenStore;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.channels.FileChannel;

@@ -1,10 +1,10 @@
 package dev.jgitpomerium.transport.internal.token;
 
-import dev.jgitpomerium.transport.internal.signin.SignInConsole;
-import dev.jgitpomerium.transport.internal.tunnel.HeadReader;
 import dev.jgitpomerium.transport.PomeriumToken;
 import dev.jgitpomerium.transport.TokenRequest;
 import dev.jgitpomerium.transport.TokenSource;
+import dev.jgitpomerium.transport.internal.signin.SignInConsole;
+import dev.jgitpomerium.transport.internal.tunnel.HeadReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,17 +1,17 @@
 package dev.jgitpomerium.transport.internal.token;
 
-import dev.jgitpomerium.transport.internal.Events;
-import dev.jgitpomerium.transport.internal.HintedIOException;
-import dev.jgitpomerium.transport.internal.Lazy;
-import dev.jgitpomerium.transport.internal.signin.BrowserSignIn;
-import dev.jgitpomerium.transport.internal.signin.SignInOptions;
-import dev.jgitpomerium.transport.internal.signin.SignIns;
 import dev.jgitpomerium.transport.PomeriumEndpoint;
 import dev.jgitpomerium.transport.PomeriumEventListener;
 import dev.jgitpomerium.transport.PomeriumToken;
 import dev.jgitpomerium.transport.TokenRequest;
 import dev.jgitpomerium.transport.TokenSource;
 import dev.jgitpomerium.transport.TokenStore;
+import dev.jgitpomerium.transport.internal.Events;
+import dev.jgitpomerium.transport.internal.HintedIOException;
+import dev.jgitpomerium.transport.internal.Lazy;
+import dev.jgitpomerium.transport.internal.signin.BrowserSignIn;
+import dev.jgitpomerium.transport.internal.signin.SignInOptions;
+import dev.jgitpomerium.transport.internal.signin.SignIns;
 import java.io.IOException;
 import java.util.List;
 import org.slf4j.Logger;

@@ -1,7 +1,6 @@
 package dev.jgitpomerium.transport.internal.tunnel;
 
 import dev.jgitpomerium.transport.PomeriumAccessDeniedException;
-import dev.jgitpomerium.transport.internal.HintedIOException;
 import dev.jgitpomerium.transport.PomeriumException;
 import dev.jgitpomerium.transport.PomeriumProtocolException;
 import dev.jgitpomerium.transport.PomeriumRouteNotFoundException;
@@ -10,6 +9,7 @@ import dev.jgitpomerium.transport.PomeriumTlsException;
 import dev.jgitpomerium.transport.PomeriumUnavailableException;
 import dev.jgitpomerium.transport.PomeriumUnreachableException;
 import dev.jgitpomerium.transport.Route;
+import dev.jgitpomerium.transport.internal.HintedIOException;
 import java.io.IOException;
 import java.net.UnknownHostException;
 import java.time.Duration;

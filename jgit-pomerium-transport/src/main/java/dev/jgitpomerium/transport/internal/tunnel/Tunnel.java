@@ -1,7 +1,7 @@
 package dev.jgitpomerium.transport.internal.tunnel;
 
-import dev.jgitpomerium.transport.internal.relay.Sockets;
 import dev.jgitpomerium.transport.Route;
+import dev.jgitpomerium.transport.internal.relay.Sockets;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,15 +1,15 @@
 package dev.jgitpomerium.transport.internal.tunnel;
 
-import dev.jgitpomerium.transport.internal.Events;
-import dev.jgitpomerium.transport.internal.config.FactoryRuntime;
-import dev.jgitpomerium.transport.internal.config.Version;
-import dev.jgitpomerium.transport.internal.relay.Sockets;
 import dev.jgitpomerium.transport.PomeriumEndpoint;
 import dev.jgitpomerium.transport.PomeriumEventListener;
 import dev.jgitpomerium.transport.PomeriumException;
 import dev.jgitpomerium.transport.PomeriumToken;
 import dev.jgitpomerium.transport.Route;
 import dev.jgitpomerium.transport.TokenRequest;
+import dev.jgitpomerium.transport.internal.Events;
+import dev.jgitpomerium.transport.internal.config.FactoryRuntime;
+import dev.jgitpomerium.transport.internal.config.Version;
+import dev.jgitpomerium.transport.internal.relay.Sockets;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,6 +1,5 @@
 package dev.jgitpomerium.transport.internal.signin;
 
-import dev.jgitpomerium.transport.internal.Words;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -8,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jgitpomerium.transport.PomeriumToken;
+import dev.jgitpomerium.transport.internal.Words;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -1,12 +1,12 @@
 package dev.jgitpomerium.transport.internal.signin;
 
-import dev.jgitpomerium.transport.internal.tunnel.HeadReader;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jgitpomerium.transport.PomeriumToken;
+import dev.jgitpomerium.transport.internal.tunnel.HeadReader;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.ConnectException;
