@@ -48,6 +48,8 @@ $sudo mkdir -p /run/sshd   # sshd's privilege separation directory
 # install, not verify: the examples (jgit-pomerium-examples-tests, last in the reactor) are built by the real mvn
 # as users build them, taking this build's artifacts from the local repository.
 # The build also fails when the public API differs from api-baseline/ (japicmp at verify): then say what changed.
+# The published jars record file modes, which the umask sets; they are reproducible under 022 (.ci/reproducible.sh).
+umask 022
 if ! mvn -B -ntp install "$@"; then
   for diff in ./*/target/japicmp/api-baseline.diff; do
     if [ -f "$diff" ] && ! grep -qx 'No changes.' "$diff"; then

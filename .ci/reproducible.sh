@@ -19,13 +19,23 @@ for artifact in "${artifacts[@]}"; do
   [ -f "$artifact" ] || { echo "reproducible.sh: $artifact is missing: build first (mvn package)" >&2; exit 1; }
 done
 
+# Jars made by Maven's archiver record each file's Unix mode, which the umask sets: like Reproducible Central, these
+# builds are reproducible under umask 022 (test.sh sets it). The time zone, locale and path do not matter: the second
+# build runs with others than the first.
+if [ "$(umask)" != 0022 ]; then
+  echo "reproducible.sh: the umask is $(umask): build (and run this) under umask 022, as test.sh does" >&2
+  exit 1
+fi
+
 copy=$(mktemp -d /tmp/jgit-pomerium-reproducible.XXXXXX)
 trap 'rm -rf "$copy"' EXIT
 # The sources as they are in this work tree (tracked files and new ones not ignored), without any target/.
 git ls-files -z --cached --others --exclude-standard | tar --null -T - --ignore-failed-read -cf - 2>/dev/null \
   | tar -xf - -C "$copy"
 list=$(IFS=,; echo "${modules[*]}")
-(cd "$copy" && mvn -B -ntp -q -DskipTests -Denforcer.skip -Djapicmp.skip -Dcheckstyle.skip -pl "$list" -am package)
+(cd "$copy" && TZ=Pacific/Chatham \
+  MAVEN_OPTS="${MAVEN_OPTS:-} -Duser.language=tr -Duser.country=TR -Duser.timezone=Pacific/Chatham" \
+  mvn -B -ntp -q -DskipTests -Denforcer.skip -Djapicmp.skip -Dcheckstyle.skip -pl "$list" -am package)
 
 differ=()
 for artifact in "${artifacts[@]}"; do
@@ -35,7 +45,7 @@ if [ ${#differ[@]} -gt 0 ]; then
   echo "reproducible.sh: built twice, these differ: ${differ[*]}" >&2
   for artifact in "${differ[@]}"; do
     case "$artifact" in
-      *.jar) diff <(unzip -lv "$artifact" | sed 1,3d) <(unzip -lv "$copy/$artifact" | sed 1,3d) | head -20 >&2 || true ;;
+      *.jar) diff <(zipinfo "$artifact" | sed 1,2d) <(zipinfo "$copy/$artifact" | sed 1,2d) | head -20 >&2 || true ;;
       *) diff "$artifact" "$copy/$artifact" | head -20 >&2 || true ;;
     esac
   done
