@@ -8,8 +8,11 @@ package dev.jgitpomerium.spring;
 public class PomeriumConfigurationException extends IllegalStateException {
   private static final long serialVersionUID = 1L;
 
+  /** As {@link #property()} returns it. */
   private final String property;
+  /** As {@link #origin()} returns it. */
   private final String origin;
+  /** As {@link #reason()} returns it. */
   private final String reason;
 
   PomeriumConfigurationException(String property, String origin, String reason, Throwable cause) {

@@ -139,170 +139,250 @@ public class PomeriumProperties {
     return settings;
   }
 
+  /** {@code jgit.pomerium.enabled}: whether to create the factory bean when settings are given. Default true. */
   public boolean isEnabled() {
     return enabled;
   }
 
+  /** Sets {@code jgit.pomerium.enabled}; false keeps the settings and goes without the bean. */
   public void setEnabled(boolean enabled) {
     this.enabled = enabled;
   }
 
+  /** {@code jgit.pomerium.routes}, the SSH hosts that go through Pomerium, as given; empty when unset. */
   public List<String> getRoutes() {
     return routes;
   }
 
+  /** Sets {@code jgit.pomerium.routes}: each element one route, or several separated by commas or spaces. */
   public void setRoutes(List<String> routes) {
     this.routes = routes;
   }
 
+  /** {@code jgit.pomerium.url}, Pomerium's URL for every route, as given (not yet parsed); null when unset. */
   public String getUrl() {
     return url;
   }
 
+  /** Sets {@code jgit.pomerium.url}; null unsets it. */
   public void setUrl(String url) {
     this.url = url;
   }
 
+  /** {@code jgit.pomerium.token}, a Pomerium service-account JWT itself, as given (not yet parsed); null when unset. */
   public String getToken() {
     return token;
   }
 
+  /** Sets {@code jgit.pomerium.token}; null unsets it. */
   public void setToken(String token) {
     this.token = token;
   }
 
+  /**
+   * {@code jgit.pomerium.token-file}, the file holding a Pomerium service-account JWT, as given (not yet parsed); null
+   * when unset.
+   */
   public String getTokenFile() {
     return tokenFile;
   }
 
+  /** Sets {@code jgit.pomerium.token-file}; null unsets it. */
   public void setTokenFile(String tokenFile) {
     this.tokenFile = tokenFile;
   }
 
+  /**
+   * {@code jgit.pomerium.bearer-token}, an identity-provider token itself, as given (not yet parsed); null when unset.
+   */
   public String getBearerToken() {
     return bearerToken;
   }
 
+  /** Sets {@code jgit.pomerium.bearer-token}; null unsets it. */
   public void setBearerToken(String bearerToken) {
     this.bearerToken = bearerToken;
   }
 
+  /**
+   * {@code jgit.pomerium.bearer-token-file}, the file holding an identity-provider token, as given (not yet parsed);
+   * null when unset.
+   */
   public String getBearerTokenFile() {
     return bearerTokenFile;
   }
 
+  /** Sets {@code jgit.pomerium.bearer-token-file}; null unsets it. */
   public void setBearerTokenFile(String bearerTokenFile) {
     this.bearerTokenFile = bearerTokenFile;
   }
 
+  /**
+   * {@code jgit.pomerium.token-command}, the command line that prints a Pomerium JWT, as given (not yet parsed); null
+   * when unset.
+   */
   public String getTokenCommand() {
     return tokenCommand;
   }
 
+  /** Sets {@code jgit.pomerium.token-command}; null unsets it. */
   public void setTokenCommand(String tokenCommand) {
     this.tokenCommand = tokenCommand;
   }
 
+  /** {@code jgit.pomerium.token-cache}, where signed-in tokens are kept, as given (not yet parsed); null when unset. */
   public String getTokenCache() {
     return tokenCache;
   }
 
+  /** Sets {@code jgit.pomerium.token-cache}; null unsets it. */
   public void setTokenCache(String tokenCache) {
     this.tokenCache = tokenCache;
   }
 
+  /**
+   * {@code jgit.pomerium.browser-command}, the command line that opens the sign-in page, as given (not yet parsed);
+   * null when unset.
+   */
   public String getBrowserCommand() {
     return browserCommand;
   }
 
+  /** Sets {@code jgit.pomerium.browser-command}; null unsets it. */
   public void setBrowserCommand(String browserCommand) {
     this.browserCommand = browserCommand;
   }
 
+  /** {@code jgit.pomerium.no-browser}, whether never to start a browser, as given (not yet parsed); null when unset. */
   public String getNoBrowser() {
     return noBrowser;
   }
 
+  /** Sets {@code jgit.pomerium.no-browser}; null unsets it. */
   public void setNoBrowser(String noBrowser) {
     this.noBrowser = noBrowser;
   }
 
+  /**
+   * {@code jgit.pomerium.interactive}, whether a sign-in may wait for a person, as given (not yet parsed); null when
+   * unset.
+   */
   public String getInteractive() {
     return interactive;
   }
 
+  /** Sets {@code jgit.pomerium.interactive}; null unsets it. */
   public void setInteractive(String interactive) {
     this.interactive = interactive;
   }
 
+  /**
+   * {@code jgit.pomerium.sign-in-timeout}, the bound on an interactive sign-in, as given (not yet parsed); null when
+   * unset.
+   */
   public String getSignInTimeout() {
     return signInTimeout;
   }
 
+  /** Sets {@code jgit.pomerium.sign-in-timeout}; null unsets it. */
   public void setSignInTimeout(String signInTimeout) {
     this.signInTimeout = signInTimeout;
   }
 
+  /**
+   * {@code jgit.pomerium.ca-file}, extra CA certificates for Pomerium's TLS, as given (not yet parsed); null when
+   * unset.
+   */
   public String getCaFile() {
     return caFile;
   }
 
+  /** Sets {@code jgit.pomerium.ca-file}; null unsets it. */
   public void setCaFile(String caFile) {
     this.caFile = caFile;
   }
 
+  /** {@code jgit.pomerium.client-cert}, the mTLS client certificate, as given (not yet parsed); null when unset. */
   public String getClientCert() {
     return clientCert;
   }
 
+  /** Sets {@code jgit.pomerium.client-cert}; null unsets it. */
   public void setClientCert(String clientCert) {
     this.clientCert = clientCert;
   }
 
+  /** {@code jgit.pomerium.client-key}, the mTLS client key, as given (not yet parsed); null when unset. */
   public String getClientKey() {
     return clientKey;
   }
 
+  /** Sets {@code jgit.pomerium.client-key}; null unsets it. */
   public void setClientKey(String clientKey) {
     this.clientKey = clientKey;
   }
 
+  /**
+   * {@code jgit.pomerium.disable-tls-verification}, whether to accept any TLS certificate, as given (not yet parsed);
+   * null when unset.
+   */
   public String getDisableTlsVerification() {
     return disableTlsVerification;
   }
 
+  /** Sets {@code jgit.pomerium.disable-tls-verification}; null unsets it. */
   public void setDisableTlsVerification(String disableTlsVerification) {
     this.disableTlsVerification = disableTlsVerification;
   }
 
+  /**
+   * {@code jgit.pomerium.connect-timeout}, the bound on the TCP connect to Pomerium, as given (not yet parsed); null
+   * when unset.
+   */
   public String getConnectTimeout() {
     return connectTimeout;
   }
 
+  /** Sets {@code jgit.pomerium.connect-timeout}; null unsets it. */
   public void setConnectTimeout(String connectTimeout) {
     this.connectTimeout = connectTimeout;
   }
 
+  /**
+   * {@code jgit.pomerium.response-timeout}, the bound on Pomerium's answer to CONNECT, as given (not yet parsed); null
+   * when unset.
+   */
   public String getResponseTimeout() {
     return responseTimeout;
   }
 
+  /** Sets {@code jgit.pomerium.response-timeout}; null unsets it. */
   public void setResponseTimeout(String responseTimeout) {
     this.responseTimeout = responseTimeout;
   }
 
+  /**
+   * {@code jgit.pomerium.server-alive-interval}, the SSH keepalive interval, as given (not yet parsed); null when
+   * unset.
+   */
   public String getServerAliveInterval() {
     return serverAliveInterval;
   }
 
+  /** Sets {@code jgit.pomerium.server-alive-interval}; null unsets it. */
   public void setServerAliveInterval(String serverAliveInterval) {
     this.serverAliveInterval = serverAliveInterval;
   }
 
+  /**
+   * {@code jgit.pomerium.server-alive-count-max}, the unanswered keepalives allowed, as given (not yet parsed); null
+   * when unset.
+   */
   public String getServerAliveCountMax() {
     return serverAliveCountMax;
   }
 
+  /** Sets {@code jgit.pomerium.server-alive-count-max}; null unsets it. */
   public void setServerAliveCountMax(String serverAliveCountMax) {
     this.serverAliveCountMax = serverAliveCountMax;
   }

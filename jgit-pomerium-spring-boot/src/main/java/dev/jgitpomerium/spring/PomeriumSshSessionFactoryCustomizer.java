@@ -9,5 +9,6 @@ import dev.jgitpomerium.transport.PomeriumSshSessionFactory;
  */
 @FunctionalInterface
 public interface PomeriumSshSessionFactoryCustomizer {
+  /** Adjusts {@code builder}; what it sets overrides the properties. An exception fails the bean's creation. */
   void customize(PomeriumSshSessionFactory.Builder builder);
 }

@@ -61,6 +61,7 @@ public final class ConnectionPath {
     return new ConnectionPath(Kind.DIRECT, null, null, null, Objects.requireNonNull(proxy, "proxy == null"));
   }
 
+  /** Which of the three ways the connection goes; says which of the other accessors has a value. */
   public Kind kind() {
     return kind;
   }

@@ -25,12 +25,18 @@ public final class HostKeyException extends IOException {
     REVOKED
   }
 
+  /** As {@link #kind()} returns it. */
   private final Kind kind;
+  /** As {@link #host()} returns it. */
   private final String host;
+  /** As {@link #keyType()} returns it. */
   private final String keyType;
+  /** As {@link #fingerprint()} returns it. */
   private final String fingerprint;
+  /** As {@link #knownFingerprint()} returns it. */
   private final String knownFingerprint;
   private final transient Path file;
+  /** As {@link #line()} returns it. */
   private final int line;
 
   /**
@@ -53,6 +59,7 @@ public final class HostKeyException extends IOException {
     this.line = line;
   }
 
+  /** Why the key was refused. */
   public Kind kind() {
     return kind;
   }

@@ -8,7 +8,9 @@ package dev.jgitpomerium.transport;
 public class InvalidSettingException extends IllegalArgumentException {
   private static final long serialVersionUID = 1L;
 
+  /** As {@link #setting()} returns it. */
   private final String setting;
+  /** As {@link #reason()} returns it. */
   private final String reason;
 
   /**

@@ -24,10 +24,17 @@ public final class KeyPassphraseException extends IOException {
     WRONG_PASSPHRASE
   }
 
+  /** As {@link #reason()} returns it. */
   private final Reason reason;
   private final transient List<Path> keyFiles;
+  /** As {@link #attempts()} returns it. */
   private final int attempts;
 
+  /**
+   * @param keyFiles the passphrase-protected key files that could not be used; copied
+   * @param attempts for {@link Reason#WRONG_PASSPHRASE}, how many times a passphrase was asked for per key; else 0
+   * @throws NullPointerException if {@code keyFiles} is null or contains null
+   */
   public KeyPassphraseException(Reason reason, List<Path> keyFiles, int attempts, String message) {
     super(message);
     this.reason = reason;
@@ -35,6 +42,7 @@ public final class KeyPassphraseException extends IOException {
     this.attempts = attempts;
   }
 
+  /** Why the keys could not be used. */
   public Reason reason() {
     return reason;
   }

@@ -71,6 +71,7 @@ public final class PomeriumEndpoint {
     return host;
   }
 
+  /** The TCP port, 1 to 65535 ({@link #parse} makes it 443 when the URL has none). */
   public int port() {
     return port;
   }

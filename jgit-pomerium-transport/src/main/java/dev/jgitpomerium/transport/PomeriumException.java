@@ -23,7 +23,9 @@ public class PomeriumException extends IOException {
   public static final int NO_STATUS = -1;
 
   private final transient Route route;
+  /** As {@link #statusCode()} returns it. */
   private final int statusCode;
+  /** As {@link #hint()} returns it (null for none). */
   private final String hint;
 
   /** A failure whose message gives no advice: {@link #hint()} is empty. */

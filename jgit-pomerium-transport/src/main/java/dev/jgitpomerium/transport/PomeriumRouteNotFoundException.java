@@ -7,6 +7,7 @@ package dev.jgitpomerium.transport;
 public final class PomeriumRouteNotFoundException extends PomeriumException {
   private static final long serialVersionUID = 1L;
 
+  /** See {@link PomeriumException#PomeriumException(Route, int, String, Throwable)}. */
   public PomeriumRouteNotFoundException(Route route, int statusCode, String message, Throwable cause) {
     super(route, statusCode, message, cause);
   }

@@ -160,6 +160,10 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
     }
   }
 
+  /**
+   * A builder with this library's defaults. Unlike the no-argument constructor and {@link #builderFromEnvironment()},
+   * it reads no system property or environment variable: only what the builder is told applies.
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -791,6 +795,10 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
       return this;
     }
 
+    /**
+     * Receives the events of every connection, tunnel and sign-in of the factory (see {@link PomeriumEventListener}
+     * for their order and threads). Default: {@link PomeriumEventListener#NONE}.
+     */
     public Builder eventListener(PomeriumEventListener listener) {
       this.listener = Objects.requireNonNull(listener, "eventListener == null");
       return this;

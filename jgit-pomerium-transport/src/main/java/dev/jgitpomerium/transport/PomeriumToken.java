@@ -61,6 +61,7 @@ public final class PomeriumToken {
     return t;
   }
 
+  /** How the token is sent in the {@code Authorization} header. */
   public Scheme scheme() {
     return scheme;
   }

@@ -4,6 +4,7 @@ package dev.jgitpomerium.transport;
 public final class PomeriumUnreachableException extends PomeriumException {
   private static final long serialVersionUID = 1L;
 
+  /** See {@link PomeriumException#PomeriumException(Route, int, String, Throwable)}. */
   public PomeriumUnreachableException(Route route, int statusCode, String message, Throwable cause) {
     super(route, statusCode, message, cause);
   }

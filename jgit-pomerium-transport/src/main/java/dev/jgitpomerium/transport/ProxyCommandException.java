@@ -15,7 +15,9 @@ import java.util.Optional;
 public final class ProxyCommandException extends IOException {
   private static final long serialVersionUID = 1L;
 
+  /** As {@link #what()} returns it. */
   private final String what;
+  /** As {@link #standardError()} returns it. */
   private final List<String> standardError;
 
   /**

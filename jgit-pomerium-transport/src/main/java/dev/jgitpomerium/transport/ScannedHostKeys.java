@@ -17,6 +17,11 @@ import org.apache.sshd.common.config.keys.PublicKeyEntry;
  * @param keys the keys, one per type (Ed25519, ECDSA, RSA, in that order, as far as the server has them)
  */
 public record ScannedHostKeys(String knownHostsName, List<PublicKey> keys) {
+  /**
+   * Copies {@code keys}.
+   *
+   * @throws NullPointerException if {@code knownHostsName} or {@code keys} is null, or {@code keys} contains null
+   */
   public ScannedHostKeys {
     Objects.requireNonNull(knownHostsName, "knownHostsName");
     keys = List.copyOf(keys);

@@ -18,8 +18,13 @@ public class SshConfigException extends IOException {
   private static final long serialVersionUID = 1L;
 
   private final transient Path file;
+  /** As {@link #line()} returns it. */
   private final int line;
 
+  /**
+   * @param file the file the problem is in, or null when it is not in one file
+   * @param line the line the problem is on (1-based), or 0 when it is not on one line
+   */
   public SshConfigException(Path file, int line, String message, Throwable cause) {
     super(message, cause);
     this.file = file;

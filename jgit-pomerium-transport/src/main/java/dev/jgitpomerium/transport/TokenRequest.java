@@ -33,6 +33,7 @@ public final class TokenRequest {
     return route;
   }
 
+  /** The Pomerium endpoint of {@link #route()}: the token must be valid for it. */
   public PomeriumEndpoint endpoint() {
     return route.endpoint();
   }

@@ -26,6 +26,11 @@ public interface TokenStore {
   /** What runs under a store's lock: read the store, sign in if still needed, write the token. */
   @FunctionalInterface
   interface LockedWork<T> {
+    /**
+     * Does the work; the lock is released when it returns or throws.
+     *
+     * @return what {@link TokenStore#locked} returns
+     */
     T run() throws IOException;
   }
 
