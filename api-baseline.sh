@@ -20,6 +20,7 @@ case "${1:-}" in
         if [ -f "$diff" ] && ! grep -qx 'No changes.' "$diff"; then
           echo "api-baseline.sh: the public API of $module differs from api-baseline/$module.jar:" >&2
           cat "$diff" >&2
+          echo >&2
         fi
       done
       echo "api-baseline.sh: if that change is meant, run $0 update and commit api-baseline/" >&2

@@ -56,6 +56,7 @@ if ! mvn -B -ntp install "$@"; then
       echo "test.sh: the public API differs from api-baseline/ ($diff); if that is meant, run ./api-baseline.sh update" \
         "and commit api-baseline/:" >&2
       cat "$diff" >&2
+      echo >&2
     fi
   done
   exit 1

@@ -1,5 +1,8 @@
 package dev.jgitpomerium.transport.internal.relay;
 
+// Just over 400 lines: the grants, the bounds on a local connection's request head and the peer check for other JGit
+// factories are one security boundary, read best in one file; the splice is in Splice, the peer lookup in ProcessPeers.
+
 import dev.jgitpomerium.transport.PomeriumEventListener;
 import dev.jgitpomerium.transport.internal.Events;
 import dev.jgitpomerium.transport.internal.tunnel.HeadReader;
