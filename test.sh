@@ -50,6 +50,7 @@ $sudo mkdir -p /run/sshd   # sshd's privilege separation directory
 # The build also fails when the public API differs from api-baseline/ (japicmp at verify): then say what changed.
 # The published jars record file modes, which the umask sets; they are reproducible under 022 (.ci/reproducible.sh).
 umask 022
+rm -f ./*/target/japicmp/api-baseline.diff   # a module the build does not reach must not report an old diff
 if ! mvn -B -ntp install "$@"; then
   for diff in ./*/target/japicmp/api-baseline.diff; do
     if [ -f "$diff" ] && ! grep -qx 'No changes.' "$diff"; then

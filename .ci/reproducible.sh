@@ -20,8 +20,8 @@ for artifact in "${artifacts[@]}"; do
 done
 
 # Jars made by Maven's archiver record each file's Unix mode, which the umask sets: like Reproducible Central, these
-# builds are reproducible under umask 022 (test.sh sets it). The time zone, locale and path do not matter: the second
-# build runs with others than the first.
+# builds are reproducible under umask 022 (test.sh sets it). The time zone, locale, default charset and path do not
+# matter: the second build runs with others than the first (LANG=C makes the JVM's default charset ASCII).
 if [ "$(umask)" != 0022 ]; then
   echo "reproducible.sh: the umask is $(umask): build (and run this) under umask 022, as test.sh does" >&2
   exit 1
@@ -33,7 +33,7 @@ trap 'rm -rf "$copy"' EXIT
 git ls-files -z --cached --others --exclude-standard | tar --null -T - --ignore-failed-read -cf - 2>/dev/null \
   | tar -xf - -C "$copy"
 list=$(IFS=,; echo "${modules[*]}")
-(cd "$copy" && TZ=Pacific/Chatham \
+(cd "$copy" && TZ=Pacific/Chatham LC_ALL=C LANG=C \
   MAVEN_OPTS="${MAVEN_OPTS:-} -Duser.language=tr -Duser.country=TR -Duser.timezone=Pacific/Chatham" \
   mvn -B -ntp -q -DskipTests -Denforcer.skip -Djapicmp.skip -Dcheckstyle.skip -pl "$list" -am package)
 
