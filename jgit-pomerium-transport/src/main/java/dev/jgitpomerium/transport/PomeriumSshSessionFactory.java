@@ -130,12 +130,16 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
    * {@code JGIT_POMERIUM_*}, documented in the README). For {@link java.util.ServiceLoader}.
    */
   public PomeriumSshSessionFactory() {
-    this(Lazy.of(() -> builderFromEnvironment().config()), null);
+    this(Lazy.of(() -> builderFromEnvironment().config()), null, (FactoryRuntime) null);
   }
 
-  /** @param built the configuration when known now (from a Builder), else null (read at first use) */
-  private PomeriumSshSessionFactory(Lazy<Config> config, Config built) {
-    this(config, built, new Router(config, Builder::forProxyCommand));
+  /**
+   * @param built the configuration when known now (from a Builder), else null (read at first use)
+   * @param compiled what {@code built} compiles into, made by {@code build()} to validate it; null with {@code built}
+   */
+  private PomeriumSshSessionFactory(Lazy<Config> config, Config built, FactoryRuntime compiled) {
+    this(config, built, new Router(config,
+        compiled != null ? Lazy.done(compiled) : Lazy.of(() -> config.get().compile()), Builder::forProxyCommand));
   }
 
   private PomeriumSshSessionFactory(Lazy<Config> config, Config built, Router router) {
@@ -841,8 +845,8 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
     public PomeriumSshSessionFactory build() {
       try {
         Config built = config();
-        built.compile(); // validates now, not at the first connection
-        return new PomeriumSshSessionFactory(Lazy.of(() -> built), built);
+        FactoryRuntime compiled = built.compile(); // validates now, not at the first connection
+        return new PomeriumSshSessionFactory(Lazy.done(built), built, compiled);
       } catch (LinkageError e) {
         throw Compatibility.running().incompatible(e);
       }

@@ -15,6 +15,13 @@ public final class Lazy<T> implements Supplier<T> {
     return new Lazy<>(compute);
   }
 
+  /** A value computed already. */
+  public static <T> Lazy<T> done(T value) {
+    Lazy<T> done = new Lazy<>(() -> value);
+    done.value = value;
+    return done;
+  }
+
   /** The value if it has been computed, else {@code null}; never computes it. */
   public T peek() {
     return value;

@@ -74,11 +74,13 @@ public final class Router {
 
   /**
    * @param config the factory's configuration, read at first use (a ServiceLoader factory meets it only then)
+   * @param runtime what {@code config} compiles into (the Builder's factory compiled it already, to validate it)
    * @param lineConfig derives the configuration for a {@code pomerium-cli tcp} ProxyCommand line from the factory's
    */
-  public Router(Lazy<Config> config, BiFunction<Config, PomeriumCliCommand, Config> lineConfig) {
+  public Router(Lazy<Config> config, Lazy<FactoryRuntime> runtime,
+      BiFunction<Config, PomeriumCliCommand, Config> lineConfig) {
     this.config = config;
-    this.runtime = Lazy.of(() -> config.get().compile());
+    this.runtime = runtime;
     this.lineConfig = lineConfig;
   }
 
