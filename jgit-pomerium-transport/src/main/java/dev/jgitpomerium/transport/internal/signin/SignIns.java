@@ -1,14 +1,8 @@
 package dev.jgitpomerium.transport.internal.signin;
 
 import dev.jgitpomerium.transport.PomeriumToken;
-import dev.jgitpomerium.transport.internal.token.FileTokenStore;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -16,19 +10,17 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One sign-in at a time: callers in this JVM that need the same sign-in share the one in flight, and a lock file makes
- * other processes wait for it (then they find its token in the shared cache). pomerium-cli has neither, so sixteen
- * parallel fetches there open sixteen browser tabs.
+ * One sign-in at a time: callers in this JVM that need the same sign-in share the one in flight, and the token store's
+ * lock ({@link dev.jgitpomerium.transport.TokenStore#locked}) makes other processes wait for it (then they find its
+ * token in the shared store). pomerium-cli has neither, so sixteen parallel fetches there open sixteen browser tabs.
  */
 public final class SignIns {
   private static final Logger log = LoggerFactory.getLogger(SignIns.class);
   private static final Map<Object, CompletableFuture<PomeriumToken>> IN_FLIGHT = new ConcurrentHashMap<>();
-  private static final long LOCK_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
   private SignIns() {}
 
@@ -70,46 +62,6 @@ public final class SignIns {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted while waiting for a sign-in");
-    }
-  }
-
-  /**
-   * Runs {@code work} holding an exclusive lock on {@code lockFile}, waiting up to {@code timeout} for another process
-   * to release it. The OS drops the lock when a process dies, so a crashed sign-in never blocks the next one.
-   */
-  public static <T> T exclusively(Path lockFile, Duration timeout, IoSupplier<T> work) throws IOException {
-    try (FileChannel channel = FileChannel.open(lockFile, java.util.Set.of(StandardOpenOption.CREATE,
-        StandardOpenOption.WRITE), FileTokenStore.fileMode())) {
-      long deadline = System.nanoTime() + timeout.toNanos();
-      boolean logged = false;
-      FileLock lock;
-      while ((lock = tryLock(channel)) == null) {
-        if (!logged) {
-          log.info("another process is signing in to Pomerium; waiting for it ({})", lockFile);
-          logged = true;
-        }
-        if (System.nanoTime() - deadline > 0) {
-          throw new IOException("another process has held the sign-in lock " + lockFile + " for "
-              + timeout.toSeconds() + " s");
-        }
-        // File locks have no notification; poll.
-        LockSupport.parkNanos(LOCK_POLL_NANOS);
-        if (Thread.interrupted()) {
-          Thread.currentThread().interrupt();
-          throw new InterruptedIOException("interrupted while waiting for another process's sign-in");
-        }
-      }
-      try (FileLock held = lock) {
-        return work.get();
-      }
-    }
-  }
-
-  private static FileLock tryLock(FileChannel channel) throws IOException {
-    try {
-      return channel.tryLock();
-    } catch (OverlappingFileLockException e) {
-      return null; // held by this JVM through another channel; wait like for another process
     }
   }
 }

@@ -3,9 +3,12 @@ package dev.jgitpomerium.transport.internal.token;
 import dev.jgitpomerium.transport.PomeriumEndpoint;
 import dev.jgitpomerium.transport.PomeriumToken;
 import dev.jgitpomerium.transport.TokenStore;
-import dev.jgitpomerium.transport.internal.signin.SignIns;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.math.BigInteger;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
@@ -13,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -20,6 +24,8 @@ import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.slf4j.Logger;
@@ -35,6 +41,7 @@ public final class FileTokenStore implements TokenStore {
   private static final int MAX_TOKEN_BYTES = 64 * 1024;
   private static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("rw-------");
   private static final Set<PosixFilePermission> DIRECTORY_MODE = PosixFilePermissions.fromString("rwx------");
+  private static final long LOCK_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
   private final Path directory;
 
@@ -185,7 +192,47 @@ public final class FileTokenStore implements TokenStore {
   @Override
   public <T> T locked(PomeriumEndpoint endpoint, Duration timeout, LockedWork<T> work) throws IOException {
     ensureDirectory();
-    return SignIns.exclusively(lockFile(endpoint), timeout, work::run);
+    return exclusively(lockFile(endpoint), timeout, work);
+  }
+
+  /**
+   * Runs {@code work} holding an exclusive lock on {@code lockFile}, waiting up to {@code timeout} for another process
+   * to release it. The OS drops the lock when a process dies, so a crashed sign-in never blocks the next one.
+   */
+  private static <T> T exclusively(Path lockFile, Duration timeout, LockedWork<T> work) throws IOException {
+    try (FileChannel channel = FileChannel.open(lockFile, Set.of(StandardOpenOption.CREATE,
+        StandardOpenOption.WRITE), fileMode())) {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      boolean logged = false;
+      FileLock lock;
+      while ((lock = tryLock(channel)) == null) {
+        if (!logged) {
+          log.info("another process is signing in to Pomerium; waiting for it ({})", lockFile);
+          logged = true;
+        }
+        if (System.nanoTime() - deadline > 0) {
+          throw new IOException("another process has held the sign-in lock " + lockFile + " for "
+              + timeout.toSeconds() + " s");
+        }
+        // File locks have no notification; poll.
+        LockSupport.parkNanos(LOCK_POLL_NANOS);
+        if (Thread.interrupted()) {
+          Thread.currentThread().interrupt();
+          throw new InterruptedIOException("interrupted while waiting for another process's sign-in");
+        }
+      }
+      try (FileLock held = lock) {
+        return work.run();
+      }
+    }
+  }
+
+  private static FileLock tryLock(FileChannel channel) throws IOException {
+    try {
+      return channel.tryLock();
+    } catch (OverlappingFileLockException e) {
+      return null; // held by this JVM through another channel; wait like for another process
+    }
   }
 
   @Override
