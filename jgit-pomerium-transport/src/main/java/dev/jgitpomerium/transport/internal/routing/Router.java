@@ -89,11 +89,6 @@ public final class Router {
     return runtime.get();
   }
 
-  /** The runtime if it was made, else null: for closing. */
-  public FactoryRuntime runtimeIfMade() {
-    return runtime.peek();
-  }
-
   /** The environment ssh config and ProxyCommand lines are read in ({@code ${VAR}}, {@code ~}, {@code SHELL}). */
   public UnaryOperator<String> environment() {
     return config.get().environment();
