@@ -3,6 +3,8 @@ package dev.jgitpomerium.testkit;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import java.io.IOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -41,14 +43,26 @@ public final class SshAgent implements AutoCloseable {
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.DISCARD));
     long deadline = System.nanoTime() + START_TIMEOUT_NANOS;
-    while (!Files.exists(socket)) {
+    // ssh-agent binds the socket file before it listens: wait until a connection is accepted, not for the file.
+    while (!accepts(socket)) {
       if (!agent.isAlive() || System.nanoTime() - deadline > 0) {
         ChildProcesses.kill(agent);
-        throw new IllegalStateException("ssh-agent -D -a " + socket + " did not create its socket within 10 s");
+        throw new IllegalStateException("ssh-agent -D -a " + socket + " did not listen on its socket within 10 s");
       }
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
     }
     return new SshAgent(processes, socket, agent);
+  }
+
+  private static boolean accepts(Path socket) {
+    if (!Files.exists(socket)) {
+      return false;
+    }
+    try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+      return true;
+    } catch (IOException notYet) {
+      return false;
+    }
   }
 
   /** The agent's socket, for {@code SSH_AUTH_SOCK} or {@code IdentityAgent}. */
