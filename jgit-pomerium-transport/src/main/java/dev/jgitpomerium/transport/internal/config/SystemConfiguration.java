@@ -93,7 +93,8 @@ public final class SystemConfiguration {
    * One setting that is set, parsed: {@link #value()} is its value (a {@link String}, {@link Path}, {@link Duration},
    * {@link Boolean}, {@link Integer}, {@link TokenStore}, the route specs as a {@code List<String>}, the client
    * certificate and key files as a {@code List<Path>}, or a {@link Pkcs12}), or throws the reason it could not be
-   * parsed. A failure is kept, not thrown, so that the settings are checked in {@link Key} order whichever way they fail.
+   * parsed. A failure is kept, not thrown, so that the settings are checked in {@link Key} order whichever way they
+   * fail.
    *
    * @param describedAs how the setting was given, for messages: its property and variable, or its setting name
    */
