@@ -440,7 +440,7 @@ public class PomeriumProperties {
     this.clientCertPassword = clientCertPassword;
   }
 
-  /** {@code jgit.pomerium.client-cert-password-file}, the file holding the PKCS#12 file's password, as given; null when unset. */
+  /** {@code jgit.pomerium.client-cert-password-file}, the PKCS#12 file's password file, as given; null when unset. */
   public String getClientCertPasswordFile() {
     return clientCertPasswordFile;
   }
@@ -450,7 +450,10 @@ public class PomeriumProperties {
     this.clientCertPasswordFile = clientCertPasswordFile;
   }
 
-  /** {@code jgit.pomerium.client-cert-from-store}, whether the client certificate comes from the platform store, as given; null when unset. */
+  /**
+   * {@code jgit.pomerium.client-cert-from-store}, whether the client certificate comes from the platform store, as
+   * given; null when unset.
+   */
   public String getClientCertFromStore() {
     return clientCertFromStore;
   }

@@ -14,6 +14,9 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.TransportException;
 import org.junit.jupiter.api.BeforeEach;
@@ -83,6 +86,38 @@ class ClientCertificateKeyStoresTest extends TestbedTest {
       assertFalse(each.getMessage().contains("wrong-secret-guess") || each.getMessage().contains(PASSWORD),
           each.getMessage());
     }
+  }
+
+  @Test
+  void settingsNameTheFileWithItsPasswordFileOrPasswordAndAWrongOneNamesTheSetting() throws Exception {
+    Path p12 = Pkcs12Files.openssl(agent, dir.resolve("client.p12"), passwordFile);
+    Map<String, String> settings = new HashMap<>(Map.of("jgit.pomerium.clientCertPkcs12", p12.toString(),
+        "jgit.pomerium.clientCertPasswordFile", passwordFile.toString()));
+    PomeriumSshSessionFactory.Builder fromFile = PomeriumSshSessionFactory.builderFromSettings(settings::get);
+    settings.remove("jgit.pomerium.clientCertPasswordFile");
+    settings.put("jgit.pomerium.clientCertPassword", PASSWORD);
+    PomeriumSshSessionFactory.Builder fromValue = PomeriumSshSessionFactory.builderFromSettings(settings::get);
+    for (PomeriumSshSessionFactory.Builder builder : List.of(fromFile, fromValue)) {
+      try (PomeriumSshSessionFactory pomerium = builder.route(Testbed.HOST + ":22").pomeriumUrl(testbed.gateway.url())
+          .addCaCertificatesPem(testbed.gateway.caCertificatePem()).token(Testbed.TOKEN).build()) {
+        pomerium.openTunnel(Testbed.HOST, 22).close();
+      }
+      assertEquals("CN=build-agent", lastClientSubject());
+    }
+    settings.put("jgit.pomerium.clientCertPassword", "wrong-secret-guess");
+    InvalidSettingException wrong =
+        assertThrows(InvalidSettingException.class, () -> PomeriumSshSessionFactory.builderFromSettings(settings::get));
+    assertEquals("jgit.pomerium.clientCertPkcs12", wrong.setting());
+    assertTrue(wrong.getMessage().contains("the password for " + p12 + " is wrong"), wrong.getMessage());
+    assertFalse(wrong.getMessage().contains("wrong-secret-guess"), wrong.getMessage());
+  }
+
+  @Test
+  void aFilterWithoutAKeyStoreIsRefusedAtBuild() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> testbed.factory().clientCertificateSubject("CN=build-agent").build());
+    assertEquals("a client certificate issuer or subject filter (CN=build-agent) chooses among the certificates of a "
+        + "PKCS#12 file or the platform certificate store, and neither is configured", e.getMessage());
   }
 
   @Test
