@@ -32,6 +32,16 @@ public final class Pkcs12Files {
     return p12;
   }
 
+  /** Like {@link #openssl}, with {@code -nokeys}: a PKCS#12 file with the certificate alone (a common mistake). */
+  public static Path opensslCertificateOnly(ClientCertificate certificate, Path p12, Path passwordFile)
+      throws IOException, InterruptedException {
+    Path cert = p12.resolveSibling(p12.getFileName() + ".cert.pem");
+    certificate.writeTo(cert, p12.resolveSibling(p12.getFileName() + ".key.pem"));
+    run("openssl", List.of("openssl", "pkcs12", "-export", "-nokeys", "-in", cert.toString(), "-out", p12.toString(),
+        "-passout", "file:" + passwordFile));
+    return p12;
+  }
+
   /**
    * Copies the PKCS#12 file {@code source} into a new one, {@code target}, with {@code keytool -importkeystore} (so
    * the JDK's encryption and MAC rather than OpenSSL's), each file's password in its password file.

@@ -128,6 +128,12 @@ class ClientCertificateKeyStoresTest extends TestbedTest {
             .build());
     assertTrue(e.getMessage().startsWith("no certificate in " + p12 + " matching subject CN=someone: it holds "
         + "CN=build-agent (issuer "), e.getMessage());
+    Path withoutKey = Pkcs12Files.opensslCertificateOnly(agent, dir.resolve("nokeys.p12"), passwordFile);
+    IllegalArgumentException noKey = assertThrows(IllegalArgumentException.class,
+        () -> testbed.factory().clientCertificatePkcs12(withoutKey, passwordFile));
+    // (The JDK does not list the certificates of an OpenSSL -nokeys file, so the message cannot name them.)
+    assertEquals(withoutKey + " holds no private key with its certificate: export it with the key, e.g. openssl "
+        + "pkcs12 -export -in cert.pem -inkey key.pem -out nokeys.p12", noKey.getMessage());
   }
 
   @Test
