@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds everything and runs every test, on a fresh Debian machine with a JDK 17 and Maven.
 # Installs what the tests need and the machine lacks: Debian's chromium (the real-browser sign-in test), socat (a
-# generic ProxyCommand), and
+# generic ProxyCommand), openssl (PKCS#12 files for the client-certificate tests), and
 # openssh-server, openssh-client, git and a system user pomerium-git whose shell is git-shell (the real-OpenSSH tests,
 # which start their own sshd on 127.0.0.1; nothing else system-wide is configured or started).
 set -euo pipefail
@@ -14,6 +14,7 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 { command -v ssh >/dev/null 2>&1 && command -v ssh-keygen >/dev/null 2>&1; } || missing+=(openssh-client)
 { command -v git >/dev/null 2>&1 && [ -x /usr/bin/git-shell ]; } || missing+=(git)
 command -v socat >/dev/null 2>&1 || missing+=(socat)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing ${missing[*]} for the tests" >&2
   $sudo apt-get update -qq

@@ -113,6 +113,33 @@ public class PomeriumProperties {
    */
   private String serverAliveCountMax;
 
+  /**
+   * A PKCS#12 file (.p12, .pfx) holding the mTLS client certificate and its key, instead of client-cert and
+   * client-key; its password from client-cert-password-file or client-cert-password (none: an empty password).
+   */
+  private String clientCertPkcs12;
+
+  /** The PKCS#12 file's password itself. Prefer client-cert-password-file (a mounted secret). Never logged. */
+  private String clientCertPassword;
+
+  /** File whose first line is the PKCS#12 file's password. */
+  private String clientCertPasswordFile;
+
+  /**
+   * Take the mTLS client certificate from the operating system's store, as pomerium-cli's --client-cert-from-store:
+   * the macOS keychain or the Windows personal store (true or false). Not available on Linux.
+   */
+  private String clientCertFromStore;
+
+  /**
+   * Chooses the client certificate of the PKCS#12 file or the store by its issuer, attribute=value, e.g. "CN=Corp
+   * Device CA" (pomerium-cli's --client-cert-issuer).
+   */
+  private String clientCertIssuer;
+
+  /** Chooses the client certificate by its subject, attribute=value, e.g. "CN=alice" (--client-cert-subject). */
+  private String clientCertSubject;
+
   /** The values by the library's setting names ({@code jgit.pomerium.tokenFile}); null where unset. */
   Map<String, String> settings() {
     Map<String, String> settings = new LinkedHashMap<>();
@@ -136,6 +163,12 @@ public class PomeriumProperties {
     settings.put(PREFIX + "responseTimeout", responseTimeout);
     settings.put(PREFIX + "serverAliveInterval", serverAliveInterval);
     settings.put(PREFIX + "serverAliveCountMax", serverAliveCountMax);
+    settings.put(PREFIX + "clientCertPkcs12", clientCertPkcs12);
+    settings.put(PREFIX + "clientCertPassword", clientCertPassword);
+    settings.put(PREFIX + "clientCertPasswordFile", clientCertPasswordFile);
+    settings.put(PREFIX + "clientCertFromStore", clientCertFromStore);
+    settings.put(PREFIX + "clientCertIssuer", clientCertIssuer);
+    settings.put(PREFIX + "clientCertSubject", clientCertSubject);
     return settings;
   }
 
@@ -385,5 +418,68 @@ public class PomeriumProperties {
   /** Sets {@code jgit.pomerium.server-alive-count-max}; null unsets it. */
   public void setServerAliveCountMax(String serverAliveCountMax) {
     this.serverAliveCountMax = serverAliveCountMax;
+  }
+
+  /** {@code jgit.pomerium.client-cert-pkcs12}, the PKCS#12 file, as given; null when unset. */
+  public String getClientCertPkcs12() {
+    return clientCertPkcs12;
+  }
+
+  /** Sets {@code jgit.pomerium.client-cert-pkcs12}; null unsets it. */
+  public void setClientCertPkcs12(String clientCertPkcs12) {
+    this.clientCertPkcs12 = clientCertPkcs12;
+  }
+
+  /** {@code jgit.pomerium.client-cert-password}, the PKCS#12 file's password, as given; null when unset. */
+  public String getClientCertPassword() {
+    return clientCertPassword;
+  }
+
+  /** Sets {@code jgit.pomerium.client-cert-password}; null unsets it. */
+  public void setClientCertPassword(String clientCertPassword) {
+    this.clientCertPassword = clientCertPassword;
+  }
+
+  /** {@code jgit.pomerium.client-cert-password-file}, the PKCS#12 file's password file, as given; null when unset. */
+  public String getClientCertPasswordFile() {
+    return clientCertPasswordFile;
+  }
+
+  /** Sets {@code jgit.pomerium.client-cert-password-file}; null unsets it. */
+  public void setClientCertPasswordFile(String clientCertPasswordFile) {
+    this.clientCertPasswordFile = clientCertPasswordFile;
+  }
+
+  /**
+   * {@code jgit.pomerium.client-cert-from-store}, whether the client certificate comes from the platform store, as
+   * given; null when unset.
+   */
+  public String getClientCertFromStore() {
+    return clientCertFromStore;
+  }
+
+  /** Sets {@code jgit.pomerium.client-cert-from-store}; null unsets it. */
+  public void setClientCertFromStore(String clientCertFromStore) {
+    this.clientCertFromStore = clientCertFromStore;
+  }
+
+  /** {@code jgit.pomerium.client-cert-issuer}, the client certificate's issuer filter, as given; null when unset. */
+  public String getClientCertIssuer() {
+    return clientCertIssuer;
+  }
+
+  /** Sets {@code jgit.pomerium.client-cert-issuer}; null unsets it. */
+  public void setClientCertIssuer(String clientCertIssuer) {
+    this.clientCertIssuer = clientCertIssuer;
+  }
+
+  /** {@code jgit.pomerium.client-cert-subject}, the client certificate's subject filter, as given; null when unset. */
+  public String getClientCertSubject() {
+    return clientCertSubject;
+  }
+
+  /** Sets {@code jgit.pomerium.client-cert-subject}; null unsets it. */
+  public void setClientCertSubject(String clientCertSubject) {
+    this.clientCertSubject = clientCertSubject;
   }
 }

@@ -82,16 +82,13 @@ final class GatewayTls {
     return requireClientCertificate;
   }
 
-  /** A client certificate signed by the CA, valid from an hour ago for a day. */
-  ClientCertificate issueClientCertificate(String commonName) {
-    Instant now = Instant.now();
+  /** A client certificate signed by the CA, valid from {@code notBefore} to {@code notAfter}. */
+  ClientCertificate issueClientCertificate(String commonName, Instant notBefore, Instant notAfter) {
     HeldCertificate held =
         new HeldCertificate.Builder()
             .commonName(Objects.requireNonNull(commonName, "commonName"))
             .serialNumber(Tls.randomSerial())
-            .validityInterval(
-                now.minus(Duration.ofHours(1)).toEpochMilli(),
-                now.plus(Duration.ofDays(1)).toEpochMilli())
+            .validityInterval(notBefore.toEpochMilli(), notAfter.toEpochMilli())
             .signedBy(rootCa)
             .build();
     return new ClientCertificate(commonName, held);

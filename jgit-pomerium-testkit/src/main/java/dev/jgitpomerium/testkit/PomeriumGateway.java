@@ -243,7 +243,13 @@ public final class PomeriumGateway implements AutoCloseable {
    * when {@link Builder#requireClientCertificate} is on.
    */
   public ClientCertificate issueClientCertificate(String commonName) {
-    return tls.issueClientCertificate(commonName);
+    Instant now = Instant.now();
+    return tls.issueClientCertificate(commonName, now.minus(Duration.ofHours(1)), now.plus(Duration.ofDays(1)));
+  }
+
+  /** Issues a client certificate signed by the gateway's CA, valid from {@code notBefore} to {@code notAfter}. */
+  public ClientCertificate issueClientCertificate(String commonName, Instant notBefore, Instant notAfter) {
+    return tls.issueClientCertificate(commonName, notBefore, notAfter);
   }
 
   /**

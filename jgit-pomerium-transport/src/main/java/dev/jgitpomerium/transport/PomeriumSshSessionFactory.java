@@ -29,6 +29,8 @@ import dev.jgitpomerium.transport.internal.signin.SignInConsole;
 import dev.jgitpomerium.transport.internal.sshconfig.SshConfig;
 import dev.jgitpomerium.transport.internal.token.TokenChain;
 import dev.jgitpomerium.transport.internal.token.TokenFiles;
+import dev.jgitpomerium.transport.internal.tunnel.CertificateFilter;
+import dev.jgitpomerium.transport.internal.tunnel.ClientKeyStores;
 import dev.jgitpomerium.transport.internal.tunnel.TunnelDialer;
 import java.io.File;
 import java.io.IOException;
@@ -512,6 +514,9 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
     private File sshDirectory;
     private List<Path> identityFiles;
     private List<Path> knownHostsFiles;
+    private ClientKeyStores.Source clientKeyStore;
+    private CertificateFilter clientCertIssuer;
+    private CertificateFilter clientCertSubject;
 
     private Builder() {}
 
@@ -546,6 +551,9 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
       sshDirectory = config.sshDirectory();
       identityFiles = config.identityFiles();
       knownHostsFiles = config.knownHostsFiles();
+      clientKeyStore = config.clientKeyStore();
+      clientCertIssuer = config.clientCertIssuer();
+      clientCertSubject = config.clientCertSubject();
     }
 
     /**
@@ -744,6 +752,96 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
       } catch (GeneralSecurityException e) {
         throw new IllegalArgumentException("cannot use client key " + privateKeyPem + ": " + e.getMessage(), e);
       }
+      this.clientKeyStore = null;
+      return this;
+    }
+
+    /**
+     * Presents a client certificate from a PKCS#12 file ({@code .p12}, {@code .pfx}: what {@code openssl pkcs12
+     * -export} and {@code keytool} write) when Pomerium asks for one. The file is read and decrypted now; the password
+     * is not kept (clear the array afterwards if you like). With several keys in the file the first whose certificate
+     * is valid now is used, or the first matching {@link #clientCertificateIssuer} and {@link
+     * #clientCertificateSubject}. A certificate that has expired is still presented, as OpenSSL does, with a warning
+     * in the log. Replaces any client certificate set before.
+     *
+     * @param password the file's password ({@code new char[0]} for none)
+     * @throws IllegalArgumentException naming the file (never the password) if it cannot be read, is not PKCS#12, the
+     *     password is wrong, or it holds no private key
+     */
+    public Builder clientCertificatePkcs12(Path file, char[] password) {
+      Objects.requireNonNull(file, "file == null");
+      Objects.requireNonNull(password, "password == null");
+      this.clientKeyStore = ClientKeyStores.pkcs12(file, password);
+      this.clientChain = null;
+      this.clientKey = null;
+      return this;
+    }
+
+    /**
+     * Like {@link #clientCertificatePkcs12(Path, char[])}, with the password read now from {@code passwordFile}: its
+     * first line, without the line end (as OpenSSL's {@code -passin file:}).
+     */
+    public Builder clientCertificatePkcs12(Path file, Path passwordFile) {
+      Objects.requireNonNull(passwordFile, "passwordFile == null");
+      String content;
+      try {
+        content = Files.readString(passwordFile, StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        throw new IllegalArgumentException("cannot read client certificate password file " + passwordFile + ": " + e,
+            e);
+      }
+      int end = content.indexOf('\n');
+      String line = end < 0 ? content : content.substring(0, end);
+      char[] password = (line.endsWith("\r") ? line.substring(0, line.length() - 1) : line).toCharArray();
+      try {
+        return clientCertificatePkcs12(file, password);
+      } finally {
+        java.util.Arrays.fill(password, '\0');
+      }
+    }
+
+    /**
+     * Presents a client certificate from the operating system's store, as pomerium-cli's {@code
+     * --client-cert-from-store}: the macOS keychain ({@code KeychainStore}) or the Windows current user's personal
+     * store ({@code Windows-MY}), through the JVM's own providers. The private key may stay in the store (a smart
+     * card, a non-exportable key): it is used there. Of the store's certificates with a private key, those valid now
+     * and matching {@link #clientCertificateIssuer} and {@link #clientCertificateSubject} are offered, and TLS presents
+     * the first one whose issuer Pomerium accepts. The store is read at {@link #build()}. Replaces any client
+     * certificate set before.
+     *
+     * @throws IllegalArgumentException on other systems (Linux has no such store): the message says so
+     */
+    public Builder clientCertificateFromStore() {
+      return clientCertificateFromStore(ClientKeyStores.platform());
+    }
+
+    /** A key store in place of the platform's, for tests where there is none. */
+    Builder clientCertificateFromStore(ClientKeyStores.Source store) {
+      this.clientKeyStore = Objects.requireNonNull(store, "store == null");
+      this.clientChain = null;
+      this.clientKey = null;
+      return this;
+    }
+
+    /**
+     * Chooses the client certificate of a PKCS#12 file or the platform store by its issuer, as pomerium-cli's {@code
+     * --client-cert-issuer}: {@code attribute=value}, e.g. {@code CN=Corp Device CA}; the attribute is one of {@code
+     * CN}, {@code C}, {@code L}, {@code O}, {@code OU}, {@code ST}, {@code STREET}, {@code postalCode}, {@code
+     * serialNumber} (or their long names, any case), the value is compared exactly.
+     *
+     * @throws IllegalArgumentException if the filter is not {@code attribute=value} with such an attribute
+     */
+    public Builder clientCertificateIssuer(String filter) {
+      this.clientCertIssuer = CertificateFilter.parse(filter);
+      return this;
+    }
+
+    /**
+     * Chooses the client certificate of a PKCS#12 file or the platform store by its subject, as pomerium-cli's {@code
+     * --client-cert-subject}, e.g. {@code CN=alice} or {@code O=Example}; see {@link #clientCertificateIssuer}.
+     */
+    public Builder clientCertificateSubject(String filter) {
+      this.clientCertSubject = CertificateFilter.parse(filter);
       return this;
     }
 
@@ -838,7 +936,8 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
      * Builds the factory. With no route, only hosts whose ~/.ssh/config ProxyCommand runs {@code pomerium-cli tcp}
      * go through Pomerium.
      *
-     * @throws IllegalArgumentException if a file named here (CA, client certificate) cannot be used
+     * @throws IllegalArgumentException if a file named here (CA, client certificate) cannot be used, or the client
+     *     certificate store has no certificate the filters choose
      * @throws IllegalStateException if the JGit or MINA sshd on the class path lacks what this library uses: the
      *     message names the versions found and the ones supported
      */
@@ -858,7 +957,7 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
           tokenCommandScheme, tokenStore, browserLauncher, useBrowser, browserChosen, interactive, signInTimeout,
           console, environment, extraCas, clientChain, clientKey, tlsVerificationDisabled, connectTimeout,
           responseTimeout, serverAliveInterval, serverAliveCountMax, listener, homeDirectory, sshDirectory,
-          identityFiles, knownHostsFiles);
+          identityFiles, knownHostsFiles, clientKeyStore, clientCertIssuer, clientCertSubject);
     }
 
     /** The configuration for hosts behind a pomerium-cli ProxyCommand {@code line}: {@code base}, with its options. */
@@ -879,8 +978,18 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
         addCaCertificatesPem(new String(java.util.Base64.getMimeDecoder().decode(line.caCertBase64().strip()),
             StandardCharsets.US_ASCII), "--ca-cert");
       }
-      if (clientKey == null && line.clientCert() != null && line.clientKey() != null) {
-        clientCertificate(line.clientCert(), line.clientKey());
+      if (clientKey == null && clientKeyStore == null) {
+        if (line.clientCert() != null && line.clientKey() != null) {
+          clientCertificate(line.clientCert(), line.clientKey());
+        } else if (line.clientCertFromStore()) {
+          clientCertificateFromStore();
+          if (clientCertIssuer == null && line.clientCertIssuer() != null) {
+            clientCertificateIssuer(line.clientCertIssuer());
+          }
+          if (clientCertSubject == null && line.clientCertSubject() != null) {
+            clientCertificateSubject(line.clientCertSubject());
+          }
+        }
       }
       if (line.disableTlsVerification()) {
         disableTlsVerification();

@@ -65,6 +65,23 @@ final class SettingValues {
       case RESPONSE_TIMEOUT -> b.responseTimeout((Duration) value);
       case SERVER_ALIVE_INTERVAL -> b.serverAliveInterval((Duration) value);
       case SERVER_ALIVE_COUNT_MAX -> b.serverAliveCountMax((Integer) value);
+      case CLIENT_CERT_PKCS12 -> {
+        SystemConfiguration.Pkcs12 p12 = (SystemConfiguration.Pkcs12) value;
+        if (p12.passwordFile() != null) {
+          b.clientCertificatePkcs12(p12.file(), p12.passwordFile());
+        } else {
+          b.clientCertificatePkcs12(p12.file(), p12.password() != null ? p12.password() : new char[0]);
+        }
+      }
+      case CLIENT_CERT_PASSWORD, CLIENT_CERT_PASSWORD_FILE ->
+          throw new AssertionError("a client certificate password comes with its PKCS#12 file");
+      case CLIENT_CERT_FROM_STORE -> {
+        if ((Boolean) value) {
+          b.clientCertificateFromStore();
+        }
+      }
+      case CLIENT_CERT_ISSUER -> b.clientCertificateIssuer((String) value);
+      case CLIENT_CERT_SUBJECT -> b.clientCertificateSubject((String) value);
       default -> throw new AssertionError(key);
     }
   }

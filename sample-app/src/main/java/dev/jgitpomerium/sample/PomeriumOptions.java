@@ -57,6 +57,31 @@ public final class PomeriumOptions {
       description = "A file holding a Pomerium service-account token (read at each connection)")
   Path serviceAccountFile;
 
+  @Option(names = "--client-cert-pkcs12", paramLabel = "FILE",
+      description = "Client certificate and key for mTLS in a PKCS#12 file (.p12, .pfx); its password from "
+          + "--client-cert-password-file, else JGIT_POMERIUM_CLIENT_CERT_PASSWORD_FILE or "
+          + "JGIT_POMERIUM_CLIENT_CERT_PASSWORD, else none")
+  Path clientCertPkcs12;
+
+  @Option(names = "--client-cert-password-file", paramLabel = "FILE",
+      description = "A file whose first line is the --client-cert-pkcs12 file's password (never give the password "
+          + "itself on the command line: it shows in process listings)")
+  Path clientCertPasswordFile;
+
+  @Option(names = "--client-cert-from-store",
+      description = "Take the client certificate from the system's store: the macOS keychain or the Windows personal "
+          + "store (as pomerium-cli's; not on Linux)")
+  boolean clientCertFromStore;
+
+  @Option(names = "--client-cert-issuer", paramLabel = "ATTR=VALUE",
+      description = "Choose the store's (or PKCS#12 file's) client certificate by an attribute of its issuer, e.g. "
+          + "\"CN=Corp Device CA\" (as pomerium-cli's)")
+  String clientCertIssuer;
+
+  @Option(names = "--client-cert-subject", paramLabel = "ATTR=VALUE",
+      description = "Choose it by an attribute of its subject, e.g. \"CN=alice\" or \"O=Example\" (as pomerium-cli's)")
+  String clientCertSubject;
+
   /**
    * Applies these options to {@code builder} (preset from the environment), routing {@code destinations}
    * ({@code host:port}) unless --route names others.
@@ -86,6 +111,7 @@ public final class PomeriumOptions {
       }
       builder.clientCertificate(clientCert, clientKey);
     }
+    applyClientCertificateSources(builder);
     if (disableTlsVerification) {
       builder.disableTlsVerification();
     }
@@ -102,6 +128,37 @@ public final class PomeriumOptions {
       builder.tokenFile(serviceAccountFile);
     }
     return builder;
+  }
+
+  private void applyClientCertificateSources(PomeriumSshSessionFactory.Builder builder) {
+    int sources = (clientCert != null ? 1 : 0) + (clientCertPkcs12 != null ? 1 : 0) + (clientCertFromStore ? 1 : 0);
+    if (sources > 1) {
+      throw new IllegalArgumentException("--client-cert, --client-cert-pkcs12 and --client-cert-from-store are "
+          + "three ways to give the client certificate: use one");
+    }
+    if (clientCertPkcs12 != null) {
+      String passwordFile = System.getenv("JGIT_POMERIUM_CLIENT_CERT_PASSWORD_FILE");
+      String password = System.getenv("JGIT_POMERIUM_CLIENT_CERT_PASSWORD");
+      if (clientCertPasswordFile != null) {
+        builder.clientCertificatePkcs12(clientCertPkcs12, clientCertPasswordFile);
+      } else if (passwordFile != null && !passwordFile.isBlank()) {
+        builder.clientCertificatePkcs12(clientCertPkcs12, Path.of(passwordFile.strip()));
+      } else {
+        builder.clientCertificatePkcs12(clientCertPkcs12, password == null ? new char[0] : password.toCharArray());
+      }
+    } else if (clientCertPasswordFile != null) {
+      throw new IllegalArgumentException("--client-cert-password-file is the password of a --client-cert-pkcs12 file, "
+          + "and none is given");
+    }
+    if (clientCertFromStore) {
+      builder.clientCertificateFromStore();
+    }
+    if (clientCertIssuer != null) {
+      builder.clientCertificateIssuer(clientCertIssuer);
+    }
+    if (clientCertSubject != null) {
+      builder.clientCertificateSubject(clientCertSubject);
+    }
   }
 
   /** Whether the user said where Pomerium is or which hosts it serves. */

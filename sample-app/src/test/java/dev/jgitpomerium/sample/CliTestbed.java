@@ -83,6 +83,12 @@ final class CliTestbed implements AutoCloseable {
     return new CliTestbed(GitBehindPomerium.start(root));
   }
 
+  /** As {@link #start(Path)}, with extra gateway options (a gateway that requires client certificates). */
+  static CliTestbed start(Path root, java.util.function.Consumer<PomeriumGateway.Builder> gatewayOptions)
+      throws IOException {
+    return new CliTestbed(GitBehindPomerium.start(root, gatewayOptions));
+  }
+
   /** Replaces ~/.ssh/known_hosts with one line for the real host name (port 22, so no brackets). */
   void writeKnownHosts(String hostKey) throws IOException {
     scene.writeKnownHosts(hostKey);

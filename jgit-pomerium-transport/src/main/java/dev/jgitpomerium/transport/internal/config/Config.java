@@ -11,6 +11,9 @@ import dev.jgitpomerium.transport.internal.signin.SignInConsole;
 import dev.jgitpomerium.transport.internal.signin.SignInOptions;
 import dev.jgitpomerium.transport.internal.token.CommandTokenSource;
 import dev.jgitpomerium.transport.internal.token.TokenChain;
+import dev.jgitpomerium.transport.internal.tunnel.CertificateFilter;
+import dev.jgitpomerium.transport.internal.tunnel.ClientIdentity;
+import dev.jgitpomerium.transport.internal.tunnel.ClientKeyStores;
 import dev.jgitpomerium.transport.internal.tunnel.HttpClients;
 import dev.jgitpomerium.transport.internal.tunnel.TlsSetup;
 import java.io.File;
@@ -37,6 +40,9 @@ import okhttp3.OkHttpClient;
  * @param routes routes given as {@link Route} objects, taken as they are
  * @param browserChosen whether a browser, a browser command or {@code noBrowser} was chosen (a ProxyCommand line's
  *     {@code --browser-cmd} then does not apply)
+ * @param clientKeyStore a PKCS#12 file or the platform store, instead of the PEM {@code clientChain} and {@code
+ *     clientKey}; null for none
+ * @param clientCertIssuer with {@code clientCertSubject}, chooses among {@code clientKeyStore}'s certificates
  */
 public record Config(
     List<String> routeSpecs,
@@ -67,7 +73,10 @@ public record Config(
     File homeDirectory,
     File sshDirectory,
     List<Path> identityFiles,
-    List<Path> knownHostsFiles) {
+    List<Path> knownHostsFiles,
+    ClientKeyStores.Source clientKeyStore,
+    CertificateFilter clientCertIssuer,
+    CertificateFilter clientCertSubject) {
 
   public Config {
     routeSpecs = List.copyOf(routeSpecs);
@@ -89,6 +98,24 @@ public record Config(
   }
 
   /**
+   * What TLS presents when Pomerium asks for a client certificate: the PEM pair, or the key store's entry the filters
+   * choose; null for none.
+   *
+   * @throws IllegalArgumentException if the key store has nothing to present, or filters are given without one
+   */
+  private ClientIdentity clientIdentity() {
+    if (clientKeyStore != null) {
+      return clientKeyStore.select(clientCertIssuer, clientCertSubject);
+    }
+    if (clientCertIssuer != null || clientCertSubject != null) {
+      throw new IllegalArgumentException("a client certificate issuer or subject filter ("
+          + (clientCertIssuer != null ? clientCertIssuer : clientCertSubject) + ") chooses among the certificates of "
+          + "a PKCS#12 file or the platform certificate store, and neither is configured");
+    }
+    return clientKey == null ? null : ClientIdentity.of(clientChain, clientKey);
+  }
+
+  /**
    * The runtime this configuration makes: TLS context, HTTP client (made at first use), token chain.
    *
    * @throws IllegalArgumentException if the TLS material cannot be used
@@ -97,7 +124,7 @@ public record Config(
     List<Route> all = allRoutes();
     TlsSetup tls;
     try {
-      tls = TlsSetup.create(extraCas, clientChain, clientKey, tlsVerificationDisabled);
+      tls = TlsSetup.create(extraCas, clientIdentity(), tlsVerificationDisabled);
     } catch (GeneralSecurityException e) {
       throw new IllegalArgumentException("cannot set up TLS: " + e.getMessage(), e);
     }

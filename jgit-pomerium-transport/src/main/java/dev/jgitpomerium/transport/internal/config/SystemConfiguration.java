@@ -50,7 +50,13 @@ public final class SystemConfiguration {
     CONNECT_TIMEOUT("jgit.pomerium.connectTimeout", true, "JGIT_POMERIUM_CONNECT_TIMEOUT"),
     RESPONSE_TIMEOUT("jgit.pomerium.responseTimeout", true, "JGIT_POMERIUM_RESPONSE_TIMEOUT"),
     SERVER_ALIVE_INTERVAL("jgit.pomerium.serverAliveInterval", true, "JGIT_POMERIUM_SERVER_ALIVE_INTERVAL"),
-    SERVER_ALIVE_COUNT_MAX("jgit.pomerium.serverAliveCountMax", true, "JGIT_POMERIUM_SERVER_ALIVE_COUNT_MAX");
+    SERVER_ALIVE_COUNT_MAX("jgit.pomerium.serverAliveCountMax", true, "JGIT_POMERIUM_SERVER_ALIVE_COUNT_MAX"),
+    CLIENT_CERT_PKCS12("jgit.pomerium.clientCertPkcs12", true, "JGIT_POMERIUM_CLIENT_CERT_PKCS12"),
+    CLIENT_CERT_PASSWORD("jgit.pomerium.clientCertPassword", false, "JGIT_POMERIUM_CLIENT_CERT_PASSWORD"),
+    CLIENT_CERT_PASSWORD_FILE("jgit.pomerium.clientCertPasswordFile", true, "JGIT_POMERIUM_CLIENT_CERT_PASSWORD_FILE"),
+    CLIENT_CERT_FROM_STORE("jgit.pomerium.clientCertFromStore", true, "JGIT_POMERIUM_CLIENT_CERT_FROM_STORE"),
+    CLIENT_CERT_ISSUER("jgit.pomerium.clientCertIssuer", true, "JGIT_POMERIUM_CLIENT_CERT_ISSUER"),
+    CLIENT_CERT_SUBJECT("jgit.pomerium.clientCertSubject", true, "JGIT_POMERIUM_CLIENT_CERT_SUBJECT");
 
     public final String setting;
     /** The system property, or null: a token in a system property would show in process listings. */
@@ -68,15 +74,27 @@ public final class SystemConfiguration {
     }
   }
 
+  /**
+   * A PKCS#12 file and where its password comes from: a file (read by the Builder), else the password itself, else
+   * none (an empty password).
+   */
+  public record Pkcs12(Path file, Path passwordFile, char[] password) {
+    @Override
+    public String toString() {
+      return "Pkcs12[" + file + "]"; // never the password
+    }
+  }
+
   private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m)?");
 
   private SystemConfiguration() {}
 
   /**
    * One setting that is set, parsed: {@link #value()} is its value (a {@link String}, {@link Path}, {@link Duration},
-   * {@link Boolean}, {@link Integer}, {@link TokenStore}, the route specs as a {@code List<String>}, or the client
-   * certificate and key files as a {@code List<Path>}), or throws the reason it could not be parsed. A failure is
-   * kept, not thrown, so that the settings are checked in {@link Key} order whichever way they fail.
+   * {@link Boolean}, {@link Integer}, {@link TokenStore}, the route specs as a {@code List<String>}, the client
+   * certificate and key files as a {@code List<Path>}, or a {@link Pkcs12}), or throws the reason it could not be
+   * parsed. A failure is kept, not thrown, so that the settings are checked in {@link Key} order whichever way they
+   * fail.
    *
    * @param describedAs how the setting was given, for messages: its property and variable, or its setting name
    */
@@ -189,7 +207,10 @@ public final class SystemConfiguration {
     List<Value> parsed = new ArrayList<>();
     values.forEach((key, value) -> {
       try {
-        if (key != Key.CLIENT_KEY || !values.containsKey(Key.CLIENT_CERT)) {
+        // A password belongs to its PKCS#12 file: without one here, the command line's flag may name the file.
+        boolean consumed = (key == Key.CLIENT_KEY && values.containsKey(Key.CLIENT_CERT))
+            || key == Key.CLIENT_CERT_PASSWORD || key == Key.CLIENT_CERT_PASSWORD_FILE;
+        if (!consumed) {
           parsed.add(new Value(key, describe.apply(key), parse(key, value, values, describe), null));
         }
       } catch (IllegalArgumentException e) {
@@ -223,6 +244,15 @@ public final class SystemConfiguration {
         throw new IllegalArgumentException("a client key needs " + describe.apply(Key.CLIENT_CERT) + " too");
       case SERVER_ALIVE_COUNT_MAX:
         return count(value);
+      case CLIENT_CERT_PKCS12:
+        String passwordFile = all.get(Key.CLIENT_CERT_PASSWORD_FILE);
+        String password = all.get(Key.CLIENT_CERT_PASSWORD);
+        return new Pkcs12(Path.of(value), passwordFile == null ? null : Path.of(passwordFile),
+            passwordFile != null || password == null ? null : password.toCharArray());
+      case CLIENT_CERT_FROM_STORE:
+        return bool(value);
+      case CLIENT_CERT_ISSUER, CLIENT_CERT_SUBJECT:
+        return value;
       default:
         throw new AssertionError(key);
     }

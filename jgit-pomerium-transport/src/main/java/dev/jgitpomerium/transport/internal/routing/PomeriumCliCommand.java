@@ -14,11 +14,13 @@ import java.util.regex.Pattern;
 /**
  * A ProxyCommand that runs {@code pomerium-cli tcp} (any path, {@code .exe} too) or this project's {@code tcp}, and
  * the options on it that concern the tunnel, in pomerium-cli's spelling ({@code --flag value} or {@code
- * --flag=value}). Unknown options are ignored, as they concern pomerium-cli itself.
+ * --flag=value}). Unknown options are ignored, as they concern pomerium-cli itself. The client certificate may come
+ * from PEM files ({@code --client-cert}, {@code --client-key}) or the platform store ({@code --client-cert-from-store},
+ * chosen by {@code --client-cert-issuer} and {@code --client-cert-subject}, each {@code attribute=value}).
  */
 public record PomeriumCliCommand(String destination, String pomeriumUrl, List<Path> caFiles, String caCertBase64,
     Path clientCert, Path clientKey, boolean disableTlsVerification, String browserCommand, String serviceAccount,
-    Path serviceAccountFile) {
+    Path serviceAccountFile, boolean clientCertFromStore, String clientCertIssuer, String clientCertSubject) {
 
   private static final Pattern PROGRAM = Pattern.compile("(?i)(.*[/\\\\])?(pomerium-cli|jgit-pomerium)(\\.exe)?");
   private static final Pattern JAVA = Pattern.compile("(?i)(.*[/\\\\])?java(w)?(\\.exe)?");
@@ -87,6 +89,9 @@ public record PomeriumCliCommand(String destination, String pomeriumUrl, List<Pa
     String browser = null;
     String serviceAccount = null;
     Path serviceAccountFile = null;
+    boolean fromStore = false;
+    String issuer = null;
+    String subject = null;
     List<String> args = words.subList(program + 2, words.size());
     for (int i = 0; i < args.size(); i++) {
       String arg = args.get(i);
@@ -112,6 +117,9 @@ public record PomeriumCliCommand(String destination, String pomeriumUrl, List<Pa
         case "--browser-cmd" -> browser = value;
         case "--service-account" -> serviceAccount = value;
         case "--service-account-file" -> serviceAccountFile = Path.of(value);
+        case "--client-cert-from-store" -> fromStore = value == null || Boolean.parseBoolean(value);
+        case "--client-cert-issuer" -> issuer = value;
+        case "--client-cert-subject" -> subject = value;
         default -> {
           if (!arg.startsWith("-") && destination == null) {
             destination = arg;
@@ -123,7 +131,7 @@ public record PomeriumCliCommand(String destination, String pomeriumUrl, List<Pa
       throw new IllegalArgumentException("the pomerium-cli tcp line names no destination (host:port)");
     }
     return Optional.of(new PomeriumCliCommand(destination, url, List.copyOf(cas), caCert, cert, key, insecure,
-        browser, serviceAccount, serviceAccountFile));
+        browser, serviceAccount, serviceAccountFile, fromStore, issuer, subject));
   }
 
   @Override

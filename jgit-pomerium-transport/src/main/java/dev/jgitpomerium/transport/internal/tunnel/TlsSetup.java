@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.MessageDigest;
-import java.security.PrivateKey;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
@@ -23,7 +22,6 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import javax.net.ssl.KeyManager;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
@@ -82,13 +80,12 @@ public final class TlsSetup {
 
   /**
    * @param extraCaCertificates trusted in addition to the JVM's CAs (never instead of them)
-   * @param clientCertificateChain with {@code clientKey}, presented when the server asks; both null for none
+   * @param client presented when the server asks; null for none
    * @param disableVerification trust any certificate and skip the host-name check: only for explicit user request
    */
-  public static TlsSetup create(List<X509Certificate> extraCaCertificates,
-      List<X509Certificate> clientCertificateChain, PrivateKey clientKey, boolean disableVerification)
-      throws GeneralSecurityException {
-    String key = configurationKey(extraCaCertificates, clientCertificateChain, clientKey, disableVerification);
+  public static TlsSetup create(List<X509Certificate> extraCaCertificates, ClientIdentity client,
+      boolean disableVerification) throws GeneralSecurityException {
+    String key = configurationKey(extraCaCertificates, client, disableVerification);
     synchronized (SHARED) {
       TlsSetup shared = SHARED.get(key);
       if (shared != null) {
@@ -96,7 +93,7 @@ public final class TlsSetup {
       }
     }
     X509TrustManager trust = disableVerification ? new TrustEverything() : trustManager(extraCaCertificates);
-    KeyManager[] keys = clientKey == null ? null : keyManagers(clientCertificateChain, clientKey);
+    KeyManager[] keys = client == null ? null : client.keyManagers();
     TlsSetup created = new TlsSetup(keys, trust, disableVerification);
     synchronized (SHARED) {
       return SHARED.computeIfAbsent(key, k -> created);
@@ -104,8 +101,8 @@ public final class TlsSetup {
   }
 
   /** A digest of everything that decides whom the context trusts and what it presents; no key material is kept. */
-  private static String configurationKey(List<X509Certificate> extraCas, List<X509Certificate> clientChain,
-      PrivateKey clientKey, boolean disableVerification) throws GeneralSecurityException {
+  private static String configurationKey(List<X509Certificate> extraCas, ClientIdentity client,
+      boolean disableVerification) throws GeneralSecurityException {
     MessageDigest digest = MessageDigest.getInstance("SHA-256");
     digest.update((byte) (disableVerification ? 1 : 0));
     if (!disableVerification) {
@@ -115,12 +112,8 @@ public final class TlsSetup {
       update(digest, ca.getEncoded());
     }
     digest.update((byte) '|');
-    if (clientKey != null) {
-      for (X509Certificate certificate : clientChain) {
-        update(digest, certificate.getEncoded());
-      }
-      byte[] encoded = clientKey.getEncoded();
-      update(digest, encoded != null ? encoded : new byte[0]);
+    if (client != null) {
+      client.identify(part -> update(digest, part));
     }
     return HexFormat.of().formatHex(digest.digest());
   }
@@ -254,21 +247,6 @@ public final class TlsSetup {
       }
     }
     throw new GeneralSecurityException("no X509ExtendedTrustManager in " + factory.getAlgorithm());
-  }
-
-  private static KeyManager[] keyManagers(List<X509Certificate> chain, PrivateKey key)
-      throws GeneralSecurityException {
-    KeyStore store = KeyStore.getInstance("PKCS12");
-    char[] password = new char[0];
-    try {
-      store.load(null, null);
-    } catch (IOException e) {
-      throw new GeneralSecurityException(e);
-    }
-    store.setKeyEntry("client", key, password, chain.toArray(new X509Certificate[0]));
-    KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    factory.init(store, password);
-    return factory.getKeyManagers();
   }
 
   /**

@@ -34,6 +34,19 @@ class PomeriumCliCommandTest {
   }
 
   @Test
+  void readsPomeriumClisPlatformStoreFlags() {
+    PomeriumCliCommand c = parse("pomerium-cli tcp --client-cert-from-store --client-cert-issuer 'CN=Corp Device CA' "
+        + "--client-cert-subject=O=Example --pomerium-url https://p.example.com %h:%p");
+    assertTrue(c.clientCertFromStore());
+    assertEquals("CN=Corp Device CA", c.clientCertIssuer());
+    assertEquals("O=Example", c.clientCertSubject());
+    assertEquals("git.corp.example.com:22", c.destination());
+    assertEquals("https://p.example.com", c.pomeriumUrl());
+    assertFalse(parse("pomerium-cli tcp --client-cert-from-store=false %h:%p").clientCertFromStore());
+    assertFalse(parse("pomerium-cli tcp %h:%p").clientCertFromStore());
+  }
+
+  @Test
   void recognisesPomeriumCliByAnyPathOnWindowsTooAndThisProjectsTcp() {
     assertEquals("h:2", PomeriumCliCommand.parse("C:\\Tools\\pomerium-cli.exe tcp h:2", name -> null, true)
         .orElseThrow().destination());
