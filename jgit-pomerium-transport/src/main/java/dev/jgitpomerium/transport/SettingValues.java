@@ -65,6 +65,14 @@ final class SettingValues {
       case RESPONSE_TIMEOUT -> b.responseTimeout((Duration) value);
       case SERVER_ALIVE_INTERVAL -> b.serverAliveInterval((Duration) value);
       case SERVER_ALIVE_COUNT_MAX -> b.serverAliveCountMax((Integer) value);
+      case GITHUB_OIDC -> {
+        if ((Boolean) value) {
+          b.githubActionsOidcToken();
+        }
+      }
+      case GITHUB_OIDC_AUDIENCE -> b.githubActionsOidcToken((String) value);
+      case BEARER_TOKEN_ENV -> b.bearerTokenFromEnvironment((String) value);
+      case KUBERNETES_TOKEN_FILE -> b.kubernetesServiceAccountToken((Path) value);
       default -> throw new AssertionError(key);
     }
   }

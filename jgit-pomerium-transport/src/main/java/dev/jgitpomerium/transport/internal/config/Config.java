@@ -11,6 +11,7 @@ import dev.jgitpomerium.transport.internal.signin.SignInConsole;
 import dev.jgitpomerium.transport.internal.signin.SignInOptions;
 import dev.jgitpomerium.transport.internal.token.CommandTokenSource;
 import dev.jgitpomerium.transport.internal.token.TokenChain;
+import dev.jgitpomerium.transport.internal.token.WorkloadIdentity;
 import dev.jgitpomerium.transport.internal.tunnel.HttpClients;
 import dev.jgitpomerium.transport.internal.tunnel.TlsSetup;
 import java.io.File;
@@ -37,6 +38,8 @@ import okhttp3.OkHttpClient;
  * @param routes routes given as {@link Route} objects, taken as they are
  * @param browserChosen whether a browser, a browser command or {@code noBrowser} was chosen (a ProxyCommand line's
  *     {@code --browser-cmd} then does not apply)
+ * @param workloadIdentity a CI or Kubernetes identity token, in the chain's place of {@code bearer} (the Builder keeps
+ *     at most one of the two)
  */
 public record Config(
     List<String> routeSpecs,
@@ -67,7 +70,8 @@ public record Config(
     File homeDirectory,
     File sshDirectory,
     List<Path> identityFiles,
-    List<Path> knownHostsFiles) {
+    List<Path> knownHostsFiles,
+    WorkloadIdentity workloadIdentity) {
 
   public Config {
     routeSpecs = List.copyOf(routeSpecs);
@@ -112,6 +116,11 @@ public record Config(
       }
       if (bearer != null) {
         machine.add(bearer);
+      } else if (workloadIdentity != null) {
+        // Its token endpoint gets a credential of its own: never with Pomerium's disabled TLS verification.
+        Lazy<OkHttpClient> verified = !tlsVerificationDisabled ? http
+            : Lazy.of(() -> HttpClients.verifying(http.get(), extraCas));
+        machine.add(workloadIdentity.source(verified, env));
       }
       if (tokenCommand != null) {
         machine.add(new TokenChain.Named("token command",
