@@ -287,6 +287,14 @@ public final class PomeriumGateway implements AutoCloseable {
     policy.requireToken(token);
   }
 
+  /** As {@link Builder#trustJwtIssuer}, from now on (an audience may name this gateway's {@link #url()}). */
+  public void trustJwtIssuer(JwtIssuer issuer, String... audiences) {
+    if (audiences.length == 0) {
+      throw new IllegalArgumentException("an identity provider needs at least one audience");
+    }
+    policy.trustJwtIssuer(issuer, List.of(audiences));
+  }
+
   /** Why each bearer JWT the gateway refused was refused ({@link Builder#trustJwtIssuer}), in order. */
   public List<String> bearerRejections() {
     return policy.bearerRejections();
