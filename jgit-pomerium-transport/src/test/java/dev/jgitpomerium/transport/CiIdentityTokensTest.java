@@ -36,10 +36,14 @@ class CiIdentityTokensTest extends TestbedTest {
   @BeforeEach
   void startTokenEndpoint() throws Exception {
     github = GitHubActionsTokenEndpoint.start();
+    NoSecretsInLog.register(github.requestToken());
+  }
+
+  /** The gateway becomes a route with bearer_token_format: jwt that trusts the three issuers. */
+  private void trustIssuers() {
     testbed.gateway.trustJwtIssuer(github.issuer(), testbed.gateway.url());
     testbed.gateway.trustJwtIssuer(gitlab, AUDIENCE);
     testbed.gateway.trustJwtIssuer(kubernetes, AUDIENCE);
-    NoSecretsInLog.register(github.requestToken());
   }
 
   @AfterEach
@@ -65,6 +69,7 @@ class CiIdentityTokensTest extends TestbedTest {
 
   @Test
   void aGitHubActionsJobClonesWithAnOidcTokenRequestedForThePomeriumUrlAtEveryConnection() throws Exception {
+    trustIssuers();
     environment.putAll(github.environment());
     try (PomeriumSshSessionFactory pomerium = ciFactory().githubActionsOidcToken().build();
         Git clone = testbed.cloneThrough(pomerium, "clone")) {
@@ -85,6 +90,7 @@ class CiIdentityTokensTest extends TestbedTest {
 
   @Test
   void aTokenForAnotherAudienceIsRefusedByPomeriumAndTheErrorNamesTheAudienceAndWhatTheRouteNeeds() {
+    trustIssuers();
     environment.putAll(github.environment());
     try (PomeriumSshSessionFactory pomerium =
         ciFactory().githubActionsOidcToken("https://other.example.com").build()) {
@@ -104,6 +110,7 @@ class CiIdentityTokensTest extends TestbedTest {
 
   @Test
   void withoutTheRunnersVariablesTheErrorSaysToGrantIdTokenWrite() {
+    trustIssuers();
     try (PomeriumSshSessionFactory pomerium = ciFactory().githubActionsOidcToken().build()) {
       TransportException e = assertThrows(TransportException.class, () -> lsRemote(pomerium));
       PomeriumException failure = PomeriumException.causeOf(e).orElseThrow();
@@ -118,6 +125,7 @@ class CiIdentityTokensTest extends TestbedTest {
 
   @Test
   void theTokenEndpointsRefusalAndFailureAreNamedWithTheirStatus() {
+    trustIssuers();
     environment.putAll(github.environment());
     environment.put("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "expired-request-token");
     NoSecretsInLog.register("expired-request-token");
@@ -139,6 +147,7 @@ class CiIdentityTokensTest extends TestbedTest {
 
   @Test
   void aTokenInAnEnvironmentVariableIsReadAgainForEachConnection() throws Exception {
+    trustIssuers();
     String first = gitlab.mint("project_path:group/project:ref_type:branch:ref:main", AUDIENCE);
     String second = gitlab.mint("project_path:group/project:ref_type:branch:ref:release", AUDIENCE);
     try (PomeriumSshSessionFactory pomerium = ciFactory().bearerTokenFromEnvironment("POMERIUM_ID_TOKEN").build()) {
@@ -156,6 +165,7 @@ class CiIdentityTokensTest extends TestbedTest {
 
   @Test
   void aKubernetesTokenFileRewrittenBetweenConnectionsIsSentAnewAndAnExpiredOneIsNamed() throws Exception {
+    trustIssuers();
     String subject = "system:serviceaccount:ci:builder";
     String first = kubernetes.mint(subject, AUDIENCE);
     String second = kubernetes.mint(subject, AUDIENCE, Instant.now().plusSeconds(600), Map.of());
@@ -176,6 +186,7 @@ class CiIdentityTokensTest extends TestbedTest {
 
   @Test
   void aMissingKubernetesTokenFileSaysWhatToMount() {
+    trustIssuers();
     Path missing = dir.resolve("var/run/secrets/tokens/pomerium");
     try (PomeriumSshSessionFactory pomerium = ciFactory().kubernetesServiceAccountToken(missing).build()) {
       String message = assertThrows(TransportException.class, () -> lsRemote(pomerium)).getMessage();
@@ -185,7 +196,24 @@ class CiIdentityTokensTest extends TestbedTest {
   }
 
   @Test
+  void aRouteThatTakesNoBearerJwtsAsksForSignInAndTheErrorSaysWhatTheRouteNeeds() {
+    environment.put("POMERIUM_ID_TOKEN", gitlab.mint("project_path:group/project", AUDIENCE));
+    try (PomeriumSshSessionFactory pomerium = ciFactory().bearerTokenFromEnvironment("POMERIUM_ID_TOKEN").build()) {
+      TransportException e = assertThrows(TransportException.class, () -> lsRemote(pomerium));
+      PomeriumException failure = PomeriumException.causeOf(e).orElseThrow();
+      assertInstanceOf(PomeriumSignInRequiredException.class, failure);
+      assertTrue(failure.getMessage().contains("(HTTP 401): Pomerium did not accept the identity token in the "
+          + "environment variable POMERIUM_ID_TOKEN (issuer https://gitlab.corp.example.com, audience " + AUDIENCE
+          + ", subject project_path:group/project, expires "), failure.getMessage());
+      assertTrue(failure.getMessage().contains("The route must verify it: bearer_token_format: jwt on the route, and "
+          + "an identity_providers entry in Pomerium's configuration with this issuer"), failure.getMessage());
+    }
+    assertEquals(1, testbed.gateway.requestCount(), "the same token is not sent twice");
+  }
+
+  @Test
   void theIdentityTokenSettingsAreOneSettingAndTheLastOneWins() throws Exception {
+    trustIssuers();
     environment.put("POMERIUM_ID_TOKEN", gitlab.mint("project_path:group/project", AUDIENCE));
     try (PomeriumSshSessionFactory pomerium = ciFactory().bearerToken("static-idp-token")
         .kubernetesServiceAccountToken(dir.resolve("absent")).bearerTokenFromEnvironment("POMERIUM_ID_TOKEN")

@@ -149,7 +149,9 @@ public final class TokenChain implements TokenSource {
   static String howToProvideAToken(TokenRequest request) {
     return "Provide a token: a Pomerium service-account token in a file (JGIT_POMERIUM_TOKEN_FILE=/path, or "
         + "tokenFile(...)), an identity-provider token for a route with bearer_token_format "
-        + "(JGIT_POMERIUM_BEARER_TOKEN_FILE), or a command that prints a token (JGIT_POMERIUM_TOKEN_COMMAND, e.g. "
+        + "(JGIT_POMERIUM_BEARER_TOKEN_FILE; in CI the job's own identity token: JGIT_POMERIUM_GITHUB_OIDC=true on "
+        + "GitHub Actions, JGIT_POMERIUM_BEARER_TOKEN_ENV=VARIABLE, JGIT_POMERIUM_KUBERNETES_TOKEN_FILE=/path), or a "
+        + "command that prints a token (JGIT_POMERIUM_TOKEN_COMMAND, e.g. "
         + "'pomerium-cli auth https://" + request.endpoint().authority() + "'); or sign in once "
         + "interactively on this machine (pomerium-cli, or JGIT_POMERIUM_INTERACTIVE=true) so the cached token is "
         + "used.";

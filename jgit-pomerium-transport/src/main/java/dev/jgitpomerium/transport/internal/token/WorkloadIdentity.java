@@ -65,9 +65,9 @@ public sealed interface WorkloadIdentity {
       return new TokenChain.Named("identity token from " + name, request -> {
         String value = environment.apply(name);
         if (value == null || value.isBlank()) {
-          throw new HintedIOException(what.substring(4) + " is not set or empty.", "Have the CI job put its OIDC "
-              + "token there (GitLab: id_tokens: " + name + ": aud: ...; CircleCI: CIRCLE_OIDC_TOKEN_V2), or name "
-              + "the variable that holds it.");
+          throw new HintedIOException("the environment variable " + name + " is not set or empty.", "Have the CI "
+              + "job put its OIDC token there (GitLab: id_tokens: " + name + ": aud: ...; CircleCI: "
+              + "CIRCLE_OIDC_TOKEN_V2), or name the variable that holds it.");
         }
         PomeriumToken token;
         try {
