@@ -146,6 +146,20 @@ class CiIdentityTokensTest extends TestbedTest {
   }
 
   @Test
+  void disablingTlsVerificationForPomeriumStillVerifiesGitHubsEndpoint() {
+    trustIssuers();
+    environment.putAll(github.environment());
+    try (PomeriumSshSessionFactory pomerium = testbed.unattendedSignInFactory(environment::get)
+        .disableTlsVerification().githubActionsOidcToken().build()) {
+      String message = assertThrows(TransportException.class, () -> lsRemote(pomerium)).getMessage();
+      assertTrue(message.contains("could not request the GitHub Actions OIDC token from GitHub's OIDC token endpoint "
+          + "at 127.0.0.1: javax.net.ssl.SSLHandshakeException"), message);
+    }
+    assertEquals(List.of(), github.requests(), "the request token never reached an unverified server");
+    assertEquals(0, testbed.gateway.requestCount());
+  }
+
+  @Test
   void aTokenInAnEnvironmentVariableIsReadAgainForEachConnection() throws Exception {
     trustIssuers();
     String first = gitlab.mint("project_path:group/project:ref_type:branch:ref:main", AUDIENCE);
