@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The default token source: machine credentials first (service-account token or file, identity-provider bearer
- * token, token command), then the token cache, then an interactive sign-in.
+ * token or a CI job's or pod's own identity token ({@link WorkloadIdentity}), token command), then the token cache,
+ * then an interactive sign-in.
  *
  * <p>Machine credentials, when configured, are the whole answer: a rejected one is never replaced by a browser
  * sign-in (a CI job must fail, not wait). Without them, a cached token is tried first; when Pomerium rejects it, it is
