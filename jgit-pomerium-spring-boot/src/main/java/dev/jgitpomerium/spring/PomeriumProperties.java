@@ -140,6 +140,25 @@ public class PomeriumProperties {
   /** Chooses the client certificate by its subject, attribute=value, e.g. "CN=alice" (--client-cert-subject). */
   private String clientCertSubject;
 
+  /**
+   * In a GitHub Actions job with "permissions: id-token: write": send the job's OIDC token, requested for every
+   * connection (true or false), for routes with bearer_token_format: jwt. Its audience is github-oidc-audience, else
+   * the Pomerium URL.
+   */
+  private String githubOidc;
+
+  /** The audience of the GitHub Actions OIDC token (implies github-oidc). Default: the Pomerium URL. */
+  private String githubOidcAudience;
+
+  /**
+   * Name of the environment variable in which the CI puts its identity token (GitLab's id_tokens,
+   * CIRCLE_OIDC_TOKEN_V2), read at each connect, sent as Authorization: Bearer.
+   */
+  private String bearerTokenEnv;
+
+  /** File holding a projected Kubernetes service-account token, read at each connect, sent as Authorization: Bearer. */
+  private String kubernetesTokenFile;
+
   /** The values by the library's setting names ({@code jgit.pomerium.tokenFile}); null where unset. */
   Map<String, String> settings() {
     Map<String, String> settings = new LinkedHashMap<>();
@@ -169,6 +188,10 @@ public class PomeriumProperties {
     settings.put(PREFIX + "clientCertFromStore", clientCertFromStore);
     settings.put(PREFIX + "clientCertIssuer", clientCertIssuer);
     settings.put(PREFIX + "clientCertSubject", clientCertSubject);
+    settings.put(PREFIX + "githubOidc", githubOidc);
+    settings.put(PREFIX + "githubOidcAudience", githubOidcAudience);
+    settings.put(PREFIX + "bearerTokenEnv", bearerTokenEnv);
+    settings.put(PREFIX + "kubernetesTokenFile", kubernetesTokenFile);
     return settings;
   }
 
@@ -481,5 +504,45 @@ public class PomeriumProperties {
   /** Sets {@code jgit.pomerium.client-cert-subject}; null unsets it. */
   public void setClientCertSubject(String clientCertSubject) {
     this.clientCertSubject = clientCertSubject;
+  }
+
+  /** {@code jgit.pomerium.github-oidc}, whether to send GitHub Actions' OIDC token, as given; null when unset. */
+  public String getGithubOidc() {
+    return githubOidc;
+  }
+
+  /** Sets {@code jgit.pomerium.github-oidc}; null unsets it. */
+  public void setGithubOidc(String githubOidc) {
+    this.githubOidc = githubOidc;
+  }
+
+  /** {@code jgit.pomerium.github-oidc-audience}, the GitHub Actions OIDC token's audience; null when unset. */
+  public String getGithubOidcAudience() {
+    return githubOidcAudience;
+  }
+
+  /** Sets {@code jgit.pomerium.github-oidc-audience}; null unsets it. */
+  public void setGithubOidcAudience(String githubOidcAudience) {
+    this.githubOidcAudience = githubOidcAudience;
+  }
+
+  /** {@code jgit.pomerium.bearer-token-env}, the variable holding the CI's identity token; null when unset. */
+  public String getBearerTokenEnv() {
+    return bearerTokenEnv;
+  }
+
+  /** Sets {@code jgit.pomerium.bearer-token-env}; null unsets it. */
+  public void setBearerTokenEnv(String bearerTokenEnv) {
+    this.bearerTokenEnv = bearerTokenEnv;
+  }
+
+  /** {@code jgit.pomerium.kubernetes-token-file}, the projected service-account token file; null when unset. */
+  public String getKubernetesTokenFile() {
+    return kubernetesTokenFile;
+  }
+
+  /** Sets {@code jgit.pomerium.kubernetes-token-file}; null unsets it. */
+  public void setKubernetesTokenFile(String kubernetesTokenFile) {
+    this.kubernetesTokenFile = kubernetesTokenFile;
   }
 }

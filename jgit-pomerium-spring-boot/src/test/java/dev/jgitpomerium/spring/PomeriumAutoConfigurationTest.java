@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jgitpomerium.testkit.GitSshServer;
+import dev.jgitpomerium.testkit.JwtIssuer;
 import dev.jgitpomerium.testkit.PomeriumGateway;
 import dev.jgitpomerium.testkit.RecordedConnect;
 import dev.jgitpomerium.testkit.TestRepositories;
@@ -134,6 +135,25 @@ class PomeriumAutoConfigurationTest {
           List<RecordedConnect> connects = gateway.requests().subList(before, gateway.requestCount());
           assertThat(connects).extracting(RecordedConnect::target).containsOnly(HOST + ":22").isNotEmpty();
           assertThat(connects).extracting(RecordedConnect::authorization).containsOnly("Pomerium " + TOKEN);
+        });
+  }
+
+  @Test
+  void aKubernetesTokenFilePropertySendsTheProjectedToken() throws Exception {
+    JwtIssuer cluster = new JwtIssuer("https://kubernetes.default.svc.cluster.local");
+    gateway.trustJwtIssuer(cluster, "https://pomerium.corp.example.com");
+    String token = cluster.mint("system:serviceaccount:config:config-server", "https://pomerium.corp.example.com");
+    Path tokenFile = Files.writeString(dir.resolve("projected-token"), token);
+    runner()
+        .withUserConfiguration(TestHome.class)
+        .withPropertyValues("jgit.pomerium.routes=" + HOST + ":22", "jgit.pomerium.url=" + gateway.url(),
+            "jgit.pomerium.ca-file=" + caFile, "jgit.pomerium.kubernetes-token-file=" + tokenFile)
+        .run(context -> {
+          int before = gateway.requestCount();
+          assertThat(cloneThrough(context.getBean(PomeriumSshSessionFactory.class), "clone-kubernetes"))
+              .isEqualTo(head);
+          assertThat(gateway.requests().subList(before, gateway.requestCount()))
+              .extracting(RecordedConnect::authorization).containsOnly("Bearer " + token);
         });
   }
 

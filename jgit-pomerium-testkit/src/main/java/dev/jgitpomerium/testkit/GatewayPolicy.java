@@ -31,6 +31,9 @@ final class GatewayPolicy {
   private final List<String> issued = new ArrayList<>(); // guarded by tokenLock
   private final Queue<GatewayResponse> scripted = new ConcurrentLinkedQueue<>();
   private volatile Fault fault = Fault.none();
+  /** Trusted issuers of bearer JWTs and the audiences each may carry, as Pomerium's {@code identity_providers}. */
+  private final Map<JwtIssuer, List<String>> jwtIssuers = new ConcurrentHashMap<>();
+  private final Queue<String> bearerRejections = new ConcurrentLinkedQueue<>();
 
   /** Starts with {@code tokens} accepted (none: no token check) and {@code routes}. */
   GatewayPolicy(Collection<String> tokens, Map<String, InetSocketAddress> routes) {
@@ -56,6 +59,19 @@ final class GatewayPolicy {
       tokens.add(token);
       tokenCheck = true;
     }
+  }
+
+  /** Accepts {@code Authorization: Bearer <jwt>} that {@code issuer} signed for one of {@code audiences}. */
+  void trustJwtIssuer(JwtIssuer issuer, List<String> audiences) {
+    synchronized (tokenLock) {
+      jwtIssuers.put(Objects.requireNonNull(issuer, "issuer"), List.copyOf(audiences));
+      tokenCheck = true;
+    }
+  }
+
+  /** Why each refused bearer JWT was refused, in Pomerium's words, in order. */
+  List<String> bearerRejections() {
+    return List.copyOf(bearerRejections);
   }
 
   void revokeToken(String token) {
@@ -122,7 +138,14 @@ final class GatewayPolicy {
       if (authorization == null) {
         return GatewayResponse.redirectToSignIn(signInUrl(request.target()));
       }
-      if (!authorization.startsWith("Pomerium ")
+      if (authorization.startsWith("Bearer ") && !jwtIssuers.isEmpty()) {
+        String why = bearerRejection(authorization.substring("Bearer ".length()));
+        if (why != null) {
+          bearerRejections.add(why);
+          // As Pomerium on a bearer_token_format: jwt route: a token it cannot verify is a 403, not a sign-in.
+          return GatewayResponse.status(403).header("Content-Type", "text/plain").body(why + "\n");
+        }
+      } else if (!authorization.startsWith("Pomerium ")
           || !tokens.contains(authorization.substring("Pomerium ".length()))) {
         return GatewayResponse.unauthorized();
       }
@@ -131,6 +154,21 @@ final class GatewayPolicy {
       return GatewayResponse.notFound();
     }
     return GatewayResponse.status(200);
+  }
+
+  /** Null when a trusted issuer verifies {@code jwt}; else the reason, preferring the issuer the token names. */
+  private String bearerRejection(String jwt) {
+    String reason = "no identity provider matches the token's iss claim";
+    for (Map.Entry<JwtIssuer, List<String>> trusted : jwtIssuers.entrySet()) {
+      String why = trusted.getKey().rejection(jwt, trusted.getValue());
+      if (why == null) {
+        return null;
+      }
+      if (!why.equals(reason) && !why.equals("token signature is invalid")) {
+        reason = why;
+      }
+    }
+    return reason;
   }
 
   /** {@code length} random characters from the URL-safe base64 alphabet. */

@@ -79,6 +79,7 @@ public final class PomeriumGateway implements AutoCloseable {
     this.spliceReadTimeoutMillis = (int) Math.max(10,
         Math.min(GatewayConnection.SPLICE_READ_TIMEOUT_MILLIS, builder.idleTimeout.toMillis() / 4));
     this.policy = new GatewayPolicy(builder.tokens, builder.routes);
+    builder.jwtIssuers.forEach(policy::trustJwtIssuer);
     this.tls = new GatewayTls(hostNames, builder.notBefore, builder.notAfter, builder.requireClientCertificate);
     this.acceptor = Acceptor.bind("PomeriumGateway");
     this.signInPages = new SignInPages(policy, url(), port(), builder.signInDelay, builder.holdSignIns);
@@ -95,6 +96,7 @@ public final class PomeriumGateway implements AutoCloseable {
   public static final class Builder {
     private final List<String> hostNames = new ArrayList<>();
     private final Set<String> tokens = new LinkedHashSet<>();
+    private final Map<JwtIssuer, List<String>> jwtIssuers = new LinkedHashMap<>();
     private final Map<String, InetSocketAddress> routes = new LinkedHashMap<>();
     private boolean coalesceUpstreamGreeting;
     private boolean requireClientCertificate;
@@ -125,6 +127,22 @@ public final class PomeriumGateway implements AutoCloseable {
      */
     public Builder requireToken(String token) {
       tokens.add(Objects.requireNonNull(token, "token"));
+      return this;
+    }
+
+    /**
+     * Accepts {@code Authorization: Bearer <jwt>} signed by {@code issuer} for one of {@code audiences}, as a Pomerium
+     * route with {@code bearer_token_format: jwt} and an {@code identity_providers} entry for that issuer does: the
+     * signature, {@code iss}, {@code aud}, {@code exp} and {@code nbf} are checked, and a token that fails is refused
+     * with 403 whose body is the reason in Pomerium's words ({@code token audience does not match any allowed
+     * audience}, ...), which {@link PomeriumGateway#bearerRejections()} lists. Tokens are then required on every
+     * CONNECT, as with {@link #requireToken}.
+     */
+    public Builder trustJwtIssuer(JwtIssuer issuer, String... audiences) {
+      if (audiences.length == 0) {
+        throw new IllegalArgumentException("an identity provider needs at least one audience");
+      }
+      jwtIssuers.put(Objects.requireNonNull(issuer, "issuer"), List.of(audiences));
       return this;
     }
 
@@ -273,6 +291,19 @@ public final class PomeriumGateway implements AutoCloseable {
   /** Accepts one more token from now on; the first call on a gateway built without tokens turns the token check on. */
   public void requireToken(String token) {
     policy.requireToken(token);
+  }
+
+  /** As {@link Builder#trustJwtIssuer}, from now on (an audience may name this gateway's {@link #url()}). */
+  public void trustJwtIssuer(JwtIssuer issuer, String... audiences) {
+    if (audiences.length == 0) {
+      throw new IllegalArgumentException("an identity provider needs at least one audience");
+    }
+    policy.trustJwtIssuer(issuer, List.of(audiences));
+  }
+
+  /** Why each bearer JWT the gateway refused was refused ({@link Builder#trustJwtIssuer}), in order. */
+  public List<String> bearerRejections() {
+    return policy.bearerRejections();
   }
 
   /**

@@ -29,6 +29,7 @@ import dev.jgitpomerium.transport.internal.signin.SignInConsole;
 import dev.jgitpomerium.transport.internal.sshconfig.SshConfig;
 import dev.jgitpomerium.transport.internal.token.TokenChain;
 import dev.jgitpomerium.transport.internal.token.TokenFiles;
+import dev.jgitpomerium.transport.internal.token.WorkloadIdentity;
 import dev.jgitpomerium.transport.internal.tunnel.CertificateFilter;
 import dev.jgitpomerium.transport.internal.tunnel.ClientKeyStores;
 import dev.jgitpomerium.transport.internal.tunnel.TunnelDialer;
@@ -517,6 +518,7 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
     private ClientKeyStores.Source clientKeyStore;
     private CertificateFilter clientCertIssuer;
     private CertificateFilter clientCertSubject;
+    private WorkloadIdentity workloadIdentity;
 
     private Builder() {}
 
@@ -554,6 +556,7 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
       clientKeyStore = config.clientKeyStore();
       clientCertIssuer = config.clientCertIssuer();
       clientCertSubject = config.clientCertSubject();
+      workloadIdentity = config.workloadIdentity();
     }
 
     /**
@@ -613,12 +616,65 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
     public Builder bearerToken(String token) {
       PomeriumToken bearerToken = PomeriumToken.bearer(token);
       this.bearer = new TokenChain.Named("bearer token", r -> r.isSignInRequired() ? null : bearerToken);
+      this.workloadIdentity = null;
       return this;
     }
 
     /** An identity-provider token in a file, read again at every connect, sent as {@code Authorization: Bearer}. */
     public Builder bearerTokenFile(Path file) {
       this.bearer = new TokenChain.Named("bearer token file", TokenFiles.source(file, PomeriumToken.Scheme.BEARER));
+      this.workloadIdentity = null;
+      return this;
+    }
+
+    /**
+     * GitHub Actions' OIDC token, requested for every connection and sent as {@code Authorization: Bearer}, for
+     * Pomerium routes with {@code bearer_token_format: jwt} that trust GitHub's issuer ({@code
+     * https://token.actions.githubusercontent.com}) for this audience. The token is requested from {@code
+     * ACTIONS_ID_TOKEN_REQUEST_URL} with {@code ACTIONS_ID_TOKEN_REQUEST_TOKEN}, which the runner sets only for a job
+     * with {@code permissions: id-token: write}; without them a connection fails saying so. It is never cached or
+     * written anywhere. Like the other identity-provider tokens, it replaces an earlier {@link #bearerToken}, {@link
+     * #bearerTokenFile}, {@link #bearerTokenFromEnvironment} or {@link #kubernetesServiceAccountToken}.
+     *
+     * @param audience the token's {@code aud}: one of the {@code audiences} Pomerium's {@code identity_providers}
+     *     entry for GitHub lists
+     */
+    public Builder githubActionsOidcToken(String audience) {
+      Objects.requireNonNull(audience, "audience == null");
+      return workloadIdentity(new WorkloadIdentity.GitHubActions(audience));
+    }
+
+    /**
+     * As {@link #githubActionsOidcToken(String)}, with the Pomerium URL being connected to as the audience, e.g.
+     * {@code https://pomerium.corp.example.com} (no path, no port when it is 443): the convention Pomerium's guide
+     * for GitHub Actions follows, which binds the token to this Pomerium.
+     */
+    public Builder githubActionsOidcToken() {
+      return workloadIdentity(new WorkloadIdentity.GitHubActions(null));
+    }
+
+    /**
+     * An identity token that the CI puts in the environment variable {@code name} (GitLab's {@code id_tokens},
+     * CircleCI's {@code CIRCLE_OIDC_TOKEN_V2}, the output of Buildkite's {@code buildkite-agent oidc
+     * request-token}), read again for every connection and sent as {@code Authorization: Bearer}. A variable that is
+     * unset or empty, or a token whose {@code exp} has passed, fails the connection naming the variable.
+     */
+    public Builder bearerTokenFromEnvironment(String name) {
+      return workloadIdentity(new WorkloadIdentity.EnvironmentVariable(name));
+    }
+
+    /**
+     * A projected Kubernetes service-account token (a {@code serviceAccountToken} volume source with the audience
+     * Pomerium expects), read again for every connection, since the kubelet replaces it before it expires, and sent
+     * as {@code Authorization: Bearer}. Failures name the file and say what to mount.
+     */
+    public Builder kubernetesServiceAccountToken(Path file) {
+      return workloadIdentity(new WorkloadIdentity.KubernetesTokenFile(file));
+    }
+
+    private Builder workloadIdentity(WorkloadIdentity identity) {
+      this.workloadIdentity = identity;
+      this.bearer = null;
       return this;
     }
 
@@ -957,7 +1013,7 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
           tokenCommandScheme, tokenStore, browserLauncher, useBrowser, browserChosen, interactive, signInTimeout,
           console, environment, extraCas, clientChain, clientKey, tlsVerificationDisabled, connectTimeout,
           responseTimeout, serverAliveInterval, serverAliveCountMax, listener, homeDirectory, sshDirectory,
-          identityFiles, knownHostsFiles, clientKeyStore, clientCertIssuer, clientCertSubject);
+          identityFiles, knownHostsFiles, clientKeyStore, clientCertIssuer, clientCertSubject, workloadIdentity);
     }
 
     /** The configuration for hosts behind a pomerium-cli ProxyCommand {@code line}: {@code base}, with its options. */
@@ -997,7 +1053,8 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
       if (!browserChosen && line.browserCommand() != null) {
         browserCommand(line.browserCommand());
       }
-      if (customTokenSource == null && serviceAccount == null && bearer == null && tokenCommand == null) {
+      if (customTokenSource == null && serviceAccount == null && bearer == null && tokenCommand == null
+          && workloadIdentity == null) {
         if (line.serviceAccount() != null) {
           token(line.serviceAccount());
         } else if (line.serviceAccountFile() != null) {

@@ -82,6 +82,14 @@ final class SettingValues {
       }
       case CLIENT_CERT_ISSUER -> b.clientCertificateIssuer((String) value);
       case CLIENT_CERT_SUBJECT -> b.clientCertificateSubject((String) value);
+      case GITHUB_OIDC -> {
+        if ((Boolean) value) {
+          b.githubActionsOidcToken();
+        }
+      }
+      case GITHUB_OIDC_AUDIENCE -> b.githubActionsOidcToken((String) value);
+      case BEARER_TOKEN_ENV -> b.bearerTokenFromEnvironment((String) value);
+      case KUBERNETES_TOKEN_FILE -> b.kubernetesServiceAccountToken((Path) value);
       default -> throw new AssertionError(key);
     }
   }

@@ -82,6 +82,23 @@ public final class PomeriumOptions {
       description = "Choose it by an attribute of its subject, e.g. \"CN=alice\" or \"O=Example\" (as pomerium-cli's)")
   String clientCertSubject;
 
+  @Option(names = "--github-oidc",
+      description = "In a GitHub Actions job with 'permissions: id-token: write': send the job's OIDC token, "
+          + "requested for each connection (audience: the Pomerium URL, or --github-oidc-audience)")
+  boolean githubOidc;
+
+  @Option(names = "--github-oidc-audience", paramLabel = "AUDIENCE",
+      description = "The audience of the GitHub Actions OIDC token (implies --github-oidc)")
+  String githubOidcAudience;
+
+  @Option(names = "--bearer-token-env", paramLabel = "VARIABLE",
+      description = "Send the identity token the CI put in this environment variable (read at each connection)")
+  String bearerTokenEnv;
+
+  @Option(names = "--kubernetes-token-file", paramLabel = "FILE",
+      description = "Send the projected Kubernetes service-account token in this file (read at each connection)")
+  Path kubernetesTokenFile;
+
   /**
    * Applies these options to {@code builder} (preset from the environment), routing {@code destinations}
    * ({@code host:port}) unless --route names others.
@@ -126,6 +143,22 @@ public final class PomeriumOptions {
     }
     if (serviceAccountFile != null) {
       builder.tokenFile(serviceAccountFile);
+    }
+    if ((githubOidc || githubOidcAudience != null ? 1 : 0) + (bearerTokenEnv != null ? 1 : 0)
+        + (kubernetesTokenFile != null ? 1 : 0) > 1) {
+      throw new IllegalArgumentException("--github-oidc, --bearer-token-env and --kubernetes-token-file each name the "
+          + "identity token to send: give only one");
+    }
+    if (githubOidcAudience != null) {
+      builder.githubActionsOidcToken(githubOidcAudience);
+    } else if (githubOidc) {
+      builder.githubActionsOidcToken();
+    }
+    if (bearerTokenEnv != null) {
+      builder.bearerTokenFromEnvironment(bearerTokenEnv);
+    }
+    if (kubernetesTokenFile != null) {
+      builder.kubernetesServiceAccountToken(kubernetesTokenFile);
     }
     return builder;
   }

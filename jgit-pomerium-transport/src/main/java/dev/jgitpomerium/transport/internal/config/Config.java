@@ -11,6 +11,7 @@ import dev.jgitpomerium.transport.internal.signin.SignInConsole;
 import dev.jgitpomerium.transport.internal.signin.SignInOptions;
 import dev.jgitpomerium.transport.internal.token.CommandTokenSource;
 import dev.jgitpomerium.transport.internal.token.TokenChain;
+import dev.jgitpomerium.transport.internal.token.WorkloadIdentity;
 import dev.jgitpomerium.transport.internal.tunnel.CertificateFilter;
 import dev.jgitpomerium.transport.internal.tunnel.ClientIdentity;
 import dev.jgitpomerium.transport.internal.tunnel.ClientKeyStores;
@@ -43,6 +44,8 @@ import okhttp3.OkHttpClient;
  * @param clientKeyStore a PKCS#12 file or the platform store, instead of the PEM {@code clientChain} and {@code
  *     clientKey}; null for none
  * @param clientCertIssuer with {@code clientCertSubject}, chooses among {@code clientKeyStore}'s certificates
+ * @param workloadIdentity a CI or Kubernetes identity token, in the chain's place of {@code bearer} (the Builder keeps
+ *     at most one of the two)
  */
 public record Config(
     List<String> routeSpecs,
@@ -76,7 +79,8 @@ public record Config(
     List<Path> knownHostsFiles,
     ClientKeyStores.Source clientKeyStore,
     CertificateFilter clientCertIssuer,
-    CertificateFilter clientCertSubject) {
+    CertificateFilter clientCertSubject,
+    WorkloadIdentity workloadIdentity) {
 
   public Config {
     routeSpecs = List.copyOf(routeSpecs);
@@ -139,6 +143,11 @@ public record Config(
       }
       if (bearer != null) {
         machine.add(bearer);
+      } else if (workloadIdentity != null) {
+        // Its token endpoint gets a credential of its own: never with Pomerium's disabled TLS verification.
+        Lazy<OkHttpClient> verified = !tlsVerificationDisabled ? http
+            : Lazy.of(() -> HttpClients.verifying(http.get(), extraCas));
+        machine.add(workloadIdentity.source(verified, env));
       }
       if (tokenCommand != null) {
         machine.add(new TokenChain.Named("token command",

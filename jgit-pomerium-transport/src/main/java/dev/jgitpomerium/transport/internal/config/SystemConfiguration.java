@@ -56,7 +56,11 @@ public final class SystemConfiguration {
     CLIENT_CERT_PASSWORD_FILE("jgit.pomerium.clientCertPasswordFile", true, "JGIT_POMERIUM_CLIENT_CERT_PASSWORD_FILE"),
     CLIENT_CERT_FROM_STORE("jgit.pomerium.clientCertFromStore", true, "JGIT_POMERIUM_CLIENT_CERT_FROM_STORE"),
     CLIENT_CERT_ISSUER("jgit.pomerium.clientCertIssuer", true, "JGIT_POMERIUM_CLIENT_CERT_ISSUER"),
-    CLIENT_CERT_SUBJECT("jgit.pomerium.clientCertSubject", true, "JGIT_POMERIUM_CLIENT_CERT_SUBJECT");
+    CLIENT_CERT_SUBJECT("jgit.pomerium.clientCertSubject", true, "JGIT_POMERIUM_CLIENT_CERT_SUBJECT"),
+    GITHUB_OIDC("jgit.pomerium.githubOidc", true, "JGIT_POMERIUM_GITHUB_OIDC"),
+    GITHUB_OIDC_AUDIENCE("jgit.pomerium.githubOidcAudience", true, "JGIT_POMERIUM_GITHUB_OIDC_AUDIENCE"),
+    BEARER_TOKEN_ENV("jgit.pomerium.bearerTokenEnv", true, "JGIT_POMERIUM_BEARER_TOKEN_ENV"),
+    KUBERNETES_TOKEN_FILE("jgit.pomerium.kubernetesTokenFile", true, "JGIT_POMERIUM_KUBERNETES_TOKEN_FILE");
 
     public final String setting;
     /** The system property, or null: a token in a system property would show in process listings. */
@@ -253,8 +257,54 @@ public final class SystemConfiguration {
         return bool(value);
       case CLIENT_CERT_ISSUER, CLIENT_CERT_SUBJECT:
         return value;
+      case GITHUB_OIDC:
+        boolean on = bool(value);
+        if (on) {
+          onlyIdentityToken(key, all, describe);
+        } else if (all.containsKey(Key.GITHUB_OIDC_AUDIENCE)) {
+          throw new IllegalArgumentException("is false, but " + describe.apply(Key.GITHUB_OIDC_AUDIENCE)
+              + " asks for GitHub's OIDC token");
+        }
+        return on;
+      case GITHUB_OIDC_AUDIENCE:
+        if (!all.containsKey(Key.GITHUB_OIDC)) {
+          onlyIdentityToken(key, all, describe);
+        }
+        return value;
+      case BEARER_TOKEN_ENV:
+        onlyIdentityToken(key, all, describe);
+        return value;
+      case KUBERNETES_TOKEN_FILE:
+        onlyIdentityToken(key, all, describe);
+        return Path.of(value);
       default:
         throw new AssertionError(key);
+    }
+  }
+
+  /**
+   * The identity-provider token settings each name the one token sent as {@code Bearer}; two of them at once would
+   * leave which one is sent to the order of this list, so that is refused (a bearer token and a bearer token file
+   * keep their old rule: the file wins). {@link Key#GITHUB_OIDC_AUDIENCE} goes with {@link Key#GITHUB_OIDC}.
+   */
+  private static void onlyIdentityToken(Key key, Map<Key, String> all, Function<Key, String> describe) {
+    for (Key other : List.of(Key.BEARER_TOKEN, Key.BEARER_TOKEN_FILE, Key.GITHUB_OIDC, Key.GITHUB_OIDC_AUDIENCE,
+        Key.BEARER_TOKEN_ENV, Key.KUBERNETES_TOKEN_FILE)) {
+      boolean sameSetting = other == key || key == Key.GITHUB_OIDC && other == Key.GITHUB_OIDC_AUDIENCE
+          || key == Key.GITHUB_OIDC_AUDIENCE && other == Key.GITHUB_OIDC;
+      boolean off = other == Key.GITHUB_OIDC && all.containsKey(other) && !isTrue(all.get(other));
+      if (!sameSetting && !off && all.containsKey(other)) {
+        throw new IllegalArgumentException("conflicts with " + describe.apply(other) + ": both name the "
+            + "identity-provider token sent as Bearer; set only one");
+      }
+    }
+  }
+
+  private static boolean isTrue(String value) {
+    try {
+      return bool(value);
+    } catch (IllegalArgumentException e) {
+      return false;
     }
   }
 

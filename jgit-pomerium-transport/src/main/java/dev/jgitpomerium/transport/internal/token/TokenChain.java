@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The default token source: machine credentials first (service-account token or file, identity-provider bearer
- * token, token command), then the token cache, then an interactive sign-in.
+ * token or a CI job's or pod's own identity token ({@link WorkloadIdentity}), token command), then the token cache,
+ * then an interactive sign-in.
  *
  * <p>Machine credentials, when configured, are the whole answer: a rejected one is never replaced by a browser
  * sign-in (a CI job must fail, not wait). Without them, a cached token is tried first; when Pomerium rejects it, it is
@@ -149,7 +150,9 @@ public final class TokenChain implements TokenSource {
   static String howToProvideAToken(TokenRequest request) {
     return "Provide a token: a Pomerium service-account token in a file (JGIT_POMERIUM_TOKEN_FILE=/path, or "
         + "tokenFile(...)), an identity-provider token for a route with bearer_token_format "
-        + "(JGIT_POMERIUM_BEARER_TOKEN_FILE), or a command that prints a token (JGIT_POMERIUM_TOKEN_COMMAND, e.g. "
+        + "(JGIT_POMERIUM_BEARER_TOKEN_FILE; in CI the job's own identity token: JGIT_POMERIUM_GITHUB_OIDC=true on "
+        + "GitHub Actions, JGIT_POMERIUM_BEARER_TOKEN_ENV=VARIABLE, JGIT_POMERIUM_KUBERNETES_TOKEN_FILE=/path), or a "
+        + "command that prints a token (JGIT_POMERIUM_TOKEN_COMMAND, e.g. "
         + "'pomerium-cli auth https://" + request.endpoint().authority() + "'); or sign in once "
         + "interactively on this machine (pomerium-cli, or JGIT_POMERIUM_INTERACTIVE=true) so the cached token is "
         + "used.";

@@ -6,10 +6,12 @@ import dev.jgitpomerium.transport.PomeriumProtocolException;
 import dev.jgitpomerium.transport.PomeriumRouteNotFoundException;
 import dev.jgitpomerium.transport.PomeriumSignInRequiredException;
 import dev.jgitpomerium.transport.PomeriumTlsException;
+import dev.jgitpomerium.transport.PomeriumToken;
 import dev.jgitpomerium.transport.PomeriumUnavailableException;
 import dev.jgitpomerium.transport.PomeriumUnreachableException;
 import dev.jgitpomerium.transport.Route;
 import dev.jgitpomerium.transport.internal.HintedIOException;
+import dev.jgitpomerium.transport.internal.token.Jwts;
 import java.io.IOException;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -44,8 +46,23 @@ public final class Failures {
   }
 
   static PomeriumException forStatus(Route route, ResponseHead head) {
+    return forStatus(route, head, null);
+  }
+
+  /** As {@link #forStatus(Route, ResponseHead)}; a 403 to a bearer JWT ({@code token}) names the identity it claims. */
+  static PomeriumException forStatus(Route route, ResponseHead head, PomeriumToken token) {
     int status = head.status();
     String where = route.destination() + " through Pomerium at " + route.endpoint();
+    String identity = status == 403 ? Jwts.describe(token) : null;
+    if (identity != null) {
+      // Pomerium answers 403 both to a bearer JWT it cannot verify and to one whose claims the policy refuses.
+      String hint = "check that Pomerium's identity_providers has an entry for this issuer whose audiences include "
+          + "this audience, that the route has bearer_token_format: jwt, and that its policy allows these claims "
+          + "(Pomerium's authorize log says which failed)";
+      return new PomeriumAccessDeniedException(route, status, "Pomerium denied access to " + where + " (HTTP 403"
+          + reason(head) + ") for the bearer JWT sent (" + identity + "): it could not verify the token or the route's "
+          + "policy does not allow it; " + hint, hint, null);
+    }
     switch (status) {
       case 403: {
         String hint = "ask the route's administrator for access (signing in again will not help)";

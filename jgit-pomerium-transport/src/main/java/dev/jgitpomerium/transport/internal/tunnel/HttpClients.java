@@ -35,6 +35,24 @@ public final class HttpClients {
     return builder.build();
   }
 
+  /**
+   * {@code base} (its proxies, timeouts, pool) with certificate and host-name verification on, trusting the JVM's CAs
+   * plus {@code extraCas}: for requests that carry a credential of their own to a server other than Pomerium (a CI
+   * token endpoint), which {@code disableTlsVerification} for Pomerium must not expose.
+   */
+  public static OkHttpClient verifying(OkHttpClient base, List<java.security.cert.X509Certificate> extraCas) {
+    TlsSetup tls;
+    try {
+      tls = TlsSetup.create(extraCas, null, false);
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalArgumentException("cannot set up TLS: " + e.getMessage(), e);
+    }
+    return base.newBuilder()
+        .sslSocketFactory(tls.socketFactory(), tls.trustManager())
+        .hostnameVerifier(new OkHttpClient.Builder().build().hostnameVerifier()) // OkHttp's own default
+        .build();
+  }
+
   /** Ends the client's idle connections and threads (its task runner threads are shared and time out alone). */
   public static void shutdown(OkHttpClient client) {
     client.dispatcher().executorService().shutdown();

@@ -149,7 +149,7 @@ public final class TunnelDialer {
         // Never follow Location: it is the identity provider's page, meant for a browser.
         return new Attempt(null, status);
       }
-      throw Failures.forStatus(route, head);
+      throw Failures.forStatus(route, head, token);
     } catch (PomeriumException e) {
       throw e;
     } catch (SocketTimeoutException e) {
