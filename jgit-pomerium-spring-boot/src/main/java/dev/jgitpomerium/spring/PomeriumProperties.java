@@ -159,6 +159,13 @@ public class PomeriumProperties {
   /** File holding a projected Kubernetes service-account token, read at each connect, sent as Authorization: Bearer. */
   private String kubernetesTokenFile;
 
+  /**
+   * The forward proxy on the way to Pomerium ({@code http://}, {@code https://}, {@code socks5://} or {@code
+   * socks5h://}, with optional {@code user:password@}), or {@code direct} for none. Default: the JVM's proxy
+   * settings, else HTTPS_PROXY / ALL_PROXY with NO_PROXY.
+   */
+  private String forwardProxy;
+
   /** The values by the library's setting names ({@code jgit.pomerium.tokenFile}); null where unset. */
   Map<String, String> settings() {
     Map<String, String> settings = new LinkedHashMap<>();
@@ -192,6 +199,7 @@ public class PomeriumProperties {
     settings.put(PREFIX + "githubOidcAudience", githubOidcAudience);
     settings.put(PREFIX + "bearerTokenEnv", bearerTokenEnv);
     settings.put(PREFIX + "kubernetesTokenFile", kubernetesTokenFile);
+    settings.put(PREFIX + "forwardProxy", forwardProxy);
     return settings;
   }
 
@@ -544,5 +552,18 @@ public class PomeriumProperties {
   /** Sets {@code jgit.pomerium.kubernetes-token-file}; null unsets it. */
   public void setKubernetesTokenFile(String kubernetesTokenFile) {
     this.kubernetesTokenFile = kubernetesTokenFile;
+  }
+
+  /**
+   * {@code jgit.pomerium.forward-proxy}, the forward proxy URL or {@code direct}, as given (not yet parsed); null when
+   * unset.
+   */
+  public String getForwardProxy() {
+    return forwardProxy;
+  }
+
+  /** Sets {@code jgit.pomerium.forward-proxy}; null unsets it. */
+  public void setForwardProxy(String forwardProxy) {
+    this.forwardProxy = forwardProxy;
   }
 }

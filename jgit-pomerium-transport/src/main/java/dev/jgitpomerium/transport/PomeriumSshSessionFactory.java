@@ -12,6 +12,7 @@ import dev.jgitpomerium.transport.internal.config.Compatibility;
 import dev.jgitpomerium.transport.internal.config.Config;
 import dev.jgitpomerium.transport.internal.config.FactoryRuntime;
 import dev.jgitpomerium.transport.internal.config.SystemConfiguration;
+import dev.jgitpomerium.transport.internal.proxy.ForwardProxies;
 import dev.jgitpomerium.transport.internal.relay.LoopbackRelay;
 import dev.jgitpomerium.transport.internal.routing.PomeriumCliCommand;
 import dev.jgitpomerium.transport.internal.routing.PomeriumProxyDataFactory;
@@ -519,6 +520,8 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
     private CertificateFilter clientCertIssuer;
     private CertificateFilter clientCertSubject;
     private WorkloadIdentity workloadIdentity;
+    private String forwardProxy;
+    private String forwardProxySource;
 
     private Builder() {}
 
@@ -557,6 +560,8 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
       clientCertIssuer = config.clientCertIssuer();
       clientCertSubject = config.clientCertSubject();
       workloadIdentity = config.workloadIdentity();
+      forwardProxy = config.forwardProxy();
+      forwardProxySource = config.forwardProxySource();
     }
 
     /**
@@ -989,6 +994,45 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
     }
 
     /**
+     * Reaches Pomerium (the tunnel and the sign-in requests) through this forward proxy, pomerium-cli's {@code
+     * --forward-proxy}: {@code http://host:port} ({@code CONNECT}), {@code https://host:port} (TLS to the proxy,
+     * checked against the proxy's name, then {@code CONNECT}), {@code socks5://host:port} (this side resolves
+     * Pomerium's name) or {@code socks5h://host:port} (the proxy resolves it), each with optional percent-encoded
+     * {@code user:password@} for Basic proxy authentication or SOCKS5's user name and password. A value without a
+     * scheme is an HTTP proxy. {@code "direct"} connects directly whatever the JVM's proxy settings and {@code
+     * HTTPS_PROXY} say.
+     *
+     * <p>Default: the JVM's {@code ProxySelector} when it names a proxy for Pomerium ({@code https.proxyHost}, {@code
+     * socksProxyHost}, or a selector the program installed), else {@code HTTPS_PROXY}/{@code ALL_PROXY} unless
+     * {@code NO_PROXY} names Pomerium's host, else directly. A proxy given here applies whatever {@code NO_PROXY}
+     * says. Pomerium's TLS runs inside the proxy's tunnel, checked against Pomerium's own name; the credentials never
+     * appear in a log or message.
+     *
+     * @throws IllegalArgumentException for an unsupported scheme, a URL without host or with a bad port, naming the
+     *     value without its credentials
+     */
+    public Builder forwardProxy(String url) {
+      return forwardProxy0(url, "forwardProxy");
+    }
+
+    /**
+     * As {@link #forwardProxy(String)}, for a tool that takes the value from its user: {@code configuredAs} is how
+     * messages name where it was set ({@code "--forward-proxy"}), as in "check the credentials in --forward-proxy".
+     */
+    public Builder forwardProxy(String url, String configuredAs) {
+      if (configuredAs == null || configuredAs.isBlank()) {
+        throw new IllegalArgumentException("configuredAs is empty");
+      }
+      return forwardProxy0(url, configuredAs.strip());
+    }
+
+    private Builder forwardProxy0(String url, String source) {
+      this.forwardProxy = ForwardProxies.checkExplicit(url);
+      this.forwardProxySource = source;
+      return this;
+    }
+
+    /**
      * Builds the factory. With no route, only hosts whose ~/.ssh/config ProxyCommand runs {@code pomerium-cli tcp}
      * go through Pomerium.
      *
@@ -1013,7 +1057,8 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
           tokenCommandScheme, tokenStore, browserLauncher, useBrowser, browserChosen, interactive, signInTimeout,
           console, environment, extraCas, clientChain, clientKey, tlsVerificationDisabled, connectTimeout,
           responseTimeout, serverAliveInterval, serverAliveCountMax, listener, homeDirectory, sshDirectory,
-          identityFiles, knownHostsFiles, clientKeyStore, clientCertIssuer, clientCertSubject, workloadIdentity);
+          identityFiles, knownHostsFiles, clientKeyStore, clientCertIssuer, clientCertSubject, workloadIdentity,
+          forwardProxy, forwardProxySource);
     }
 
     /** The configuration for hosts behind a pomerium-cli ProxyCommand {@code line}: {@code base}, with its options. */
@@ -1049,6 +1094,9 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
       }
       if (line.disableTlsVerification()) {
         disableTlsVerification();
+      }
+      if (forwardProxy == null && line.forwardProxy() != null) {
+        forwardProxy(line.forwardProxy(), "the ProxyCommand's --forward-proxy");
       }
       if (!browserChosen && line.browserCommand() != null) {
         browserCommand(line.browserCommand());

@@ -23,7 +23,7 @@ final class SettingValues {
       List<SystemConfiguration.Value> values) {
     for (SystemConfiguration.Value value : values) {
       try {
-        set(builder, value.key(), value.value());
+        set(builder, value.key(), value.value(), value.describedAs());
       } catch (IllegalArgumentException e) {
         throw new InvalidSettingException(value.key().setting, value.describedAs(), e.getMessage(), e);
       }
@@ -32,7 +32,8 @@ final class SettingValues {
   }
 
   @SuppressWarnings("unchecked")
-  private static void set(PomeriumSshSessionFactory.Builder b, SystemConfiguration.Key key, Object value) {
+  private static void set(PomeriumSshSessionFactory.Builder b, SystemConfiguration.Key key, Object value,
+      String describedAs) {
     switch (key) {
       case ROUTES -> ((List<String>) value).forEach(b::route);
       case POMERIUM_URL -> b.pomeriumUrl((String) value);
@@ -90,6 +91,7 @@ final class SettingValues {
       case GITHUB_OIDC_AUDIENCE -> b.githubActionsOidcToken((String) value);
       case BEARER_TOKEN_ENV -> b.bearerTokenFromEnvironment((String) value);
       case KUBERNETES_TOKEN_FILE -> b.kubernetesServiceAccountToken((Path) value);
+      case FORWARD_PROXY -> b.forwardProxy((String) value, describedAs);
       default -> throw new AssertionError(key);
     }
   }

@@ -99,6 +99,12 @@ public final class PomeriumOptions {
       description = "Send the projected Kubernetes service-account token in this file (read at each connection)")
   Path kubernetesTokenFile;
 
+  @Option(names = "--forward-proxy", paramLabel = "URL",
+      description = "Reach Pomerium through this forward proxy: http://, https://, socks5:// or socks5h://"
+          + "[user:password@]host:port, or 'direct' for none (default: -Dhttps.proxyHost, else HTTPS_PROXY, ALL_PROXY"
+          + " with NO_PROXY)")
+  String forwardProxy;
+
   /**
    * Applies these options to {@code builder} (preset from the environment), routing {@code destinations}
    * ({@code host:port}) unless --route names others.
@@ -159,6 +165,9 @@ public final class PomeriumOptions {
     }
     if (kubernetesTokenFile != null) {
       builder.kubernetesServiceAccountToken(kubernetesTokenFile);
+    }
+    if (forwardProxy != null) {
+      builder.forwardProxy(forwardProxy, "--forward-proxy");
     }
     return builder;
   }

@@ -60,7 +60,8 @@ public final class SystemConfiguration {
     GITHUB_OIDC("jgit.pomerium.githubOidc", true, "JGIT_POMERIUM_GITHUB_OIDC"),
     GITHUB_OIDC_AUDIENCE("jgit.pomerium.githubOidcAudience", true, "JGIT_POMERIUM_GITHUB_OIDC_AUDIENCE"),
     BEARER_TOKEN_ENV("jgit.pomerium.bearerTokenEnv", true, "JGIT_POMERIUM_BEARER_TOKEN_ENV"),
-    KUBERNETES_TOKEN_FILE("jgit.pomerium.kubernetesTokenFile", true, "JGIT_POMERIUM_KUBERNETES_TOKEN_FILE");
+    KUBERNETES_TOKEN_FILE("jgit.pomerium.kubernetesTokenFile", true, "JGIT_POMERIUM_KUBERNETES_TOKEN_FILE"),
+    FORWARD_PROXY("jgit.pomerium.forwardProxy", true, "JGIT_POMERIUM_FORWARD_PROXY");
 
     public final String setting;
     /** The system property, or null: a token in a system property would show in process listings. */
@@ -228,7 +229,7 @@ public final class SystemConfiguration {
     switch (key) {
       case ROUTES:
         return Stream.of(value.split("[,\\s]+")).filter(spec -> !spec.isEmpty()).toList();
-      case POMERIUM_URL, TOKEN, BEARER_TOKEN, TOKEN_COMMAND, BROWSER_COMMAND:
+      case POMERIUM_URL, TOKEN, BEARER_TOKEN, TOKEN_COMMAND, BROWSER_COMMAND, FORWARD_PROXY:
         return value;
       case TOKEN_FILE, BEARER_TOKEN_FILE, CA_FILE:
         return Path.of(value);

@@ -20,14 +20,15 @@ import java.util.regex.Pattern;
  */
 public record PomeriumCliCommand(String destination, String pomeriumUrl, List<Path> caFiles, String caCertBase64,
     Path clientCert, Path clientKey, boolean disableTlsVerification, String browserCommand, String serviceAccount,
-    Path serviceAccountFile, boolean clientCertFromStore, String clientCertIssuer, String clientCertSubject) {
+    Path serviceAccountFile, boolean clientCertFromStore, String clientCertIssuer, String clientCertSubject,
+    String forwardProxy) {
 
   private static final Pattern PROGRAM = Pattern.compile("(?i)(.*[/\\\\])?(pomerium-cli|jgit-pomerium)(\\.exe)?");
   private static final Pattern JAVA = Pattern.compile("(?i)(.*[/\\\\])?java(w)?(\\.exe)?");
   private static final Pattern PROGRAM_ANYWHERE = Pattern.compile("(?i)(pomerium-cli|jgit-pomerium)");
   private static final List<String> WITH_VALUE = List.of("--pomerium-url", "--alternate-ca-path", "--ca-cert",
       "--client-cert", "--client-key", "--browser-cmd", "--service-account", "--service-account-file", "--listen",
-      "--log-level", "--client-cert-issuer", "--client-cert-subject");
+      "--log-level", "--client-cert-issuer", "--client-cert-subject", "--forward-proxy");
 
   /**
    * Parses {@code line} with OpenSSH's %h, %p, %r and %% expanded for {@code host}, {@code port} and {@code user},
@@ -92,6 +93,7 @@ public record PomeriumCliCommand(String destination, String pomeriumUrl, List<Pa
     boolean fromStore = false;
     String issuer = null;
     String subject = null;
+    String forwardProxy = null;
     List<String> args = words.subList(program + 2, words.size());
     for (int i = 0; i < args.size(); i++) {
       String arg = args.get(i);
@@ -120,6 +122,7 @@ public record PomeriumCliCommand(String destination, String pomeriumUrl, List<Pa
         case "--client-cert-from-store" -> fromStore = value == null || Boolean.parseBoolean(value);
         case "--client-cert-issuer" -> issuer = value;
         case "--client-cert-subject" -> subject = value;
+        case "--forward-proxy" -> forwardProxy = value;
         default -> {
           if (!arg.startsWith("-") && destination == null) {
             destination = arg;
@@ -131,7 +134,7 @@ public record PomeriumCliCommand(String destination, String pomeriumUrl, List<Pa
       throw new IllegalArgumentException("the pomerium-cli tcp line names no destination (host:port)");
     }
     return Optional.of(new PomeriumCliCommand(destination, url, List.copyOf(cas), caCert, cert, key, insecure,
-        browser, serviceAccount, serviceAccountFile, fromStore, issuer, subject));
+        browser, serviceAccount, serviceAccountFile, fromStore, issuer, subject, forwardProxy));
   }
 
   @Override
