@@ -148,11 +148,22 @@ public final class SquidProxy implements AutoCloseable {
     }
   }
 
-  /** One line of squid's access log: a request the proxy finished. */
-  public record Request(String method, String target, int status, String user, String resultCode, String peer) {
+  /**
+   * One line of squid's access log: a request the proxy finished.
+   *
+   * @param method e.g. {@code CONNECT}
+   * @param target the request's target, for {@code CONNECT} {@code host:port} as the client named it
+   * @param status the HTTP status squid answered (200, 407, 503...)
+   * @param user the authenticated user, or {@code -}
+   * @param resultCode squid's result code, e.g. {@code TCP_TUNNEL} or {@code TCP_DENIED}
+   * @param peer the address squid connected to for the client (where it resolved the target), or {@code -}
+   * @param proxyPort the proxy's port the client connected to ({@link #address()} or {@link #httpsAddress()})
+   */
+  public record Request(String method, String target, int status, String user, String resultCode, String peer,
+      int proxyPort) {
     /**
-     * Parses squid's native log format: {@code time elapsed client result/status bytes method URL user hierarchy/peer
-     * type}.
+     * Parses a line of the log format {@code jgitpomerium}: squid's native one ({@code time elapsed client
+     * result/status bytes method URL user hierarchy/peer type}) and the local port.
      */
     static Request parse(String line) {
       String[] fields = line.strip().split("\\s+");
@@ -167,8 +178,14 @@ public final class SquidProxy implements AutoCloseable {
       } catch (NumberFormatException e) {
         status = 0;
       }
+      int port;
+      try {
+        port = fields.length > 10 ? Integer.parseInt(fields[10]) : -1;
+      } catch (NumberFormatException e) {
+        port = -1;
+      }
       return new Request(fields[5], fields[6], status, fields[7], result[0],
-          hierarchy.length > 1 ? hierarchy[1] : "-");
+          hierarchy.length > 1 ? hierarchy[1] : "-", port);
     }
 
     /** Whether this is a {@code CONNECT} to {@code target} ({@code host:port}). */
@@ -376,7 +393,8 @@ public final class SquidProxy implements AutoCloseable {
     }
     lines.add("visible_hostname jgit-pomerium-test-proxy");
     lines.add("pid_filename " + directory.resolve("squid.pid"));
-    lines.add("access_log stdio:" + directory.resolve("access.log"));
+    lines.add("logformat jgitpomerium %ts.%03tu %6tr %>a %Ss/%03>Hs %<st %rm %ru %[un %Sh/%<a %mt %>lp");
+    lines.add("access_log stdio:" + directory.resolve("access.log") + " jgitpomerium");
     lines.add("cache_log " + directory.resolve("cache.log"));
     lines.add("cache_store_log none");
     lines.add("coredump_dir " + directory);

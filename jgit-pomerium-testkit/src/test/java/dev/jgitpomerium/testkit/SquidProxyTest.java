@@ -70,6 +70,7 @@ class SquidProxyTest {
     assertEquals(200, request.status());
     assertEquals(USER, request.user());
     assertEquals("127.0.0.1", request.peer(), "squid resolved the name from its hosts file");
+    assertEquals(squid.address().getPort(), request.proxyPort());
   }
 
   @Test

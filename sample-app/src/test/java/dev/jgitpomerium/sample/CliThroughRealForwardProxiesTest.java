@@ -1,0 +1,216 @@
+package dev.jgitpomerium.sample;
+
+import static dev.jgitpomerium.sample.CliProcess.jgitPomerium;
+import static java.nio.charset.StandardCharsets.US_ASCII;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jgitpomerium.testkit.ChildProcesses;
+import dev.jgitpomerium.testkit.GitBehindPomerium;
+import dev.jgitpomerium.testkit.RecordedConnect;
+import dev.jgitpomerium.testkit.Socks5Proxy;
+import dev.jgitpomerium.testkit.SquidProxy;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.eclipse.jgit.api.Git;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The command line reaches Pomerium through real forward proxies on 127.0.0.1, in a set-up where Pomerium's name
+ * ({@value #POMERIUM_HOST}) resolves only at the proxy, as behind a corporate proxy: squid chosen by {@code
+ * HTTPS_PROXY}, squid with Basic authentication and squid's TLS port chosen by {@code --forward-proxy}, and microsocks
+ * as {@code socks5h://} with a user and password. Each proxy logs the tunnel to Pomerium's {@code host:port}, and
+ * Pomerium sees the {@code CONNECT} to the git host inside it. A wrong proxy password is the proxy's 407 refusal, and
+ * {@code NO_PROXY} for Pomerium's host connects directly, which then cannot resolve the name.
+ *
+ * <p>Nothing on this machine resolves {@value #POMERIUM_HOST} (a {@code .test} name, RFC 6761, in no hosts file but
+ * the proxies' own: squid's {@code hosts_file}, microsocks' nss_wrapper file; see {@link SquidProxy} and {@link
+ * Socks5Proxy}); {@link #start} checks it. The command line runs in a JVM of its own, as a user runs it, with the
+ * environment the test gives; the gateway's and the HTTPS proxy's CAs are in one bundle for {@code
+ * --alternate-ca-path}, as a company's CA bundle would be. The proxies and the scene start once for the class.
+ */
+class CliThroughRealForwardProxiesTest {
+  private static final String POMERIUM_HOST = "pomerium.proxied.test";
+  private static final String PROXY_USER = "alice";
+  private static final String PROXY_PASSWORD = "proxy-pass-7f3a";
+  private static final Duration LOG_WAIT = Duration.ofSeconds(10);
+
+  @TempDir static Path root;
+
+  private static GitBehindPomerium scene;
+  private static ChildProcesses processes;
+  private static SquidProxy squid;
+  private static SquidProxy authenticatingSquid;
+  private static Socks5Proxy socks;
+  private static Path caBundle;
+
+  @BeforeAll
+  static void start() throws Exception {
+    assertThrows(UnknownHostException.class, () -> InetAddress.getByName(POMERIUM_HOST),
+        POMERIUM_HOST + " must resolve only at the proxies, not on this machine");
+    scene = GitBehindPomerium.start(root, gateway -> gateway.hostNames(POMERIUM_HOST));
+    processes = new ChildProcesses(root.resolve("process-output"), scene.home());
+    squid = SquidProxy.builder().hostsEntry(POMERIUM_HOST, "127.0.0.1").start();
+    authenticatingSquid = SquidProxy.builder().hostsEntry(POMERIUM_HOST, "127.0.0.1")
+        .basicAuthentication(PROXY_USER, PROXY_PASSWORD).https().start();
+    socks = Socks5Proxy.builder().hostsEntry(POMERIUM_HOST, "127.0.0.1").credentials(PROXY_USER, PROXY_PASSWORD)
+        .start();
+    caBundle = Files.writeString(root.resolve("ca-bundle.pem"),
+        scene.gateway().caCertificatePem() + authenticatingSquid.caCertificatePem(), US_ASCII);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    try {
+      for (AutoCloseable closeable : new AutoCloseable[] {processes, socks, authenticatingSquid, squid, scene}) {
+        if (closeable != null) {
+          closeable.close();
+        }
+      }
+    } finally {
+      scene = null;
+    }
+  }
+
+  @Test
+  void lsRemoteGoesThroughSquidChosenByHttpsProxyToThePomeriumNameOnlyTheProxyResolves() throws Exception {
+    int before = scene.gateway().requestCount();
+
+    ChildProcesses.Result result = cli(Map.of("HTTPS_PROXY", squid.httpUrl()), "ls-remote", GitBehindPomerium.URI);
+
+    assertEquals(0, result.exitCode(), () -> result.describe() + squid.log());
+    assertTrue(result.stdout().contains(scene.initialHead().name() + "\trefs/heads/main"), result::describe);
+    SquidProxy.Request tunnel = squid.awaitRequest(r -> r.isConnectTo(pomeriumAuthority()), LOG_WAIT);
+    assertNotNull(tunnel, squid::log);
+    assertEquals(200, tunnel.status(), squid::log);
+    assertEquals("127.0.0.1", tunnel.peer(), "squid resolved " + POMERIUM_HOST + " from its hosts file");
+    assertGatewaySawOneConnectToTheGitHostAfter(before);
+  }
+
+  @Test
+  void cloneGoesThroughSquidWithBasicAuthenticationFromTheForwardProxyFlag() throws Exception {
+    Path target = root.resolve("clone-through-authenticating-squid");
+
+    ChildProcesses.Result result = cli(Map.of(), "clone", GitBehindPomerium.URI, target.toString(),
+        "--forward-proxy", authenticatingSquid.httpUrl(PROXY_USER, PROXY_PASSWORD));
+
+    assertEquals(0, result.exitCode(), () -> result.describe() + authenticatingSquid.log());
+    try (Git clone = Git.open(target.toFile())) {
+      assertEquals(scene.initialHead(), clone.getRepository().resolve("HEAD"));
+    }
+    SquidProxy.Request tunnel = authenticatingSquid.awaitRequest(
+        r -> r.isConnectTo(pomeriumAuthority()) && r.status() == 200 && r.proxyPort() == authenticatingSquid
+            .address().getPort(), LOG_WAIT);
+    assertNotNull(tunnel, authenticatingSquid::log);
+    assertEquals(PROXY_USER, tunnel.user(), "squid authenticated the user of --forward-proxy's URL");
+    assertNoProxyPasswordIn(result);
+  }
+
+  @Test
+  void lsRemoteGoesThroughAnHttpsProxyTrustedThroughTheCaBundle() throws Exception {
+    int before = scene.gateway().requestCount();
+
+    ChildProcesses.Result result = cli(Map.of(), "ls-remote", GitBehindPomerium.URI,
+        "--forward-proxy", authenticatingSquid.httpsUrl(PROXY_USER, PROXY_PASSWORD));
+
+    assertEquals(0, result.exitCode(), () -> result.describe() + authenticatingSquid.log());
+    assertTrue(result.stdout().contains(scene.initialHead().name() + "\trefs/heads/main"), result::describe);
+    SquidProxy.Request tunnel = authenticatingSquid.awaitRequest(
+        r -> r.isConnectTo(pomeriumAuthority()) && r.proxyPort() == authenticatingSquid.httpsAddress().getPort(),
+        LOG_WAIT);
+    assertNotNull(tunnel, authenticatingSquid::log);
+    assertEquals(200, tunnel.status(), authenticatingSquid::log);
+    assertEquals(PROXY_USER, tunnel.user());
+    assertGatewaySawOneConnectToTheGitHostAfter(before);
+    assertNoProxyPasswordIn(result);
+  }
+
+  @Test
+  void lsRemoteGoesThroughSocks5hWithUserAndPasswordAndTheProxyResolvesPomeriumsName() throws Exception {
+    int before = scene.gateway().requestCount();
+
+    ChildProcesses.Result result = cli(Map.of(), "ls-remote", GitBehindPomerium.URI,
+        "--forward-proxy", socks.url("socks5h", PROXY_USER, PROXY_PASSWORD));
+
+    assertEquals(0, result.exitCode(), () -> result.describe() + socks.log());
+    assertTrue(result.stdout().contains(scene.initialHead().name() + "\trefs/heads/main"), result::describe);
+    assertTrue(socks.awaitConnection(pomeriumAuthority(), LOG_WAIT), socks::log);
+    assertGatewaySawOneConnectToTheGitHostAfter(before);
+    assertNoProxyPasswordIn(result);
+  }
+
+  @Test
+  void aWrongProxyPasswordIsTheProxysRefusalWith407AndPomeriumIsNeverAsked() throws Exception {
+    int before = scene.gateway().requestCount();
+    String wrong = "not-the-proxy-password";
+
+    ChildProcesses.Result result = cli(Map.of(), "ls-remote", GitBehindPomerium.URI,
+        "--forward-proxy", authenticatingSquid.httpUrl(PROXY_USER, wrong));
+
+    assertNotEquals(0, result.exitCode(), result::describe);
+    assertEquals("", result.stdout(), result::describe);
+    String proxy = "127.0.0.1:" + authenticatingSquid.address().getPort();
+    assertTrue(result.stderr().contains("the proxy " + proxy + " (--forward-proxy) refused CONNECT "
+        + pomeriumAuthority() + " (HTTP 407 Proxy Authentication Required): proxy authentication required"),
+        result::describe);
+    assertFalse(result.stderr().contains("\tat "), "no stack trace without --verbose\n" + result.describe());
+    assertFalse(result.stderr().contains(wrong), "the proxy password appeared:\n" + result.describe());
+    SquidProxy.Request refusal = authenticatingSquid.awaitRequest(
+        r -> r.isConnectTo(pomeriumAuthority()) && r.status() == 407, LOG_WAIT);
+    assertNotNull(refusal, authenticatingSquid::log);
+    assertEquals(before, scene.gateway().requestCount(), "no CONNECT reached Pomerium");
+  }
+
+  @Test
+  void noProxyForPomeriumsHostConnectsDirectlyAndThenCannotResolveTheName() throws Exception {
+    int before = scene.gateway().requestCount();
+    long tunnelsBefore = squid.requests().stream().filter(r -> r.isConnectTo(pomeriumAuthority())).count();
+
+    ChildProcesses.Result result = cli(Map.of("HTTPS_PROXY", squid.httpUrl(), "NO_PROXY", ".proxied.test"),
+        "ls-remote", GitBehindPomerium.URI);
+
+    assertNotEquals(0, result.exitCode(), result::describe);
+    assertTrue(result.stderr().contains("unknown host " + POMERIUM_HOST), result::describe);
+    assertEquals(before, scene.gateway().requestCount());
+    // Through squid the name would have resolved (and the command worked); its log has no tunnel from this run.
+    assertEquals(tunnelsBefore, squid.requests().stream().filter(r -> r.isConnectTo(pomeriumAuthority())).count(),
+        squid::log);
+  }
+
+  /** {@code pomerium.proxied.test:<gateway port>}, the CONNECT target a proxy must see. */
+  private static String pomeriumAuthority() {
+    return POMERIUM_HOST + ":" + scene.gateway().port();
+  }
+
+  /** The command line in its own JVM: {@code args}, then the scene's Pomerium URL, CA bundle and token file. */
+  private static ChildProcesses.Result cli(Map<String, String> environment, String... args) throws Exception {
+    List<String> words = new ArrayList<>(List.of(args));
+    words.addAll(List.of("--pomerium-url", scene.gateway().url(), "--alternate-ca-path", caBundle.toString(),
+        "--service-account-file", scene.tokenFile().toString()));
+    return processes.run(root, environment, jgitPomerium(scene.home(), words.toArray(new String[0])));
+  }
+
+  private static void assertGatewaySawOneConnectToTheGitHostAfter(int before) {
+    List<RecordedConnect> requests = scene.gateway().requests();
+    assertEquals(before + 1, requests.size(), requests::toString);
+    assertEquals(GitBehindPomerium.HOST + ":22", requests.get(before).target());
+  }
+
+  private static void assertNoProxyPasswordIn(ChildProcesses.Result result) {
+    assertFalse((result.stdout() + result.stderr()).contains(PROXY_PASSWORD),
+        "the proxy password appeared:\n" + result.describe());
+  }
+}
