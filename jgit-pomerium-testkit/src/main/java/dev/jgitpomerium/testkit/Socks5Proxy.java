@@ -148,15 +148,18 @@ public final class Socks5Proxy implements AutoCloseable {
     return targets;
   }
 
-  /** Waits until the proxy has opened a tunnel to {@code target} ({@code host:port}); false if not within timeout. */
-  public boolean awaitConnection(String target, Duration timeout) {
+  /**
+   * Waits until the proxy has opened at least {@code count} tunnels to {@code target} ({@code host:port}), e.g. one
+   * more than a test counted before it acted.
+   *
+   * @return how many it opened: at least {@code count}, or fewer if {@code timeout} passed
+   */
+  public int awaitConnections(String target, int count, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
-      if (connections().stream().anyMatch(target::equalsIgnoreCase)) {
-        return true;
-      }
-      if (System.nanoTime() - deadline >= 0) {
-        return false;
+      int opened = (int) connections().stream().filter(target::equalsIgnoreCase).count();
+      if (opened >= count || System.nanoTime() - deadline >= 0) {
+        return opened;
       }
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
     }

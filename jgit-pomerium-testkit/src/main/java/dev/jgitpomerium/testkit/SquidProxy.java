@@ -45,7 +45,7 @@ import okhttp3.tls.HeldCertificate;
  *
  * <p>It allows {@code CONNECT} to any port (Pomerium's test gateway listens on an ephemeral one; a stock squid.conf
  * allows only 443) from 127.0.0.1, and caches nothing. Each request is written to its access log when it ends (for a
- * tunnel: when the tunnel closes); {@link #awaitRequest} waits for it.
+ * tunnel: when the tunnel closes); {@link #awaitRequests} waits for it.
  *
  * <p>It needs squid (with {@code basic_ncsa_auth}) and, for {@link Builder#basicAuthentication}, openssl ({@code
  * openssl passwd -apr1} makes the htpasswd line); {@code ./test.sh} installs both. Without them it fails saying so.
@@ -252,20 +252,17 @@ public final class SquidProxy implements AutoCloseable {
   }
 
   /**
-   * Waits until the access log has a request that {@code matches} (squid writes a tunnel's line when it closes).
+   * Waits until the access log has at least {@code count} requests that {@code match} (squid writes a tunnel's line
+   * when it closes), e.g. one more than a test counted before it acted.
    *
-   * @return the first such request, or null if none came within {@code timeout}
+   * @return the matching requests, oldest first: at least {@code count} of them, or fewer if {@code timeout} passed
    */
-  public Request awaitRequest(Predicate<Request> matches, Duration timeout) {
+  public List<Request> awaitRequests(Predicate<Request> matches, int count, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
-      for (Request request : requests()) {
-        if (matches.test(request)) {
-          return request;
-        }
-      }
-      if (System.nanoTime() - deadline >= 0) {
-        return null;
+      List<Request> matching = requests().stream().filter(matches).toList();
+      if (matching.size() >= count || System.nanoTime() - deadline >= 0) {
+        return matching;
       }
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
     }

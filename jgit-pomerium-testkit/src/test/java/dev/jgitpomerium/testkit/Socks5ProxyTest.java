@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -59,7 +58,7 @@ class Socks5ProxyTest {
       assertArrayEquals(ping, socket.getInputStream().readNBytes(ping.length));
     }
     String target = NAME + ":" + upstream.address().getPort();
-    assertTrue(socks.awaitConnection(target, Duration.ofSeconds(10)), socks::log);
+    assertEquals(1, socks.awaitConnections(target, 1, Duration.ofSeconds(10)), socks::log);
   }
 
   @Test

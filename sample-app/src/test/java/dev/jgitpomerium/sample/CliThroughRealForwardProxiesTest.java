@@ -5,7 +5,6 @@ import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -31,10 +30,11 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The command line reaches Pomerium through real forward proxies on 127.0.0.1, in a set-up where Pomerium's name
  * ({@value #POMERIUM_HOST}) resolves only at the proxy, as behind a corporate proxy: squid chosen by {@code
- * HTTPS_PROXY}, squid with Basic authentication and squid's TLS port chosen by {@code --forward-proxy}, and microsocks
- * as {@code socks5h://} with a user and password. Each proxy logs the tunnel to Pomerium's {@code host:port}, and
- * Pomerium sees the {@code CONNECT} to the git host inside it. A wrong proxy password is the proxy's 407 refusal, and
- * {@code NO_PROXY} for Pomerium's host connects directly, which then cannot resolve the name.
+ * HTTPS_PROXY} and by the JVM's {@code https.proxyHost}, squid with Basic authentication and squid's TLS port chosen by
+ * {@code --forward-proxy}, and microsocks as {@code socks5h://} with a user and password. Each proxy logs the tunnel
+ * to Pomerium's {@code host:port}, and Pomerium sees the {@code CONNECT} to the git host inside it. A wrong proxy
+ * password is the proxy's 407 refusal, and {@code NO_PROXY} for Pomerium's host connects directly, which then cannot
+ * resolve the name.
  *
  * <p>Nothing on this machine resolves {@value #POMERIUM_HOST} (a {@code .test} name, RFC 6761, in no hosts file but
  * the proxies' own: squid's {@code hosts_file}, microsocks' nss_wrapper file; see {@link SquidProxy} and {@link
@@ -88,21 +88,39 @@ class CliThroughRealForwardProxiesTest {
   @Test
   void lsRemoteGoesThroughSquidChosenByHttpsProxyToThePomeriumNameOnlyTheProxyResolves() throws Exception {
     int before = scene.gateway().requestCount();
+    int tunnelsBefore = tunnels(squid, squid.address().getPort());
 
     ChildProcesses.Result result = cli(Map.of("HTTPS_PROXY", squid.httpUrl()), "ls-remote", GitBehindPomerium.URI);
 
     assertEquals(0, result.exitCode(), () -> result.describe() + squid.log());
-    assertTrue(result.stdout().contains(scene.initialHead().name() + "\trefs/heads/main"), result::describe);
-    SquidProxy.Request tunnel = squid.awaitRequest(r -> r.isConnectTo(pomeriumAuthority()), LOG_WAIT);
-    assertNotNull(tunnel, squid::log);
+    assertListsTheServersMain(result);
+    SquidProxy.Request tunnel = awaitOneMoreTunnel(squid, squid.address().getPort(), tunnelsBefore);
     assertEquals(200, tunnel.status(), squid::log);
     assertEquals("127.0.0.1", tunnel.peer(), "squid resolved " + POMERIUM_HOST + " from its hosts file");
     assertGatewaySawOneConnectToTheGitHostAfter(before);
   }
 
   @Test
+  void theJvmsHttpsProxyHostSendsTheTunnelThroughSquid() throws Exception {
+    int before = scene.gateway().requestCount();
+    int port = squid.address().getPort();
+    int tunnelsBefore = tunnels(squid, port);
+
+    // As a company sets it for every Java program.
+    ChildProcesses.Result result = cli(Map.of("JAVA_TOOL_OPTIONS",
+        "-Dhttps.proxyHost=127.0.0.1 -Dhttps.proxyPort=" + port), "ls-remote", GitBehindPomerium.URI);
+
+    assertEquals(0, result.exitCode(), () -> result.describe() + squid.log());
+    assertListsTheServersMain(result);
+    assertEquals(200, awaitOneMoreTunnel(squid, port, tunnelsBefore).status(), squid::log);
+    assertGatewaySawOneConnectToTheGitHostAfter(before);
+  }
+
+  @Test
   void cloneGoesThroughSquidWithBasicAuthenticationFromTheForwardProxyFlag() throws Exception {
     Path target = root.resolve("clone-through-authenticating-squid");
+    int port = authenticatingSquid.address().getPort();
+    int tunnelsBefore = tunnels(authenticatingSquid, port);
 
     ChildProcesses.Result result = cli(Map.of(), "clone", GitBehindPomerium.URI, target.toString(),
         "--forward-proxy", authenticatingSquid.httpUrl(PROXY_USER, PROXY_PASSWORD));
@@ -111,10 +129,8 @@ class CliThroughRealForwardProxiesTest {
     try (Git clone = Git.open(target.toFile())) {
       assertEquals(scene.initialHead(), clone.getRepository().resolve("HEAD"));
     }
-    SquidProxy.Request tunnel = authenticatingSquid.awaitRequest(
-        r -> r.isConnectTo(pomeriumAuthority()) && r.status() == 200 && r.proxyPort() == authenticatingSquid
-            .address().getPort(), LOG_WAIT);
-    assertNotNull(tunnel, authenticatingSquid::log);
+    SquidProxy.Request tunnel = awaitOneMoreTunnel(authenticatingSquid, port, tunnelsBefore);
+    assertEquals(200, tunnel.status(), authenticatingSquid::log);
     assertEquals(PROXY_USER, tunnel.user(), "squid authenticated the user of --forward-proxy's URL");
     assertNoProxyPasswordIn(result);
   }
@@ -122,16 +138,15 @@ class CliThroughRealForwardProxiesTest {
   @Test
   void lsRemoteGoesThroughAnHttpsProxyTrustedThroughTheCaBundle() throws Exception {
     int before = scene.gateway().requestCount();
+    int port = authenticatingSquid.httpsAddress().getPort();
+    int tunnelsBefore = tunnels(authenticatingSquid, port);
 
     ChildProcesses.Result result = cli(Map.of(), "ls-remote", GitBehindPomerium.URI,
         "--forward-proxy", authenticatingSquid.httpsUrl(PROXY_USER, PROXY_PASSWORD));
 
     assertEquals(0, result.exitCode(), () -> result.describe() + authenticatingSquid.log());
-    assertTrue(result.stdout().contains(scene.initialHead().name() + "\trefs/heads/main"), result::describe);
-    SquidProxy.Request tunnel = authenticatingSquid.awaitRequest(
-        r -> r.isConnectTo(pomeriumAuthority()) && r.proxyPort() == authenticatingSquid.httpsAddress().getPort(),
-        LOG_WAIT);
-    assertNotNull(tunnel, authenticatingSquid::log);
+    assertListsTheServersMain(result);
+    SquidProxy.Request tunnel = awaitOneMoreTunnel(authenticatingSquid, port, tunnelsBefore);
     assertEquals(200, tunnel.status(), authenticatingSquid::log);
     assertEquals(PROXY_USER, tunnel.user());
     assertGatewaySawOneConnectToTheGitHostAfter(before);
@@ -141,13 +156,15 @@ class CliThroughRealForwardProxiesTest {
   @Test
   void lsRemoteGoesThroughSocks5hWithUserAndPasswordAndTheProxyResolvesPomeriumsName() throws Exception {
     int before = scene.gateway().requestCount();
+    int tunnelsBefore = socks.awaitConnections(pomeriumAuthority(), 0, Duration.ZERO);
 
     ChildProcesses.Result result = cli(Map.of(), "ls-remote", GitBehindPomerium.URI,
         "--forward-proxy", socks.url("socks5h", PROXY_USER, PROXY_PASSWORD));
 
     assertEquals(0, result.exitCode(), () -> result.describe() + socks.log());
-    assertTrue(result.stdout().contains(scene.initialHead().name() + "\trefs/heads/main"), result::describe);
-    assertTrue(socks.awaitConnection(pomeriumAuthority(), LOG_WAIT), socks::log);
+    assertListsTheServersMain(result);
+    assertEquals(tunnelsBefore + 1, socks.awaitConnections(pomeriumAuthority(), tunnelsBefore + 1, LOG_WAIT),
+        socks::log);
     assertGatewaySawOneConnectToTheGitHostAfter(before);
     assertNoProxyPasswordIn(result);
   }
@@ -155,6 +172,9 @@ class CliThroughRealForwardProxiesTest {
   @Test
   void aWrongProxyPasswordIsTheProxysRefusalWith407AndPomeriumIsNeverAsked() throws Exception {
     int before = scene.gateway().requestCount();
+    int port = authenticatingSquid.address().getPort();
+    int refusalsBefore = authenticatingSquid.requests().stream()
+        .filter(r -> r.isConnectTo(pomeriumAuthority()) && r.proxyPort() == port && r.status() == 407).toList().size();
     String wrong = "not-the-proxy-password";
 
     ChildProcesses.Result result = cli(Map.of(), "ls-remote", GitBehindPomerium.URI,
@@ -162,22 +182,26 @@ class CliThroughRealForwardProxiesTest {
 
     assertNotEquals(0, result.exitCode(), result::describe);
     assertEquals("", result.stdout(), result::describe);
-    String proxy = "127.0.0.1:" + authenticatingSquid.address().getPort();
-    assertTrue(result.stderr().contains("the proxy " + proxy + " (--forward-proxy) refused CONNECT "
-        + pomeriumAuthority() + " (HTTP 407 Proxy Authentication Required): proxy authentication required"),
-        result::describe);
+    String line = result.stderr().lines().filter(l -> l.startsWith("jgit-pomerium: ")).findFirst().orElse("");
+    String proxy = "127.0.0.1:" + port;
+    assertTrue(line.startsWith("jgit-pomerium: the proxy " + proxy + " ("), result::describe);
+    assertTrue(line.contains(") refused CONNECT " + pomeriumAuthority()
+        + " (HTTP 407 Proxy Authentication Required): proxy authentication required"), result::describe);
+    assertTrue(line.contains("--forward-proxy"), "the message names the setting to fix\n" + result.describe());
     assertFalse(result.stderr().contains("\tat "), "no stack trace without --verbose\n" + result.describe());
     assertFalse(result.stderr().contains(wrong), "the proxy password appeared:\n" + result.describe());
-    SquidProxy.Request refusal = authenticatingSquid.awaitRequest(
-        r -> r.isConnectTo(pomeriumAuthority()) && r.status() == 407, LOG_WAIT);
-    assertNotNull(refusal, authenticatingSquid::log);
+    List<SquidProxy.Request> refusals = authenticatingSquid.awaitRequests(
+        r -> r.isConnectTo(pomeriumAuthority()) && r.proxyPort() == port && r.status() == 407, refusalsBefore + 1,
+        LOG_WAIT);
+    assertEquals(refusalsBefore + 1, refusals.size(), "squid refused one CONNECT with 407\n"
+        + authenticatingSquid.log());
     assertEquals(before, scene.gateway().requestCount(), "no CONNECT reached Pomerium");
   }
 
   @Test
   void noProxyForPomeriumsHostConnectsDirectlyAndThenCannotResolveTheName() throws Exception {
     int before = scene.gateway().requestCount();
-    long tunnelsBefore = squid.requests().stream().filter(r -> r.isConnectTo(pomeriumAuthority())).count();
+    int tunnelsBefore = tunnels(squid, squid.address().getPort());
 
     ChildProcesses.Result result = cli(Map.of("HTTPS_PROXY", squid.httpUrl(), "NO_PROXY", ".proxied.test"),
         "ls-remote", GitBehindPomerium.URI);
@@ -185,9 +209,8 @@ class CliThroughRealForwardProxiesTest {
     assertNotEquals(0, result.exitCode(), result::describe);
     assertTrue(result.stderr().contains("unknown host " + POMERIUM_HOST), result::describe);
     assertEquals(before, scene.gateway().requestCount());
-    // Through squid the name would have resolved (and the command worked); its log has no tunnel from this run.
-    assertEquals(tunnelsBefore, squid.requests().stream().filter(r -> r.isConnectTo(pomeriumAuthority())).count(),
-        squid::log);
+    // Through squid the name would have resolved and the command worked; squid logged no tunnel for it.
+    assertEquals(tunnelsBefore, tunnels(squid, squid.address().getPort()), squid::log);
   }
 
   /** {@code pomerium.proxied.test:<gateway port>}, the CONNECT target a proxy must see. */
@@ -201,6 +224,24 @@ class CliThroughRealForwardProxiesTest {
     words.addAll(List.of("--pomerium-url", scene.gateway().url(), "--alternate-ca-path", caBundle.toString(),
         "--service-account-file", scene.tokenFile().toString()));
     return processes.run(root, environment, jgitPomerium(scene.home(), words.toArray(new String[0])));
+  }
+
+  /** The tunnels to Pomerium that {@code proxy} logged on its {@code port} so far. */
+  private static int tunnels(SquidProxy proxy, int port) {
+    return proxy.requests().stream().filter(r -> r.isConnectTo(pomeriumAuthority()) && r.proxyPort() == port).toList()
+        .size();
+  }
+
+  /** Waits for exactly one tunnel to Pomerium on {@code port} after the {@code before} there were; returns it. */
+  private static SquidProxy.Request awaitOneMoreTunnel(SquidProxy proxy, int port, int before) {
+    List<SquidProxy.Request> tunnels = proxy.awaitRequests(
+        r -> r.isConnectTo(pomeriumAuthority()) && r.proxyPort() == port, before + 1, LOG_WAIT);
+    assertEquals(before + 1, tunnels.size(), "one more CONNECT " + pomeriumAuthority() + "\n" + proxy.log());
+    return tunnels.get(before);
+  }
+
+  private static void assertListsTheServersMain(ChildProcesses.Result result) {
+    assertTrue(result.stdout().contains(scene.initialHead().name() + "\trefs/heads/main"), result::describe);
   }
 
   private static void assertGatewaySawOneConnectToTheGitHostAfter(int before) {
