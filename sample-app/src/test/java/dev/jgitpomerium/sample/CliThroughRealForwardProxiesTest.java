@@ -101,6 +101,43 @@ class CliThroughRealForwardProxiesTest {
   }
 
   @Test
+  void withoutATokenTheSignInAndThenTheTunnelGoThroughSquid() throws Exception {
+    int before = scene.gateway().requestCount();
+    int httpRequests = scene.gateway().httpRequestLines().size();
+    int signIns = scene.gateway().signInCount();
+    int loginApiCalls = scene.gateway().loginApiCount();
+    int port = squid.address().getPort();
+    int tunnelsBefore = tunnels(squid, port);
+    Path browserLog = root.resolve("browser.log");
+    // The person's browser is behind the same proxy: it cannot resolve Pomerium's name either.
+    Path browser = ScriptedBrowser.writeScript(root.resolve("browser.sh"), caBundle, squid.address(), browserLog);
+
+    ChildProcesses.Result result = processes.run(root, Map.of("HTTPS_PROXY", squid.httpUrl(),
+        "JGIT_POMERIUM_INTERACTIVE", "true", "JGIT_POMERIUM_BROWSER_COMMAND", browser.toString(),
+        "JGIT_POMERIUM_SIGN_IN_TIMEOUT", "30s"), jgitPomerium(scene.home(), "ls-remote", GitBehindPomerium.URI,
+            "--pomerium-url", scene.gateway().url(), "--alternate-ca-path", caBundle.toString()));
+
+    assertEquals(0, result.exitCode(), () -> result.describe() + "\n--- browser ---\n" + read(browserLog)
+        + squid.log());
+    assertListsTheServersMain(result);
+    assertEquals(loginApiCalls + 1, scene.gateway().loginApiCount(), "one login API request");
+    assertEquals(signIns + 1, scene.gateway().signInCount(), "one sign-in");
+    List<RecordedConnect> connects = scene.gateway().requests();
+    String token = scene.gateway().issuedTokens().get(scene.gateway().issuedTokens().size() - 1);
+    assertTrue(("Pomerium " + token).equals(connects.get(connects.size() - 1).authorization()),
+        "the tunnel carried the token of the sign-in");
+    // Every request Pomerium got (the CONNECT that was sent to sign in, the login API request, the browser's sign-in
+    // page, the CONNECT with the new token) came through its own tunnel through squid.
+    int expected = tunnelsBefore + (connects.size() - before)
+        + (scene.gateway().httpRequestLines().size() - httpRequests);
+    int tunnels = squid.awaitRequests(r -> r.isConnectTo(pomeriumAuthority()) && r.proxyPort() == port, expected,
+        LOG_WAIT).size();
+    assertEquals(expected, tunnels, squid::log);
+    assertTrue(connects.size() - before >= 1 && scene.gateway().httpRequestLines().size() - httpRequests >= 2,
+        () -> connects + " " + scene.gateway().httpRequestLines());
+  }
+
+  @Test
   void theJvmsHttpsProxyHostSendsTheTunnelThroughSquid() throws Exception {
     int before = scene.gateway().requestCount();
     int port = squid.address().getPort();
@@ -238,6 +275,14 @@ class CliThroughRealForwardProxiesTest {
         r -> r.isConnectTo(pomeriumAuthority()) && r.proxyPort() == port, before + 1, LOG_WAIT);
     assertEquals(before + 1, tunnels.size(), "one more CONNECT " + pomeriumAuthority() + "\n" + proxy.log());
     return tunnels.get(before);
+  }
+
+  private static String read(Path file) {
+    try {
+      return Files.exists(file) ? Files.readString(file, US_ASCII) : "";
+    } catch (java.io.IOException e) {
+      return "(cannot read " + file + ": " + e + ")";
+    }
   }
 
   private static void assertListsTheServersMain(ChildProcesses.Result result) {
