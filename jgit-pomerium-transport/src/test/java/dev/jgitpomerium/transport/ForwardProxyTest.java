@@ -203,6 +203,24 @@ class ForwardProxyTest extends TestbedTest {
   }
 
   @Test
+  void theSignInRequestGoesThroughTheSameProxyAsTheTunnel() throws Exception {
+    restartTestbed("signin", gateway -> { }); // named localhost, which the fake browser can reach directly
+    String pomerium = "localhost:" + testbed.gateway.port();
+    try (FakeForwardProxy proxy = FakeForwardProxy.start(FakeForwardProxy.Kind.SOCKS5,
+        Map.of(pomerium, testbed.gateway.address()))) {
+      cloneThrough(testbed.signInFactory().pomeriumUrl("https://" + pomerium)
+          .forwardProxy("socks5h://" + proxy.authority()));
+      assertEquals(1, testbed.browser.opened());
+      assertTrue(testbed.gateway.loginApiCount() >= 1);
+      // Every tunnel attempt (the one turned away for sign-in, the one that worked) and the login API call.
+      assertTrue(proxy.requests().size() >= testbed.gateway.requestCount() + testbed.gateway.loginApiCount(),
+          proxy.requests() + " for " + testbed.gateway.requestCount() + " CONNECTs and "
+              + testbed.gateway.loginApiCount() + " login API calls");
+      assertTrue(proxy.requests().stream().allMatch(r -> r.target().equals(pomerium) && r.addressType() == 3));
+    }
+  }
+
+  @Test
   void aForwardProxyThatIsNoUrlIsRefusedAtOnceWithoutItsPassword() {
     PomeriumSshSessionFactory.Builder b = PomeriumSshSessionFactory.builder();
     IllegalArgumentException scheme = assertThrows(IllegalArgumentException.class,

@@ -110,7 +110,7 @@ public record Config(
     UnaryOperator<String> env = environment;
     ForwardProxies forwardProxies = new ForwardProxies(forwardProxy, forwardProxySource, ProxySelector::getDefault,
         System::getProperty, env, tls.proxyTls());
-    Lazy<OkHttpClient> http = Lazy.of(() -> HttpClients.create(tls, env));
+    Lazy<OkHttpClient> http = Lazy.of(() -> HttpClients.create(tls, forwardProxies, responseTimeout));
     TokenStore store = tokenStore != null ? tokenStore : TokenStore.pomeriumCli();
     TokenSource source = customTokenSource;
     if (source == null) {
