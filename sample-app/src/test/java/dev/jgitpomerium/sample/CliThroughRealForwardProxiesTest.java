@@ -31,10 +31,11 @@ import org.junit.jupiter.api.io.TempDir;
  * The command line reaches Pomerium through real forward proxies on 127.0.0.1, in a set-up where Pomerium's name
  * ({@value #POMERIUM_HOST}) resolves only at the proxy, as behind a corporate proxy: squid chosen by {@code
  * HTTPS_PROXY} and by the JVM's {@code https.proxyHost}, squid with Basic authentication and squid's TLS port chosen by
- * {@code --forward-proxy}, and microsocks as {@code socks5h://} with a user and password. Each proxy logs the tunnel
- * to Pomerium's {@code host:port}, and Pomerium sees the {@code CONNECT} to the git host inside it. A wrong proxy
- * password is the proxy's 407 refusal, and {@code NO_PROXY} for Pomerium's host connects directly, which then cannot
- * resolve the name.
+ * {@code --forward-proxy}, and microsocks as {@code socks5h://} with a user and password (by the flag, and by a
+ * pomerium-cli ProxyCommand's {@code --forward-proxy} in ~/.ssh/config). A sign-in (the login API request and the
+ * browser's page) goes through squid too. Each proxy logs the tunnel to Pomerium's {@code host:port}, and Pomerium
+ * sees the {@code CONNECT} to the git host inside it. A wrong proxy password is the proxy's 407 refusal, and {@code
+ * NO_PROXY} for Pomerium's host connects directly, which then cannot resolve the name.
  *
  * <p>Nothing on this machine resolves {@value #POMERIUM_HOST} (a {@code .test} name, RFC 6761, in no hosts file but
  * the proxies' own: squid's {@code hosts_file}, microsocks' nss_wrapper file; see {@link SquidProxy} and {@link
@@ -200,6 +201,35 @@ class CliThroughRealForwardProxiesTest {
 
     assertEquals(0, result.exitCode(), () -> result.describe() + socks.log());
     assertListsTheServersMain(result);
+    assertEquals(tunnelsBefore + 1, socks.awaitConnections(pomeriumAuthority(), tunnelsBefore + 1, LOG_WAIT),
+        socks::log);
+    assertGatewaySawOneConnectToTheGitHostAfter(before);
+    assertNoProxyPasswordIn(result);
+  }
+
+  @Test
+  void thePomeriumCliProxyCommandsForwardProxyInSshConfigTakesTheTunnelThroughSocks5() throws Exception {
+    int before = scene.gateway().requestCount();
+    int tunnelsBefore = socks.awaitConnections(pomeriumAuthority(), 0, Duration.ZERO);
+    // A home of its own: the other tests' commands must not read this ssh config.
+    Path home = Files.createDirectories(root.resolve("home-with-ssh-config/.ssh")).getParent();
+    for (String file : List.of("id_ecdsa", "known_hosts")) {
+      Files.copy(scene.sshDirectory().resolve(file), home.resolve(".ssh").resolve(file),
+          java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+    }
+    Files.writeString(home.resolve(".ssh/config"), "Host " + GitBehindPomerium.HOST + "\n"
+        + "  ProxyCommand pomerium-cli tcp --listen - --pomerium-url " + scene.gateway().url()
+        + " --alternate-ca-path " + caBundle + " --service-account-file " + scene.tokenFile()
+        + " --forward-proxy " + socks.url("socks5h", PROXY_USER, PROXY_PASSWORD) + " %h:%p\n", US_ASCII);
+    Path target = root.resolve("clone-by-ssh-config");
+
+    ChildProcesses.Result result = processes.run(root, Map.of(),
+        jgitPomerium(home, "clone", GitBehindPomerium.URI, target.toString()));
+
+    assertEquals(0, result.exitCode(), () -> result.describe() + socks.log());
+    try (Git clone = Git.open(target.toFile())) {
+      assertEquals(scene.initialHead(), clone.getRepository().resolve("HEAD"));
+    }
     assertEquals(tunnelsBefore + 1, socks.awaitConnections(pomeriumAuthority(), tunnelsBefore + 1, LOG_WAIT),
         socks::log);
     assertGatewaySawOneConnectToTheGitHostAfter(before);
