@@ -53,6 +53,7 @@ public final class FakeForwardProxy implements AutoCloseable {
   private volatile String password;
   private volatile int refuseWith;
   private volatile int socksReply;
+  private volatile boolean silent;
 
   private FakeForwardProxy(Kind kind, Map<String, InetSocketAddress> hosts) throws IOException {
     this.kind = kind;
@@ -99,9 +100,20 @@ public final class FakeForwardProxy implements AutoCloseable {
     return this;
   }
 
+  /** Reads each request and never answers it (until the client gives up or {@link #close()}). */
+  public FakeForwardProxy silent() {
+    this.silent = true;
+    return this;
+  }
+
   /** {@code scheme://127.0.0.1:port} (for HTTPS {@code https://localhost:port}, the name its certificate has). */
   public String url(String scheme) {
     return scheme + "://" + (kind == Kind.HTTPS ? "localhost" : "127.0.0.1") + ":" + server.getLocalPort();
+  }
+
+  /** The port it listens on (127.0.0.1). */
+  public int port() {
+    return server.getLocalPort();
   }
 
   /** {@code host:port} of the listening socket. */
@@ -173,6 +185,11 @@ public final class FakeForwardProxy implements AutoCloseable {
     boolean authorized = expected == null || expected.equals(authorization);
     String givenUser = authorization == null ? null : userOf(authorization);
     requests.add(new Request(target, 0, givenUser, authorized));
+    if (silent) {
+      s.setSoTimeout(0);
+      s.getInputStream().read(); // until the client closes
+      return null;
+    }
     OutputStream out = s.getOutputStream();
     if (!authorized) {
       out.write(("HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"corp\"\r\n"

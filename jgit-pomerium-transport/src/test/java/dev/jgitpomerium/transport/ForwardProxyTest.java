@@ -165,6 +165,19 @@ class ForwardProxyTest extends TestbedTest {
   }
 
   @Test
+  void aProxyThatNeverAnswersFailsWithinTheResponseTimeout() throws Exception {
+    try (FakeForwardProxy proxy = proxy(FakeForwardProxy.Kind.HTTP).silent()) {
+      long start = System.nanoTime();
+      PomeriumProxyException e = failure(factory().responseTimeout(Duration.ofMillis(700))
+          .forwardProxy(proxy.url("http")));
+      assertEquals("the proxy " + proxy.authority() + " (from forwardProxy) did not answer CONNECT "
+          + pomeriumAuthority() + " within the response timeout (700 ms) (for " + Testbed.HOST + ":22)",
+          e.getMessage());
+      assertTrue(Duration.ofNanos(System.nanoTime() - start).compareTo(Duration.ofSeconds(10)) < 0);
+    }
+  }
+
+  @Test
   void anUnreachableProxyIsAProxyFailureNotAnUnreachablePomerium() throws Exception {
     int closed;
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -217,6 +230,33 @@ class ForwardProxyTest extends TestbedTest {
           proxy.requests() + " for " + testbed.gateway.requestCount() + " CONNECTs and "
               + testbed.gateway.loginApiCount() + " login API calls");
       assertTrue(proxy.requests().stream().allMatch(r -> r.target().equals(pomerium) && r.addressType() == 3));
+    }
+  }
+
+  @Test
+  void theJvmsHttpsProxyHostIsUsedBeforeTheEnvironment() throws Exception {
+    try (FakeForwardProxy proxy = proxy(FakeForwardProxy.Kind.HTTP);
+        FakeForwardProxy environmentProxy = proxy(FakeForwardProxy.Kind.HTTP)) {
+      String host = System.getProperty("https.proxyHost");
+      String port = System.getProperty("https.proxyPort");
+      System.setProperty("https.proxyHost", "127.0.0.1");
+      System.setProperty("https.proxyPort", Integer.toString(proxy.port()));
+      try {
+        cloneThrough(factory().environment(Map.of("HTTPS_PROXY", environmentProxy.url("http"))::get));
+      } finally {
+        restore("https.proxyHost", host);
+        restore("https.proxyPort", port);
+      }
+      assertEquals(1, proxy.requests().size());
+      assertEquals(List.of(), environmentProxy.requests());
+    }
+  }
+
+  private static void restore(String property, String value) {
+    if (value == null) {
+      System.clearProperty(property);
+    } else {
+      System.setProperty(property, value);
     }
   }
 
