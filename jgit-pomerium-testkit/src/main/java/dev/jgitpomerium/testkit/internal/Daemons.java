@@ -72,6 +72,17 @@ public final class Daemons {
     children.forEach(ProcessHandle::destroyForcibly);
   }
 
+  /** Kills {@code process} (SIGKILL) and whatever it started, and waits for it: for daemons with nothing to save. */
+  public static void kill(Process process) throws InterruptedException {
+    if (process == null) {
+      return;
+    }
+    List<ProcessHandle> children = process.descendants().toList();
+    process.destroyForcibly();
+    process.waitFor(10, TimeUnit.SECONDS);
+    children.forEach(ProcessHandle::destroyForcibly);
+  }
+
   /** The text of {@code file}, or "" if it does not exist (yet). */
   public static String read(Path file) {
     try {
