@@ -249,12 +249,10 @@ class CliThroughRealForwardProxiesTest {
 
     assertNotEquals(0, result.exitCode(), result::describe);
     assertEquals("", result.stdout(), result::describe);
-    String line = result.stderr().lines().filter(l -> l.startsWith("jgit-pomerium: ")).findFirst().orElse("");
-    String proxy = "127.0.0.1:" + port;
-    assertTrue(line.startsWith("jgit-pomerium: the proxy " + proxy + " ("), result::describe);
-    assertTrue(line.contains(") refused CONNECT " + pomeriumAuthority()
-        + " (HTTP 407 Proxy Authentication Required): proxy authentication required"), result::describe);
-    assertTrue(line.contains("--forward-proxy"), "the message names the setting to fix\n" + result.describe());
+    List<String> lines = result.stderr().lines().filter(l -> l.startsWith("jgit-pomerium: ")).toList();
+    assertEquals(List.of("jgit-pomerium: the proxy 127.0.0.1:" + port + " (from --forward-proxy) refused CONNECT "
+        + pomeriumAuthority() + " (HTTP 407 Proxy Authentication Required): proxy authentication required (for "
+        + GitBehindPomerium.HOST + ":22); check the credentials in --forward-proxy"), lines, result::describe);
     assertFalse(result.stderr().contains("\tat "), "no stack trace without --verbose\n" + result.describe());
     assertFalse(result.stderr().contains(wrong), "the proxy password appeared:\n" + result.describe());
     List<SquidProxy.Request> refusals = authenticatingSquid.awaitRequests(
