@@ -31,11 +31,12 @@ import java.util.stream.Stream;
  * ({@code getaddrinfo}), which reads the machine's {@code /etc/hosts}. So that a name resolves for the proxy and for
  * nothing else on the machine, microsocks runs with Debian's nss_wrapper ({@code LD_PRELOAD=libnss_wrapper.so},
  * {@code NSS_WRAPPER_HOSTS=<its own hosts file>}), the cwrap library made for exactly this: the C library's host
- * lookups in that one process read only that file ({@link Builder#hostsEntry}, plus {@code localhost}). This needs no
- * privilege and no namespace (a {@code unshare --mount} with a bind-mounted {@code /etc/hosts} would need
- * CAP_SYS_ADMIN, which a CI container may lack), and leaves {@code /etc/hosts} alone. A client on this machine does
- * not know such a name (a {@code .test} name, RFC 6761, is in no hosts file it reads), so it reaches that host only
- * if it lets the proxy resolve the name ({@code socks5h}, address type "domain name").
+ * lookups in that one process look in that file first ({@link Builder#hostsEntry}, plus {@code localhost}); names
+ * not in it fall through to the machine's resolver as before. This needs no privilege and no namespace (a {@code
+ * unshare --mount} with a bind-mounted {@code /etc/hosts} would need CAP_SYS_ADMIN, which a CI container may lack),
+ * and leaves {@code /etc/hosts} alone. A client on this machine does not know such a name (a {@code .test} name, RFC
+ * 6761, is in no hosts file it reads and in no DNS), so it reaches that host only if it lets the proxy resolve the
+ * name ({@code socks5h}, address type "domain name").
  *
  * <p>microsocks logs each tunnel it opens ({@code client[5] 127.0.0.1: connected to host:port}) to standard error,
  * which is kept in a file: {@link #connections()}. It logs nothing for a refused login.

@@ -68,8 +68,9 @@ class Socks5ProxyTest {
     }
   }
 
+  /** The name above resolved from the fixture's file, not from anything else the proxy's machine knows. */
   @Test
-  void aNameOutsideItsHostsFileDoesNotResolveAtTheProxy() throws Exception {
+  void aNameNotGivenToTheProxyDoesNotResolveThere() throws Exception {
     try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), socks.port())) {
       assertEquals(0, login(socket, PASSWORD), socks::log);
       assertNotEquals(0, connect(socket, "elsewhere.socks-fixture.test"), socks::log);

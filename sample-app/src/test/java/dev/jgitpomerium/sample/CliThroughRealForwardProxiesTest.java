@@ -73,16 +73,25 @@ class CliThroughRealForwardProxiesTest {
         scene.gateway().caCertificatePem() + authenticatingSquid.caCertificatePem(), US_ASCII);
   }
 
+  /** Closes everything, even when one close fails: the child processes first (they hold tunnels), the scene last. */
   @AfterAll
   static void stop() throws Exception {
-    try {
-      for (AutoCloseable closeable : new AutoCloseable[] {processes, socks, authenticatingSquid, squid, scene}) {
+    Exception failure = null;
+    for (AutoCloseable closeable : new AutoCloseable[] {processes, socks, authenticatingSquid, squid, scene}) {
+      try {
         if (closeable != null) {
           closeable.close();
         }
+      } catch (Exception e) {
+        if (failure == null) {
+          failure = e;
+        } else {
+          failure.addSuppressed(e);
+        }
       }
-    } finally {
-      scene = null;
+    }
+    if (failure != null) {
+      throw failure;
     }
   }
 
