@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Builds everything and runs every test, on a fresh Debian machine with a JDK 17 and Maven.
 # Installs what the tests need and the machine lacks: Debian's chromium (the real-browser sign-in test), socat (a
-# generic ProxyCommand), openssl (PKCS#12 files for the client-certificate tests), and
+# generic ProxyCommand), openssl (PKCS#12 files for the client-certificate tests, squid's password file), and
 # openssh-server, openssh-client, git and a system user pomerium-git whose shell is git-shell (the real-OpenSSH tests,
-# which start their own sshd on 127.0.0.1; nothing else system-wide is configured or started).
+# which start their own sshd on 127.0.0.1), and squid, microsocks and libnss-wrapper (the forward-proxy tests,
+# which start their own squid and SOCKS5 server on 127.0.0.1; nss_wrapper gives the SOCKS5 server a hosts file of its
+# own). Nothing else system-wide is configured or started.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -14,12 +16,15 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 { command -v ssh >/dev/null 2>&1 && command -v ssh-keygen >/dev/null 2>&1; } || missing+=(openssh-client)
 { command -v git >/dev/null 2>&1 && [ -x /usr/bin/git-shell ]; } || missing+=(git)
 command -v socat >/dev/null 2>&1 || missing+=(socat)
+{ [ -x /usr/sbin/squid ] && [ -x /usr/lib/squid/basic_ncsa_auth ]; } || missing+=(squid)
+command -v microsocks >/dev/null 2>&1 || missing+=(microsocks)
+compgen -G '/usr/lib/*/libnss_wrapper.so' >/dev/null || missing+=(libnss-wrapper)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing ${missing[*]} for the tests" >&2
   $sudo apt-get update -qq
-  # Keep the package from starting a system-wide sshd on port 22 (the tests run their own): a policy-rc.d that
-  # forbids starting services, only for this install and only if the machine has none.
+  # Keep the packages from starting a system-wide sshd on port 22 or squid on 3128 (the tests run their own): a
+  # policy-rc.d that forbids starting services, only for this install and only if the machine has none.
   policy=""
   if [ ! -e /usr/sbin/policy-rc.d ]; then
     policy=/usr/sbin/policy-rc.d

@@ -18,11 +18,14 @@ import java.util.stream.Collectors;
  * its own JVM), each with a time limit, and kills whatever is still running at {@link #close()}.
  *
  * <p>Children get no standard input unless a test asks for a pipe, and an environment without the caller's
- * jgit-pomerium, git and ssh-agent settings, so that neither root's configuration nor the developer's leaks in.
+ * jgit-pomerium, git, ssh-agent and forward-proxy ({@code HTTPS_PROXY}, {@code NO_PROXY}...) settings, so that
+ * neither root's configuration nor the developer's leaks in.
  */
 public final class ChildProcesses implements AutoCloseable {
   public static final long TIMEOUT_SECONDS = 60;
   private static final File NO_INPUT = new File("/dev/null");
+  /** The machine's forward-proxy settings, in either case: a test that wants a proxy gives its own. */
+  private static final List<String> PROXY_VARIABLES = List.of("http_proxy", "https_proxy", "all_proxy", "no_proxy");
 
   private final Path outputDirectory;
   private final Map<String, String> environment;
@@ -37,7 +40,8 @@ public final class ChildProcesses implements AutoCloseable {
     this.outputDirectory = Files.createDirectories(outputDirectory);
     Files.createDirectories(home);
     Map<String, String> env = new java.util.HashMap<>(System.getenv());
-    env.keySet().removeIf(k -> k.startsWith("JGIT_POMERIUM_") || k.startsWith("GIT_") || k.startsWith("SSH_"));
+    env.keySet().removeIf(k -> k.startsWith("JGIT_POMERIUM_") || k.startsWith("GIT_") || k.startsWith("SSH_")
+        || PROXY_VARIABLES.contains(k.toLowerCase(java.util.Locale.ROOT)));
     env.put("HOME", home.toString());
     env.put("XDG_CACHE_HOME", home.resolve(".cache").toString());
     env.put("GIT_CONFIG_NOSYSTEM", "1");

@@ -22,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * <p>Tests and the demo hand it the URL a client would open; it GETs the URL and follows the
  * redirects itself, from the gateway's HTTPS sign-in page to the client's plain-HTTP loopback
  * callback, as a browser does. That way the whole login runs in-process, with no real browser and
- * no identity provider. It has no cookies, runs no scripts and goes direct (no proxy).
+ * no identity provider. It has no cookies, runs no scripts and goes direct, unless it is given an
+ * HTTP proxy for https URLs (as a browser behind a corporate proxy; the loopback callback is
+ * always direct).
  *
  * <p>Each request gets 10 s for the whole answer, bodies are read up to 1 MiB and decoded as
  * UTF-8, and at most 10 redirects are followed. Logged URLs have their {@code pomerium_jwt} value
@@ -57,6 +59,17 @@ public final class FakeBrowser {
    * @throws IOException if a request fails or times out, or there are more than 10 redirects
    */
   public static Result visit(String url, SSLContext tls) throws IOException, InterruptedException {
+    return visit(url, tls, Proxy.NO_PROXY);
+  }
+
+  /**
+   * Like {@link #visit(String, SSLContext)}, with https URLs fetched through {@code httpsProxy} (an HTTP proxy, which
+   * gets {@code CONNECT host:port} with the URL's host name unresolved) and plain http ones, such as the client's
+   * loopback callback, directly.
+   */
+  public static Result visit(String url, SSLContext tls, Proxy httpsProxy)
+      throws IOException, InterruptedException {
+    Objects.requireNonNull(httpsProxy, "httpsProxy");
     URI current;
     try {
       current = URI.create(Objects.requireNonNull(url, "url"));
@@ -72,7 +85,8 @@ public final class FakeBrowser {
       visited.add(current.toString());
       // HttpURLConnection rather than java.net.http: JDK 17's HttpClient keeps a selector thread per client alive
       // until garbage collection, which a test that checks for leftover threads would see.
-      HttpURLConnection connection = (HttpURLConnection) current.toURL().openConnection(Proxy.NO_PROXY);
+      HttpURLConnection connection = (HttpURLConnection) current.toURL()
+          .openConnection("https".equalsIgnoreCase(current.getScheme()) ? httpsProxy : Proxy.NO_PROXY);
       if (connection instanceof HttpsURLConnection https && tls != null) {
         https.setSSLSocketFactory(tls.getSocketFactory());
       }

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The shared fixture of the OpenSSH tests: a real sshd with a git repository, a place to run child processes, a
@@ -48,7 +49,16 @@ public final class OpenSshBehindPomerium implements AutoCloseable {
 
   /** Starts the gateway, wanting {@code requiredToken} and routing {@code destination} to the sshd. */
   public PomeriumGateway startGateway(String requiredToken, String destination) throws IOException {
-    gateway = PomeriumGateway.builder().requireToken(requiredToken).route(destination, server.address()).start();
+    return startGateway(requiredToken, destination, builder -> { });
+  }
+
+  /** Like {@link #startGateway(String, String)}; {@code options} may add gateway options (e.g. host names). */
+  public PomeriumGateway startGateway(String requiredToken, String destination,
+      Consumer<PomeriumGateway.Builder> options) throws IOException {
+    PomeriumGateway.Builder builder = PomeriumGateway.builder().requireToken(requiredToken)
+        .route(destination, server.address());
+    options.accept(builder);
+    gateway = builder.start();
     caFile = gateway.writeCaCertificate(work.resolve("pomerium-ca.pem"));
     return gateway;
   }

@@ -11,6 +11,10 @@
  * <p>{@link dev.jgitpomerium.testkit.OpenSshServer} runs the real thing instead: Debian's OpenSSH server, as root,
  * serving git repositories; {@link dev.jgitpomerium.testkit.OpenSshBehindPomerium} puts it behind the gateway.
  *
+ * <p>{@link dev.jgitpomerium.testkit.SquidProxy} (an HTTP and HTTPS proxy, with Basic authentication) and {@link
+ * dev.jgitpomerium.testkit.Socks5Proxy} (a SOCKS5 proxy with a password) run Debian's squid and microsocks on
+ * 127.0.0.1 as forward proxies that alone resolve the names given to them.
+ *
  * <p>{@link dev.jgitpomerium.testkit.GitBehindPomerium} is the scene the library's and the command line's end-to-end
  * tests share: the git server behind the gateway as {@code git.corp.example.com:22}, and a home whose {@code ~/.ssh}
  * knows it.

@@ -13,12 +13,14 @@ import dev.jgitpomerium.testkit.OpenSshBehindPomerium;
 import dev.jgitpomerium.testkit.OpenSshServer;
 import dev.jgitpomerium.testkit.PomeriumGateway;
 import dev.jgitpomerium.testkit.RecordedConnect;
+import dev.jgitpomerium.testkit.Socks5Proxy;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -32,7 +34,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The git command line and OpenSSH, unchanged, reach a real sshd behind Pomerium with this program's {@code tcp
  * --listen -} as ssh's ProxyCommand, exactly as with pomerium-cli: git clones and pushes, Pomerium sees one CONNECT
- * with the service-account token per git command, and standard output carries nothing but the tunnel.
+ * with the service-account token per git command, and standard output carries nothing but the tunnel. With
+ * pomerium-cli's {@code --forward-proxy} the tunnel goes through a real SOCKS5 proxy that alone resolves Pomerium's
+ * name.
  *
  * <p>The ProxyCommand runs {@link Main} from this test run's class path, in its own JVM: the jar is built only in
  * the package phase, after the tests.
@@ -52,6 +56,8 @@ class GitCliThroughTcpProxyCommandTest {
   private Path tokenFile;
   private Path caFile;
   private Path knownHosts;
+  /** The tcp command's --forward-proxy, if not null. */
+  private String forwardProxy;
 
   @BeforeEach
   void startServer() throws Exception {
@@ -167,6 +173,28 @@ class GitCliThroughTcpProxyCommandTest {
   }
 
   @Test
+  void gitCloneThroughTheTcpProxyCommandWithForwardProxyReachesPomeriumThroughARealSocks5Proxy() throws Exception {
+    String pomeriumHost = "pomerium.proxied.test";
+    gateway = environment.startGateway(token, DESTINATION, options -> options.hostNames(pomeriumHost));
+    caFile = environment.caFile();
+    // The name resolves at the proxy only (its own hosts file), as behind a corporate proxy.
+    try (Socks5Proxy socks = Socks5Proxy.builder().hostsEntry(pomeriumHost, "127.0.0.1")
+        .credentials("alice", "socks-password").start()) {
+      forwardProxy = socks.url("socks5h", "alice", "socks-password");
+      Path clone = work.resolve("clone");
+
+      ChildProcesses.Result result = git(work, "clone", url(REPOSITORY), clone.toString());
+
+      assertEquals(0, result.exitCode(), () -> result.describe() + "\n--- sshd ---\n" + server.log() + socks.log());
+      assertEquals(server.revParse(REPOSITORY, "main"), git(clone, "rev-parse", "HEAD").stdout().strip());
+      assertEquals(1, socks.awaitConnections(pomeriumHost + ":" + gateway.port(), 1, Duration.ofSeconds(10)),
+          socks::log);
+      assertEquals(1, gateway.requestCount());
+      assertFalse(result.stderr().contains("socks-password"), result::describe);
+    }
+  }
+
+  @Test
   void gitCloneWithARejectedTokenFailsWithTheTcpCommandsMessage() throws Exception {
     startGateway("another-token-" + UUID.randomUUID());
     Path clone = work.resolve("clone");
@@ -213,8 +241,13 @@ class GitCliThroughTcpProxyCommandTest {
 
   /** The pomerium-cli-compatible command line: {@code tcp --listen - --pomerium-url ... DESTINATION}. */
   private List<String> tcpCommand(String destination) {
-    return jgitPomerium("tcp", "--listen", "-", "--pomerium-url", gateway.url(),
-        "--alternate-ca-path", caFile.toString(), "--service-account-file", tokenFile.toString(), destination);
+    List<String> args = new ArrayList<>(List.of("tcp", "--listen", "-", "--pomerium-url", gateway.url(),
+        "--alternate-ca-path", caFile.toString(), "--service-account-file", tokenFile.toString()));
+    if (forwardProxy != null) {
+      args.addAll(List.of("--forward-proxy", forwardProxy));
+    }
+    args.add(destination);
+    return jgitPomerium(args.toArray(new String[0]));
   }
 
   /** ssh as git runs it: no ssh_config, our known_hosts and key only, and the tcp command as ProxyCommand. */
