@@ -32,7 +32,8 @@ import okhttp3.tls.HeldCertificate;
  * here, through the table it is given ({@code pomerium.corp.example.com:443 -> 127.0.0.1:port}), as a corporate proxy
  * resolves names its clients cannot; a target outside the table is answered with 502 (HTTP) or SOCKS5 reply 4.
  * {@link #requests()} records what each client asked for (the target as sent, the SOCKS5 address type, the user),
- * never a password. Real proxies (squid, dante) are tested elsewhere; this one makes each answer on demand.
+ * never a password. The real proxies ({@link SquidProxy}, {@link Socks5Proxy}) cannot be made to misbehave on demand;
+ * this one can.
  */
 public final class FakeForwardProxy implements AutoCloseable {
   /** The protocol spoken. */

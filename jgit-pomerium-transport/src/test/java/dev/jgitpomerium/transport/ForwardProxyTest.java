@@ -22,8 +22,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The tunnel reaches Pomerium through a forward proxy: a real clone through the testkit's gateway, with Pomerium's
  * name known only to the proxy (as behind a corporate proxy), for each proxy protocol; and each way a proxy fails is
- * a {@link PomeriumProxyException} naming the proxy and the setting, never its credentials. Real squid, dante and
- * stunnel are tested by the testkit's rigs; these fakes make every answer on demand.
+ * a {@link PomeriumProxyException} naming the proxy and the setting, never its credentials. Real squid and
+ * microsocks are in {@code ProxyRefusalBySquidTest} and the command line's {@code CliThroughRealForwardProxiesTest};
+ * these fakes make every answer on demand.
  */
 class ForwardProxyTest extends TestbedTest {
   private static final String POMERIUM = "pomerium.corp.example.com";
