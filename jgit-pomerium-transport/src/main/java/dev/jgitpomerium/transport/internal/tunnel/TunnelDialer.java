@@ -179,4 +179,77 @@ public final class TunnelDialer {
 
   /** A tunnel, or (tunnel null) the status of a sign-in request. */
   private record Attempt(Tunnel tunnel, int status) {}
+
+  // The steps of one attempt, one at a time, for the doctor: it shows what each does.
+
+  /** The TCP connection to Pomerium, as a tunnel makes it. */
+  public Socket connect(Route route) throws PomeriumException {
+    PomeriumEndpoint endpoint = route.endpoint();
+    Socket raw = new Socket();
+    try {
+      raw.setTcpNoDelay(true);
+      Sockets.keepAlive(raw);
+      raw.connect(new InetSocketAddress(endpoint.host(), endpoint.port()),
+          Math.toIntExact(settings.connectTimeout().toMillis()));
+      return raw;
+    } catch (IOException e) {
+      Sockets.closeQuietly(raw);
+      throw Failures.unreachable(route, e, settings.connectTimeout());
+    }
+  }
+
+  /** TLS over {@code raw} within the response timeout, as a tunnel does it; closes {@code raw} when it fails. */
+  public SSLSocket handshake(Route route, Socket raw) throws PomeriumException {
+    Duration timeout = settings.responseTimeout();
+    try {
+      raw.setSoTimeout(Math.toIntExact(timeout.toMillis()));
+      return settings.tls().handshake(raw, route.endpoint());
+    } catch (SocketTimeoutException e) {
+      Sockets.closeQuietly(raw);
+      throw Failures.timedOut(route, "the TLS handshake", timeout, e);
+    } catch (IOException e) {
+      Sockets.closeQuietly(raw);
+      throw Failures.tls(route, e);
+    }
+  }
+
+  /**
+   * Sends {@code CONNECT} with {@code token} (null: none) and reads the final answer's head within the response
+   * timeout; the stream is left at the first byte after it.
+   */
+  public ResponseHead exchange(Route route, SSLSocket tls, PomeriumToken token) throws PomeriumException {
+    Duration timeout = settings.responseTimeout();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    try {
+      OutputStream out = tls.getOutputStream();
+      out.write(request(route, token));
+      out.flush();
+      ResponseHead head;
+      do {
+        head = ResponseHead.read(tls.getInputStream(), HeadReader.MAX_RESPONSE_BYTES,
+            () -> tls.setSoTimeout(HeadReader.remainingMillis(deadline)));
+      } while (head.status() < 200);
+      return head;
+    } catch (SocketTimeoutException e) {
+      throw Failures.timedOut(route, "its answer to CONNECT", timeout, e);
+    } catch (ProtocolException | EOFException e) {
+      throw Failures.malformed(route, e);
+    } catch (IOException e) {
+      throw Failures.interrupted(route, e);
+    }
+  }
+
+  /**
+   * The failure an answer other than 2xx is, as a tunnel reports it when it may not sign in: for 401 or a redirect,
+   * that {@code token} (null: none) was missing or rejected.
+   */
+  public static PomeriumException refusal(Route route, ResponseHead head, PomeriumToken token) {
+    int status = head.status();
+    if (status == 401 || (status >= 300 && status < 400)) {
+      return token == null
+          ? Failures.signInRequired(route, status, "no token was available", "sign in, or give a token")
+          : Failures.signInRequired(route, status, "the token was rejected", "sign in again or renew the token");
+    }
+    return Failures.forStatus(route, head);
+  }
 }
