@@ -130,7 +130,8 @@ class DoctorTest extends TestbedTest {
         assertInstanceOf(PomeriumSignInRequiredException.class, failed.failure().orElseThrow());
     assertEquals("Pomerium at localhost:" + testbed.gateway.port() + " requires sign-in for git.corp.example.com:22 "
         + "(HTTP 302): no token was available", e.what());
-    assertEquals("sign in, or give a token", failed.fix().orElseThrow());
+    assertEquals("sign in (signIn(endpoint) on the factory), or give a token (tokenFile, bearerTokenFile or "
+        + "tokenCommand; JGIT_POMERIUM_TOKEN_FILE)", failed.fix().orElseThrow());
     assertEquals(0, testbed.browser.opened(), "the doctor opened a browser");
   }
 

@@ -331,8 +331,7 @@ public final class Doctor {
     if (token == null) {
       steps.add(Check.TOKEN, Outcome.WARNING, start, List.of("no token: none from " + source
           + "; the doctor does not sign in, and goes on without one to show what Pomerium answers"), null,
-          "sign in (jgit-pomerium login " + route.endpoint().url() + ", or PomeriumSshSessionFactory.signIn), or "
-              + "give a token");
+          TunnelDialer.SIGN_IN_OR_GIVE_A_TOKEN);
       return null;
     }
     List<String> details = new ArrayList<>();

@@ -182,6 +182,10 @@ public final class TunnelDialer {
 
   // The steps of one attempt, one at a time, for the doctor: it shows what each does.
 
+  /** What to do when there is no token to send. */
+  public static final String SIGN_IN_OR_GIVE_A_TOKEN = "sign in (signIn(endpoint) on the factory), or give a token "
+      + "(tokenFile, bearerTokenFile or tokenCommand; JGIT_POMERIUM_TOKEN_FILE)";
+
   /** The TCP connection to Pomerium, as a tunnel makes it. */
   public Socket connect(Route route) throws PomeriumException {
     PomeriumEndpoint endpoint = route.endpoint();
@@ -247,7 +251,7 @@ public final class TunnelDialer {
     int status = head.status();
     if (status == 401 || (status >= 300 && status < 400)) {
       return token == null
-          ? Failures.signInRequired(route, status, "no token was available", "sign in, or give a token")
+          ? Failures.signInRequired(route, status, "no token was available", SIGN_IN_OR_GIVE_A_TOKEN)
           : Failures.signInRequired(route, status, "the token was rejected", "sign in again or renew the token");
     }
     return Failures.forStatus(route, head);
