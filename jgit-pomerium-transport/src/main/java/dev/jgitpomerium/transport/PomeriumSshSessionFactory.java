@@ -13,6 +13,7 @@ import dev.jgitpomerium.transport.internal.config.Config;
 import dev.jgitpomerium.transport.internal.config.FactoryRuntime;
 import dev.jgitpomerium.transport.internal.config.SystemConfiguration;
 import dev.jgitpomerium.transport.internal.doctor.Doctor;
+import dev.jgitpomerium.transport.internal.proxy.ForwardProxies;
 import dev.jgitpomerium.transport.internal.relay.LoopbackRelay;
 import dev.jgitpomerium.transport.internal.routing.PomeriumCliCommand;
 import dev.jgitpomerium.transport.internal.routing.PomeriumProxyDataFactory;
@@ -547,6 +548,8 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
     private File sshDirectory;
     private List<Path> identityFiles;
     private List<Path> knownHostsFiles;
+    private String forwardProxy;
+    private String forwardProxySource;
 
     private Builder() {}
 
@@ -581,6 +584,8 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
       sshDirectory = config.sshDirectory();
       identityFiles = config.identityFiles();
       knownHostsFiles = config.knownHostsFiles();
+      forwardProxy = config.forwardProxy();
+      forwardProxySource = config.forwardProxySource();
     }
 
     /**
@@ -870,6 +875,35 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
     }
 
     /**
+     * Reaches Pomerium (the tunnel and the sign-in requests) through this forward proxy, pomerium-cli's {@code
+     * --forward-proxy}: {@code http://host:port} ({@code CONNECT}), {@code https://host:port} (TLS to the proxy,
+     * checked against the proxy's name, then {@code CONNECT}), {@code socks5://host:port} (this side resolves
+     * Pomerium's name) or {@code socks5h://host:port} (the proxy resolves it), each with optional percent-encoded
+     * {@code user:password@} for Basic proxy authentication or SOCKS5's user name and password. A value without a
+     * scheme is an HTTP proxy. {@code "direct"} connects directly whatever the JVM's proxy settings and {@code
+     * HTTPS_PROXY} say.
+     *
+     * <p>Default: the JVM's {@code ProxySelector} when it names a proxy for Pomerium ({@code https.proxyHost}, {@code
+     * socksProxyHost}, or a selector the program installed), else {@code HTTPS_PROXY}/{@code ALL_PROXY} unless
+     * {@code NO_PROXY} names Pomerium's host, else directly. A proxy given here applies whatever {@code NO_PROXY}
+     * says. Pomerium's TLS runs inside the proxy's tunnel, checked against Pomerium's own name; the credentials never
+     * appear in a log or message.
+     *
+     * @throws IllegalArgumentException for an unsupported scheme, a URL without host or with a bad port, naming the
+     *     value without its credentials
+     */
+    public Builder forwardProxy(String url) {
+      return forwardProxy(url, "forwardProxy");
+    }
+
+    /** As {@link #forwardProxy(String)}, naming where the value was given in the messages about it. */
+    Builder forwardProxy(String url, String source) {
+      this.forwardProxy = ForwardProxies.checkExplicit(url);
+      this.forwardProxySource = Objects.requireNonNull(source);
+      return this;
+    }
+
+    /**
      * Builds the factory. With no route, only hosts whose ~/.ssh/config ProxyCommand runs {@code pomerium-cli tcp}
      * go through Pomerium.
      *
@@ -893,7 +927,7 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
           tokenCommandScheme, tokenStore, browserLauncher, useBrowser, browserChosen, interactive, signInTimeout,
           console, environment, extraCas, clientChain, clientKey, tlsVerificationDisabled, connectTimeout,
           responseTimeout, serverAliveInterval, serverAliveCountMax, listener, homeDirectory, sshDirectory,
-          identityFiles, knownHostsFiles);
+          identityFiles, knownHostsFiles, forwardProxy, forwardProxySource);
     }
 
     /** The configuration for hosts behind a pomerium-cli ProxyCommand {@code line}: {@code base}, with its options. */
@@ -919,6 +953,9 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
       }
       if (line.disableTlsVerification()) {
         disableTlsVerification();
+      }
+      if (forwardProxy == null && line.forwardProxy() != null) {
+        forwardProxy(line.forwardProxy(), "the ProxyCommand's --forward-proxy");
       }
       if (!browserChosen && line.browserCommand() != null) {
         browserCommand(line.browserCommand());

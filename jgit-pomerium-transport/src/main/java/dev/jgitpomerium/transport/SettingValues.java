@@ -23,7 +23,7 @@ final class SettingValues {
       List<SystemConfiguration.Value> values) {
     for (SystemConfiguration.Value value : values) {
       try {
-        set(builder, value.key(), value.value());
+        set(builder, value.key(), value.value(), value.describedAs());
       } catch (IllegalArgumentException e) {
         throw new InvalidSettingException(value.key().setting, value.describedAs(), e.getMessage(), e);
       }
@@ -32,7 +32,8 @@ final class SettingValues {
   }
 
   @SuppressWarnings("unchecked")
-  private static void set(PomeriumSshSessionFactory.Builder b, SystemConfiguration.Key key, Object value) {
+  private static void set(PomeriumSshSessionFactory.Builder b, SystemConfiguration.Key key, Object value,
+      String describedAs) {
     switch (key) {
       case ROUTES -> ((List<String>) value).forEach(b::route);
       case POMERIUM_URL -> b.pomeriumUrl((String) value);
@@ -65,6 +66,7 @@ final class SettingValues {
       case RESPONSE_TIMEOUT -> b.responseTimeout((Duration) value);
       case SERVER_ALIVE_INTERVAL -> b.serverAliveInterval((Duration) value);
       case SERVER_ALIVE_COUNT_MAX -> b.serverAliveCountMax((Integer) value);
+      case FORWARD_PROXY -> b.forwardProxy((String) value, describedAs);
       default -> throw new AssertionError(key);
     }
   }

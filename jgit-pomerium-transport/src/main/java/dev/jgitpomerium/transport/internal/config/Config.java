@@ -7,6 +7,7 @@ import dev.jgitpomerium.transport.Route;
 import dev.jgitpomerium.transport.TokenSource;
 import dev.jgitpomerium.transport.TokenStore;
 import dev.jgitpomerium.transport.internal.Lazy;
+import dev.jgitpomerium.transport.internal.proxy.ForwardProxies;
 import dev.jgitpomerium.transport.internal.signin.SignInConsole;
 import dev.jgitpomerium.transport.internal.signin.SignInOptions;
 import dev.jgitpomerium.transport.internal.token.CommandTokenSource;
@@ -14,6 +15,7 @@ import dev.jgitpomerium.transport.internal.token.TokenChain;
 import dev.jgitpomerium.transport.internal.tunnel.HttpClients;
 import dev.jgitpomerium.transport.internal.tunnel.TlsSetup;
 import java.io.File;
+import java.net.ProxySelector;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
@@ -35,6 +37,8 @@ import okhttp3.OkHttpClient;
  *
  * @param routeSpecs routes as written ({@code host:port}, {@code tcp+https://...}), parsed with {@code pomeriumUrl}
  * @param routes routes given as {@link Route} objects, taken as they are
+ * @param forwardProxy the explicit forward proxy URL, {@code direct}, or null to follow the JVM and the environment
+ * @param forwardProxySource where {@code forwardProxy} was given, for messages
  * @param browserChosen whether a browser, a browser command or {@code noBrowser} was chosen (a ProxyCommand line's
  *     {@code --browser-cmd} then does not apply)
  */
@@ -67,7 +71,9 @@ public record Config(
     File homeDirectory,
     File sshDirectory,
     List<Path> identityFiles,
-    List<Path> knownHostsFiles) {
+    List<Path> knownHostsFiles,
+    String forwardProxy,
+    String forwardProxySource) {
 
   public Config {
     routeSpecs = List.copyOf(routeSpecs);
@@ -102,7 +108,9 @@ public record Config(
       throw new IllegalArgumentException("cannot set up TLS: " + e.getMessage(), e);
     }
     UnaryOperator<String> env = environment;
-    Lazy<OkHttpClient> http = Lazy.of(() -> HttpClients.create(tls, env));
+    ForwardProxies forwardProxies = new ForwardProxies(forwardProxy, forwardProxySource, ProxySelector::getDefault,
+        System::getProperty, env, tls.proxyTls());
+    Lazy<OkHttpClient> http = Lazy.of(() -> HttpClients.create(tls, forwardProxies, responseTimeout));
     TokenStore store = tokenStore != null ? tokenStore : TokenStore.pomeriumCli();
     TokenSource source = customTokenSource;
     if (source == null) {
@@ -121,6 +129,6 @@ public record Config(
       source = new TokenChain(machine, store, signIn, http, listener);
     }
     return new FactoryRuntime(all, source, store, tls, connectTimeout, responseTimeout, listener, http,
-        serverAliveInterval, serverAliveCountMax);
+        serverAliveInterval, serverAliveCountMax, forwardProxies);
   }
 }

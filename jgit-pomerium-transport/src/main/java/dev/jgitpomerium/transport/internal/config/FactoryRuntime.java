@@ -5,6 +5,7 @@ import dev.jgitpomerium.transport.Route;
 import dev.jgitpomerium.transport.TokenSource;
 import dev.jgitpomerium.transport.TokenStore;
 import dev.jgitpomerium.transport.internal.Lazy;
+import dev.jgitpomerium.transport.internal.proxy.ForwardProxies;
 import dev.jgitpomerium.transport.internal.token.TokenChain;
 import dev.jgitpomerium.transport.internal.tunnel.HttpClients;
 import dev.jgitpomerium.transport.internal.tunnel.TlsSetup;
@@ -14,7 +15,8 @@ import okhttp3.OkHttpClient;
 
 /**
  * What one factory's {@link Config} compiles into, once: the routes, the token chain (with its pending sign-ins), the
- * TLS context and the HTTP client (made at first use) that tunnels are opened with, and the values they use. Owned
+ * TLS context, the forward proxy choice and the HTTP client (made at first use) that tunnels are opened with, and the
+ * values they use. Owned
  * by the factory, which closes it. {@code serverAliveInterval} and {@code serverAliveCountMax} are null when not set
  * in code or the environment (ssh config or the defaults decide).
  */
@@ -28,7 +30,8 @@ public record FactoryRuntime(
     PomeriumEventListener listener,
     Lazy<OkHttpClient> http,
     Duration serverAliveInterval,
-    Integer serverAliveCountMax) {
+    Integer serverAliveCountMax,
+    ForwardProxies forwardProxies) {
 
   public FactoryRuntime {
     routes = List.copyOf(routes);

@@ -50,7 +50,8 @@ public final class SystemConfiguration {
     CONNECT_TIMEOUT("jgit.pomerium.connectTimeout", true, "JGIT_POMERIUM_CONNECT_TIMEOUT"),
     RESPONSE_TIMEOUT("jgit.pomerium.responseTimeout", true, "JGIT_POMERIUM_RESPONSE_TIMEOUT"),
     SERVER_ALIVE_INTERVAL("jgit.pomerium.serverAliveInterval", true, "JGIT_POMERIUM_SERVER_ALIVE_INTERVAL"),
-    SERVER_ALIVE_COUNT_MAX("jgit.pomerium.serverAliveCountMax", true, "JGIT_POMERIUM_SERVER_ALIVE_COUNT_MAX");
+    SERVER_ALIVE_COUNT_MAX("jgit.pomerium.serverAliveCountMax", true, "JGIT_POMERIUM_SERVER_ALIVE_COUNT_MAX"),
+    FORWARD_PROXY("jgit.pomerium.forwardProxy", true, "JGIT_POMERIUM_FORWARD_PROXY");
 
     public final String setting;
     /** The system property, or null: a token in a system property would show in process listings. */
@@ -203,7 +204,7 @@ public final class SystemConfiguration {
     switch (key) {
       case ROUTES:
         return Stream.of(value.split("[,\\s]+")).filter(spec -> !spec.isEmpty()).toList();
-      case POMERIUM_URL, TOKEN, BEARER_TOKEN, TOKEN_COMMAND, BROWSER_COMMAND:
+      case POMERIUM_URL, TOKEN, BEARER_TOKEN, TOKEN_COMMAND, BROWSER_COMMAND, FORWARD_PROXY:
         return value;
       case TOKEN_FILE, BEARER_TOKEN_FILE, CA_FILE:
         return Path.of(value);

@@ -18,14 +18,14 @@ import java.util.regex.Pattern;
  */
 public record PomeriumCliCommand(String destination, String pomeriumUrl, List<Path> caFiles, String caCertBase64,
     Path clientCert, Path clientKey, boolean disableTlsVerification, String browserCommand, String serviceAccount,
-    Path serviceAccountFile) {
+    Path serviceAccountFile, String forwardProxy) {
 
   private static final Pattern PROGRAM = Pattern.compile("(?i)(.*[/\\\\])?(pomerium-cli|jgit-pomerium)(\\.exe)?");
   private static final Pattern JAVA = Pattern.compile("(?i)(.*[/\\\\])?java(w)?(\\.exe)?");
   private static final Pattern PROGRAM_ANYWHERE = Pattern.compile("(?i)(pomerium-cli|jgit-pomerium)");
   private static final List<String> WITH_VALUE = List.of("--pomerium-url", "--alternate-ca-path", "--ca-cert",
       "--client-cert", "--client-key", "--browser-cmd", "--service-account", "--service-account-file", "--listen",
-      "--log-level", "--client-cert-issuer", "--client-cert-subject");
+      "--log-level", "--client-cert-issuer", "--client-cert-subject", "--forward-proxy");
 
   /**
    * Parses {@code line} with OpenSSH's %h, %p, %r and %% expanded for {@code host}, {@code port} and {@code user},
@@ -87,6 +87,7 @@ public record PomeriumCliCommand(String destination, String pomeriumUrl, List<Pa
     String browser = null;
     String serviceAccount = null;
     Path serviceAccountFile = null;
+    String forwardProxy = null;
     List<String> args = words.subList(program + 2, words.size());
     for (int i = 0; i < args.size(); i++) {
       String arg = args.get(i);
@@ -112,6 +113,7 @@ public record PomeriumCliCommand(String destination, String pomeriumUrl, List<Pa
         case "--browser-cmd" -> browser = value;
         case "--service-account" -> serviceAccount = value;
         case "--service-account-file" -> serviceAccountFile = Path.of(value);
+        case "--forward-proxy" -> forwardProxy = value;
         default -> {
           if (!arg.startsWith("-") && destination == null) {
             destination = arg;
@@ -123,7 +125,7 @@ public record PomeriumCliCommand(String destination, String pomeriumUrl, List<Pa
       throw new IllegalArgumentException("the pomerium-cli tcp line names no destination (host:port)");
     }
     return Optional.of(new PomeriumCliCommand(destination, url, List.copyOf(cas), caCert, cert, key, insecure,
-        browser, serviceAccount, serviceAccountFile));
+        browser, serviceAccount, serviceAccountFile, forwardProxy));
   }
 
   @Override

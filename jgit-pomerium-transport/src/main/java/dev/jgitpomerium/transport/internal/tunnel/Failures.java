@@ -3,6 +3,7 @@ package dev.jgitpomerium.transport.internal.tunnel;
 import dev.jgitpomerium.transport.PomeriumAccessDeniedException;
 import dev.jgitpomerium.transport.PomeriumException;
 import dev.jgitpomerium.transport.PomeriumProtocolException;
+import dev.jgitpomerium.transport.PomeriumProxyException;
 import dev.jgitpomerium.transport.PomeriumRouteNotFoundException;
 import dev.jgitpomerium.transport.PomeriumSignInRequiredException;
 import dev.jgitpomerium.transport.PomeriumTlsException;
@@ -10,6 +11,7 @@ import dev.jgitpomerium.transport.PomeriumUnavailableException;
 import dev.jgitpomerium.transport.PomeriumUnreachableException;
 import dev.jgitpomerium.transport.Route;
 import dev.jgitpomerium.transport.internal.HintedIOException;
+import dev.jgitpomerium.transport.internal.proxy.ProxyException;
 import java.io.IOException;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -105,6 +107,17 @@ public final class Failures {
     }
     return new PomeriumUnreachableException(route, PomeriumException.NO_STATUS, "cannot reach Pomerium at "
         + route.endpoint() + " (for " + route.destination() + "): " + detail, cause);
+  }
+
+  /**
+   * The forward proxy's failure, for this route: its message, with the destination added to what failed, and its
+   * hint.
+   */
+  public static PomeriumProxyException proxy(Route route, ProxyException cause) {
+    String what = cause.what() + " (for " + route.destination() + ")";
+    String hint = cause.hint();
+    return new PomeriumProxyException(route, cause.proxy(), cause.proxyStatus(),
+        hint == null ? what : what + "; " + hint, hint, cause);
   }
 
   static PomeriumTlsException tls(Route route, IOException cause) {

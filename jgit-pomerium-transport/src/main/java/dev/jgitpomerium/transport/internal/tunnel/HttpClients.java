@@ -1,33 +1,33 @@
 package dev.jgitpomerium.transport.internal.tunnel;
 
-import java.io.IOException;
-import java.net.InetSocketAddress;
+import dev.jgitpomerium.transport.internal.proxy.ForwardProxies;
+import dev.jgitpomerium.transport.internal.proxy.ProxySocketFactory;
 import java.net.Proxy;
-import java.net.ProxySelector;
-import java.net.SocketAddress;
-import java.net.URI;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
-import java.util.function.UnaryOperator;
 import okhttp3.OkHttpClient;
 
 /**
  * The OkHttp client for Pomerium's HTTP endpoints (the login API): 10 s per call, redirects followed, the tunnel's TLS
- * trust and client certificate, and the usual proxy settings: the JVM's ({@code https.proxyHost}, a {@code
- * ProxySelector}), else {@code HTTPS_PROXY}/{@code NO_PROXY} as Go's pomerium-cli honours them.
+ * trust and client certificate, and the tunnel's way out: every connection is dialed by {@link ForwardProxies}'
+ * choice (the explicit forward proxy, the JVM's {@code ProxySelector}, {@code HTTPS_PROXY}/{@code NO_PROXY}), so
+ * that the sign-in request and the tunnel never disagree. OkHttp's own proxy support is not used: it has no HTTPS
+ * proxies, no {@code socks5h} and no SOCKS5 credentials but through the JVM-wide {@code Authenticator}.
  */
 public final class HttpClients {
   private static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
 
   private HttpClients() {}
 
-  public static OkHttpClient create(TlsSetup tls, UnaryOperator<String> environment) {
+  public static OkHttpClient create(TlsSetup tls, ForwardProxies proxies, Duration responseTimeout) {
     OkHttpClient.Builder builder = new OkHttpClient.Builder()
         .callTimeout(CALL_TIMEOUT)
         .followRedirects(true)
         .followSslRedirects(true)
-        .proxySelector(new EnvironmentProxySelector(ProxySelector.getDefault(), environment))
+        .proxy(Proxy.NO_PROXY)
+        .socketFactory(new ProxySocketFactory(proxies, responseTimeout))
+        // Names stay unresolved until the socket's connect: the proxy may be the only one who can resolve them.
+        .dns(host -> List.of(ProxySocketFactory.unresolved(host)))
         .sslSocketFactory(tls.socketFactory(), tls.trustManager());
     if (tls.verificationDisabled()) {
       builder.hostnameVerifier((host, session) -> true);
@@ -39,73 +39,5 @@ public final class HttpClients {
   public static void shutdown(OkHttpClient client) {
     client.dispatcher().executorService().shutdown();
     client.connectionPool().evictAll();
-  }
-
-  /** The JVM's proxy choice, or the environment's when the JVM has none configured. */
-  static final class EnvironmentProxySelector extends ProxySelector {
-    private final ProxySelector jvm;
-    private final UnaryOperator<String> environment;
-
-    EnvironmentProxySelector(ProxySelector jvm, UnaryOperator<String> environment) {
-      this.jvm = jvm;
-      this.environment = environment;
-    }
-
-    @Override
-    public List<Proxy> select(URI uri) {
-      List<Proxy> chosen = jvm == null ? List.of(Proxy.NO_PROXY) : jvm.select(uri);
-      if (chosen.stream().anyMatch(p -> p.type() != Proxy.Type.DIRECT)) {
-        return chosen;
-      }
-      Proxy fromEnvironment = fromEnvironment(uri);
-      return fromEnvironment == null ? chosen : List.of(fromEnvironment);
-    }
-
-    private Proxy fromEnvironment(URI uri) {
-      String value = first("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy");
-      if (value == null || bypassed(uri.getHost())) {
-        return null;
-      }
-      URI proxy = URI.create(value.contains("://") ? value : "http://" + value);
-      if (proxy.getHost() == null) {
-        return null;
-      }
-      int port = proxy.getPort() != -1 ? proxy.getPort() : 80;
-      return new Proxy(Proxy.Type.HTTP, InetSocketAddress.createUnresolved(proxy.getHost(), port));
-    }
-
-    /** {@code NO_PROXY}: comma-separated host suffixes, {@code *} for all. */
-    private boolean bypassed(String host) {
-      String noProxy = first("NO_PROXY", "no_proxy");
-      if (noProxy == null || host == null) {
-        return false;
-      }
-      String h = host.toLowerCase(Locale.ROOT);
-      for (String entry : noProxy.split(",")) {
-        String e = entry.strip().toLowerCase(Locale.ROOT);
-        if (e.equals("*") || !e.isEmpty() && (h.equals(e.replaceFirst("^\\.", ""))
-            || h.endsWith(e.startsWith(".") ? e : "." + e))) {
-          return true;
-        }
-      }
-      return false;
-    }
-
-    private String first(String... names) {
-      for (String name : names) {
-        String value = environment.apply(name);
-        if (value != null && !value.isBlank()) {
-          return value.strip();
-        }
-      }
-      return null;
-    }
-
-    @Override
-    public void connectFailed(URI uri, SocketAddress address, IOException failure) {
-      if (jvm != null) {
-        jvm.connectFailed(uri, address, failure);
-      }
-    }
   }
 }

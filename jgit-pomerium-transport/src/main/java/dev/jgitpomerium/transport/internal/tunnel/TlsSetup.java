@@ -1,6 +1,7 @@
 package dev.jgitpomerium.transport.internal.tunnel;
 
 import dev.jgitpomerium.transport.PomeriumEndpoint;
+import dev.jgitpomerium.transport.internal.proxy.ProxyChoice;
 import java.io.IOException;
 import java.net.Socket;
 import java.nio.ByteBuffer;
@@ -170,6 +171,22 @@ public final class TlsSetup {
 
   public boolean verificationDisabled() {
     return verificationDisabled;
+  }
+
+  /**
+   * For TLS to an {@code https://} forward proxy: the same trust as Pomerium's (the JVM's CAs and the extra ones, or
+   * none checked when verification is disabled), but no client certificate: that is for Pomerium, not the proxy.
+   */
+  public ProxyChoice.ProxyTls proxyTls() {
+    return new ProxyChoice.ProxyTls(() -> {
+      try {
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, new TrustManager[] {trustManager}, null);
+        return context.getSocketFactory();
+      } catch (GeneralSecurityException e) {
+        throw new IllegalStateException("cannot set up TLS for the proxy: " + e.getMessage(), e);
+      }
+    }, !verificationDisabled);
   }
 
   /** For OkHttp (the sign-in requests): the same trust and client certificate as the tunnel. */

@@ -9,11 +9,11 @@ import dev.jgitpomerium.transport.TokenRequest;
 import dev.jgitpomerium.transport.internal.Events;
 import dev.jgitpomerium.transport.internal.config.FactoryRuntime;
 import dev.jgitpomerium.transport.internal.config.Version;
+import dev.jgitpomerium.transport.internal.proxy.ProxyException;
 import dev.jgitpomerium.transport.internal.relay.Sockets;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.ProtocolException;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -25,9 +25,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Opens {@code CONNECT} tunnels through Pomerium: TCP, TLS, the request with the token, and the status mapping of
- * pomerium-cli, with one difference: a sign-in request (401 or a redirect) asks the token source once for a fresh
- * token and retries once, and nothing else is ever retried.
+ * Opens {@code CONNECT} tunnels through Pomerium: TCP (directly or through a forward proxy), TLS, the request with the
+ * token, and the status mapping of pomerium-cli, with one difference: a sign-in request (401 or a redirect) asks the
+ * token source once for a fresh token and retries once, and nothing else is ever retried.
  */
 public final class TunnelDialer {
   private static final Logger log = LoggerFactory.getLogger(dev.jgitpomerium.transport.PomeriumLoggers.TUNNEL);
@@ -102,14 +102,14 @@ public final class TunnelDialer {
   /** One TCP+TLS+CONNECT exchange: a tunnel, a sign-in request, or an exception for any other outcome. */
   private Attempt attempt(long id, Route route, PomeriumToken token) throws PomeriumException {
     PomeriumEndpoint endpoint = route.endpoint();
-    Socket raw = new Socket();
+    Socket raw;
     try {
-      raw.setTcpNoDelay(true);
-      Sockets.keepAlive(raw);
-      raw.connect(new InetSocketAddress(endpoint.host(), endpoint.port()),
-          Math.toIntExact(settings.connectTimeout().toMillis()));
+      // Directly, or through the forward proxy (its TCP, TLS and CONNECT or SOCKS5): a stream to Pomerium either way.
+      raw = settings.forwardProxies().choose(endpoint)
+          .connect(endpoint, settings.connectTimeout(), settings.responseTimeout());
+    } catch (ProxyException e) {
+      throw Failures.proxy(route, e);
     } catch (IOException e) {
-      Sockets.closeQuietly(raw);
       throw Failures.unreachable(route, e, settings.connectTimeout());
     }
 
