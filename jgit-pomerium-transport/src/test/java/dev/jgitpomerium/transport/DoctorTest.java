@@ -5,11 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jgitpomerium.testkit.FakeForwardProxy;
 import dev.jgitpomerium.testkit.GatewayResponse;
 import dev.jgitpomerium.transport.Diagnosis.Check;
 import dev.jgitpomerium.transport.Diagnosis.Outcome;
 import java.nio.file.Files;
 import java.util.List;
+import java.util.Map;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.digest.BuiltinDigests;
 import org.junit.jupiter.api.Test;
@@ -162,5 +164,41 @@ class DoctorTest extends TestbedTest {
         + " (jgit-pomerium keyscan git.corp.example.com prints the line"), failed.fix().orElseThrow());
     assertEquals("", Files.readString(testbed.sshDirectory.resolve("known_hosts")));
     assertEquals(Outcome.PASSED, diagnosis.step(Check.SSH_BANNER).outcome());
+  }
+
+  private FakeForwardProxy httpProxy() throws Exception {
+    return FakeForwardProxy.start(FakeForwardProxy.Kind.HTTP,
+        Map.of("localhost:" + testbed.gateway.port(), testbed.gateway.address()));
+  }
+
+  @Test
+  void aProxyRefusingTheTunnelFailsAtProxyWithTheCredentialsToGive() throws Exception {
+    try (FakeForwardProxy proxy = httpProxy().requireCredentials("alice", "proxy-pass")) {
+      Diagnosis diagnosis = diagnose(testbed.factory().forwardProxy(proxy.url("http")), Testbed.URI);
+      Diagnosis.Step failed = failedAt(diagnosis, Check.PROXY);
+      PomeriumProxyException e = assertInstanceOf(PomeriumProxyException.class, failed.failure().orElseThrow());
+      assertEquals(407, e.proxyStatusCode());
+      assertEquals("give the proxy's credentials in forwardProxy (http://user:password@" + proxy.authority() + ")",
+          failed.fix().orElseThrow());
+      assertTrue(details(failed).startsWith("through http://" + proxy.authority() + ", from forwardProxy\nthe proxy "
+          + proxy.authority() + " (from forwardProxy) refused CONNECT localhost:" + testbed.gateway.port()
+          + " (HTTP 407 Proxy Authentication Required)"), details(failed));
+      assertEquals(0, testbed.gateway.requestCount());
+    }
+  }
+
+  @Test
+  void throughAProxyItNamesTheSettingThatChoseItAndLeavesDnsToTheProxy() throws Exception {
+    try (FakeForwardProxy proxy = httpProxy().requireCredentials("alice", "proxy-pass")) {
+      Diagnosis diagnosis = diagnose(testbed.factory().forwardProxy("http://alice:proxy-pass@" + proxy.authority()),
+          Testbed.URI);
+      assertTrue(diagnosis.ok(), diagnosis.toString());
+      assertEquals("through http://***@" + proxy.authority() + ", from forwardProxy\nthe proxy opened the way to "
+          + "localhost:" + testbed.gateway.port(), details(diagnosis.step(Check.PROXY)));
+      assertEquals(Outcome.NOT_APPLICABLE, diagnosis.step(Check.DNS).outcome());
+      assertEquals("connected to localhost:" + testbed.gateway.port() + " through the proxy at " + proxy.authority(),
+          details(diagnosis.step(Check.TCP)));
+      assertFalse(diagnosis.toString().contains("proxy-pass"), "the proxy's password never appears");
+    }
   }
 }

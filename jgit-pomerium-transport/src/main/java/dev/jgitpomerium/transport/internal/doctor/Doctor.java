@@ -4,12 +4,15 @@ import dev.jgitpomerium.transport.Diagnosis;
 import dev.jgitpomerium.transport.Diagnosis.Check;
 import dev.jgitpomerium.transport.Diagnosis.Outcome;
 import dev.jgitpomerium.transport.PomeriumException;
+import dev.jgitpomerium.transport.PomeriumProxyException;
 import dev.jgitpomerium.transport.PomeriumToken;
 import dev.jgitpomerium.transport.Route;
 import dev.jgitpomerium.transport.SshConfigException;
 import dev.jgitpomerium.transport.TokenRequest;
 import dev.jgitpomerium.transport.internal.Authorities;
 import dev.jgitpomerium.transport.internal.config.FactoryRuntime;
+import dev.jgitpomerium.transport.internal.proxy.ProxyChoice;
+import dev.jgitpomerium.transport.internal.proxy.ProxyUrl;
 import dev.jgitpomerium.transport.internal.relay.Sockets;
 import dev.jgitpomerium.transport.internal.routing.Router;
 import dev.jgitpomerium.transport.internal.session.KnownHosts;
@@ -203,32 +206,54 @@ public final class Doctor {
     FactoryRuntime runtime = pomerium.runtime();
     TunnelDialer dialer = new TunnelDialer(runtime);
     String host = route.endpoint().host();
-    steps.passed(Check.PROXY, System.nanoTime(), List.of("DIRECT: no forward proxy for Pomerium's host " + host));
-
     long start = System.nanoTime();
+    ProxyChoice choice;
     try {
-      InetAddress[] addresses = InetAddress.getAllByName(host);
-      steps.passed(Check.DNS, start, List.of(host + ": " + Arrays.stream(addresses).map(InetAddress::getHostAddress)
-          .collect(Collectors.joining(", "))));
-    } catch (UnknownHostException e) {
-      steps.failed(Check.DNS, start, List.of(), Failures.unreachable(route, e, runtime.connectTimeout()),
-          "check the host name of the Pomerium URL (" + route.endpoint().url() + ") and this machine's DNS");
+      choice = dialer.proxyChoice(route);
+    } catch (PomeriumException e) {
+      steps.failed(Check.PROXY, start, List.of(), e, e.hint().orElse("correct the forward proxy setting"));
       return;
     }
+    if (choice.isDirect()) {
+      steps.passed(Check.PROXY, start, List.of("DIRECT: " + choice.reason()));
+      start = System.nanoTime();
+      try {
+        InetAddress[] addresses = InetAddress.getAllByName(host);
+        steps.passed(Check.DNS, start, List.of(host + ": " + Arrays.stream(addresses)
+            .map(InetAddress::getHostAddress).collect(Collectors.joining(", "))));
+      } catch (UnknownHostException e) {
+        steps.failed(Check.DNS, start, List.of(), Failures.unreachable(route, e, runtime.connectTimeout()),
+            "check the host name of the Pomerium URL (" + route.endpoint().url() + ") and this machine's DNS");
+        return;
+      }
+    }
 
+    long proxyStart = start;
     start = System.nanoTime();
     Socket raw;
     try {
-      raw = dialer.connect(route);
+      raw = dialer.connect(route, choice);
+    } catch (PomeriumProxyException e) {
+      steps.failed(Check.PROXY, proxyStart, List.of(proxyLine(choice), e.what()), e,
+          e.hint().orElse("check the forward proxy setting (" + choice.source() + ") and the proxy's rules"));
+      return;
     } catch (PomeriumException e) {
       steps.failed(Check.TCP, start, List.of(), e, "check that Pomerium listens on " + route.endpoint().authority()
           + " and that this machine may reach it (firewall, VPN, a proxy it needs)");
       return;
     }
+    if (!choice.isDirect()) {
+      steps.add(Check.PROXY, Outcome.PASSED, proxyStart, List.of(proxyLine(choice), "the proxy opened the way to "
+          + route.endpoint().authority()), null, null);
+      steps.notApplicable(Check.DNS, choice.proxy().orElseThrow().scheme() == ProxyUrl.Scheme.SOCKS5
+          ? "socks5:// resolves " + host + " here, as part of the way through the proxy"
+          : "the proxy resolves " + host);
+    }
     SSLSocket tls = null;
     try {
-      steps.passed(Check.TCP, start, List.of("connected to " + address(raw) + " (" + route.endpoint().authority()
-          + ")"));
+      steps.passed(Check.TCP, start, List.of(choice.isDirect()
+          ? "connected to " + address(raw) + " (" + route.endpoint().authority() + ")"
+          : "connected to " + route.endpoint().authority() + " through the proxy at " + address(raw)));
       start = System.nanoTime();
       try {
         tls = dialer.handshake(route, raw);
@@ -270,6 +295,12 @@ public final class Doctor {
       Sockets.closeQuietly(tls);
       Sockets.closeQuietly(raw);
     }
+  }
+
+  /** The choice, as the proxy's URL shows without credentials, and the setting that chose it. */
+  private static String proxyLine(ProxyChoice choice) {
+    return choice.isDirect() ? "DIRECT: " + choice.reason() : "through " + choice.proxy().orElseThrow() + ", "
+        + choice.reason();
   }
 
   private static void tls(Steps steps, long start, SSLSession session, Route route, boolean verificationDisabled) {

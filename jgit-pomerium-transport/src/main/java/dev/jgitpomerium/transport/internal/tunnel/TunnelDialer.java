@@ -1,14 +1,16 @@
 package dev.jgitpomerium.transport.internal.tunnel;
 
-import dev.jgitpomerium.transport.PomeriumEndpoint;
 import dev.jgitpomerium.transport.PomeriumEventListener;
 import dev.jgitpomerium.transport.PomeriumException;
+import dev.jgitpomerium.transport.PomeriumProxyException;
 import dev.jgitpomerium.transport.PomeriumToken;
+import dev.jgitpomerium.transport.PomeriumUnreachableException;
 import dev.jgitpomerium.transport.Route;
 import dev.jgitpomerium.transport.TokenRequest;
 import dev.jgitpomerium.transport.internal.Events;
 import dev.jgitpomerium.transport.internal.config.FactoryRuntime;
 import dev.jgitpomerium.transport.internal.config.Version;
+import dev.jgitpomerium.transport.internal.proxy.ProxyChoice;
 import dev.jgitpomerium.transport.internal.proxy.ProxyException;
 import dev.jgitpomerium.transport.internal.relay.Sockets;
 import java.io.EOFException;
@@ -101,63 +103,28 @@ public final class TunnelDialer {
 
   /** One TCP+TLS+CONNECT exchange: a tunnel, a sign-in request, or an exception for any other outcome. */
   private Attempt attempt(long id, Route route, PomeriumToken token) throws PomeriumException {
-    PomeriumEndpoint endpoint = route.endpoint();
-    Socket raw;
-    try {
-      // Directly, or through the forward proxy (its TCP, TLS and CONNECT or SOCKS5): a stream to Pomerium either way.
-      raw = settings.forwardProxies().choose(endpoint)
-          .connect(endpoint, settings.connectTimeout(), settings.responseTimeout());
-    } catch (ProxyException e) {
-      throw Failures.proxy(route, e);
-    } catch (IOException e) {
-      throw Failures.unreachable(route, e, settings.connectTimeout());
-    }
-
-    Duration timeout = settings.responseTimeout();
-    long deadline = System.nanoTime() + timeout.toNanos();
-    SSLSocket tls;
-    try {
-      raw.setSoTimeout(Math.toIntExact(timeout.toMillis()));
-      tls = settings.tls().handshake(raw, endpoint);
-    } catch (SocketTimeoutException e) {
-      Sockets.closeQuietly(raw);
-      throw Failures.timedOut(route, "the TLS handshake", timeout, e);
-    } catch (IOException e) {
-      Sockets.closeQuietly(raw);
-      throw Failures.tls(route, e);
-    }
-
+    Socket raw = connect(route, proxyChoice(route));
+    long deadline = System.nanoTime() + settings.responseTimeout().toNanos();
+    SSLSocket tls = handshake(route, raw);
     boolean keep = false;
     try {
-      OutputStream out = tls.getOutputStream();
-      out.write(request(route, token));
-      out.flush();
-      ResponseHead head;
-      do {
-        // Interim 1xx answers precede the real one; a deadline bounds the whole head, however slowly it trickles.
-        head = ResponseHead.read(tls.getInputStream(), HeadReader.MAX_RESPONSE_BYTES,
-            () -> tls.setSoTimeout(HeadReader.remainingMillis(deadline)));
-      } while (head.status() < 200);
+      ResponseHead head = exchange(route, tls, token, deadline);
       int status = head.status();
       if (status >= 200 && status < 300) {
-        // The data phase has no read timeout here: SSH has its own, and git may legitimately sit idle.
-        tls.setSoTimeout(0);
-        keep = true;
-        return new Attempt(Tunnel.pomerium(id, route, tls, raw), status);
+        try {
+          // The data phase has no read timeout here: SSH has its own, and git may legitimately sit idle.
+          tls.setSoTimeout(0);
+          keep = true;
+          return new Attempt(Tunnel.pomerium(id, route, tls, raw), status);
+        } catch (IOException e) {
+          throw Failures.interrupted(route, e);
+        }
       }
       if (status == 401 || (status >= 300 && status < 400)) {
         // Never follow Location: it is the identity provider's page, meant for a browser.
         return new Attempt(null, status);
       }
       throw Failures.forStatus(route, head);
-    } catch (PomeriumException e) {
-      throw e;
-    } catch (SocketTimeoutException e) {
-      throw Failures.timedOut(route, "its answer to CONNECT", timeout, e);
-    } catch (ProtocolException | EOFException e) {
-      throw Failures.malformed(route, e);
-    } catch (IOException e) {
-      throw Failures.interrupted(route, e);
     } finally {
       if (!keep) {
         Sockets.closeQuietly(tls);
@@ -186,18 +153,32 @@ public final class TunnelDialer {
   public static final String SIGN_IN_OR_GIVE_A_TOKEN = "sign in (signIn(endpoint) on the factory), or give a token "
       + "(tokenFile, bearerTokenFile or tokenCommand; JGIT_POMERIUM_TOKEN_FILE)";
 
-  /** The TCP connection to Pomerium, as a tunnel makes it. */
-  public Socket connect(Route route) throws PomeriumException {
-    PomeriumEndpoint endpoint = route.endpoint();
-    Socket raw = new Socket();
+  /**
+   * How Pomerium is reached for {@code route}: directly or through a forward proxy, and which setting decided.
+   *
+   * @throws PomeriumProxyException if the setting that applies cannot be used
+   */
+  public ProxyChoice proxyChoice(Route route) throws PomeriumException {
     try {
-      raw.setTcpNoDelay(true);
-      Sockets.keepAlive(raw);
-      raw.connect(new InetSocketAddress(endpoint.host(), endpoint.port()),
-          Math.toIntExact(settings.connectTimeout().toMillis()));
-      return raw;
+      return settings.forwardProxies().choose(route.endpoint());
+    } catch (ProxyException e) {
+      throw Failures.proxy(route, e);
+    }
+  }
+
+  /**
+   * The stream to Pomerium: TCP to it, or through the forward proxy {@code choice} names (its TCP, TLS and CONNECT or
+   * SOCKS5).
+   *
+   * @throws PomeriumProxyException if the proxy could not be reached or refused the way
+   * @throws PomeriumUnreachableException if Pomerium could not be reached directly
+   */
+  public Socket connect(Route route, ProxyChoice choice) throws PomeriumException {
+    try {
+      return choice.connect(route.endpoint(), settings.connectTimeout(), settings.responseTimeout());
+    } catch (ProxyException e) {
+      throw Failures.proxy(route, e);
     } catch (IOException e) {
-      Sockets.closeQuietly(raw);
       throw Failures.unreachable(route, e, settings.connectTimeout());
     }
   }
@@ -222,14 +203,20 @@ public final class TunnelDialer {
    * timeout; the stream is left at the first byte after it.
    */
   public ResponseHead exchange(Route route, SSLSocket tls, PomeriumToken token) throws PomeriumException {
+    return exchange(route, tls, token, System.nanoTime() + settings.responseTimeout().toNanos());
+  }
+
+  /** As {@link #exchange(Route, SSLSocket, PomeriumToken)}, by {@code deadline} ({@link System#nanoTime()}). */
+  private ResponseHead exchange(Route route, SSLSocket tls, PomeriumToken token, long deadline)
+      throws PomeriumException {
     Duration timeout = settings.responseTimeout();
-    long deadline = System.nanoTime() + timeout.toNanos();
     try {
       OutputStream out = tls.getOutputStream();
       out.write(request(route, token));
       out.flush();
       ResponseHead head;
       do {
+        // Interim 1xx answers precede the real one; a deadline bounds the whole head, however slowly it trickles.
         head = ResponseHead.read(tls.getInputStream(), HeadReader.MAX_RESPONSE_BYTES,
             () -> tls.setSoTimeout(HeadReader.remainingMillis(deadline)));
       } while (head.status() < 200);
