@@ -10,6 +10,7 @@ import dev.jgitpomerium.testkit.GatewayResponse;
 import dev.jgitpomerium.transport.Diagnosis.Check;
 import dev.jgitpomerium.transport.Diagnosis.Outcome;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.apache.sshd.common.config.keys.KeyUtils;
@@ -200,5 +201,43 @@ class DoctorTest extends TestbedTest {
           details(diagnosis.step(Check.TCP)));
       assertFalse(diagnosis.toString().contains("proxy-pass"), "the proxy's password never appears");
     }
+  }
+
+  @Test
+  void aPomeriumCliProxyCommandIsFollowedInProcessAndItsTokenNeverShown() throws Exception {
+    testbed.scene.writeSshConfig("Host git.corp.example.com\n  ProxyCommand pomerium-cli tcp --listen - --pomerium-url "
+        + testbed.gateway.url() + " --alternate-ca-path " + testbed.scene.caFile() + " --service-account "
+        + Testbed.TOKEN + " %h:%p\n");
+    PomeriumSshSessionFactory.Builder noRoutes = PomeriumSshSessionFactory.builder()
+        .tokenStore(TokenStore.directory(testbed.tokenCache)).homeDirectory(testbed.home.toFile())
+        .sshDirectory(testbed.sshDirectory.toFile());
+    Diagnosis diagnosis = diagnose(noRoutes, "git@git.corp.example.com:group/project.git");
+
+    assertTrue(diagnosis.ok(), diagnosis.toString());
+    String config = details(diagnosis.step(Check.SSH_CONFIG));
+    assertTrue(config.contains("ProxyCommand pomerium-cli tcp --listen - --pomerium-url " + testbed.gateway.url()
+        + " --alternate-ca-path " + testbed.scene.caFile() + " --service-account <redacted> %h:%p ("
+        + testbed.sshDirectory.resolve("config") + " line 2)"), config);
+    assertTrue(config.contains("(route from ~/.ssh/config ProxyCommand)"), config);
+    assertEquals("from service-account token, sent as Authorization: Pomerium", diagnosis.step(Check.TOKEN).details()
+        .get(0));
+    assertFalse(diagnosis.toString().contains(Testbed.TOKEN), "the token itself never appears");
+  }
+
+  @Test
+  void anyOtherProxyCommandIsNamedAndNotRun() throws Exception {
+    Path ran = testbed.root.resolve("ran");
+    testbed.scene.writeSshConfig("Host git.corp.example.com\n  ProxyCommand touch " + ran + "\n");
+    Diagnosis diagnosis = diagnose(PomeriumSshSessionFactory.builder().homeDirectory(testbed.home.toFile())
+        .sshDirectory(testbed.sshDirectory.toFile()), Testbed.HOST);
+
+    assertTrue(diagnosis.ok(), diagnosis.toString());
+    assertEquals(Outcome.PASSED, diagnosis.step(Check.SSH_CONFIG).outcome());
+    for (Diagnosis.Step step : diagnosis.steps().subList(1, diagnosis.steps().size())) {
+      assertEquals(Outcome.NOT_APPLICABLE, step.outcome(), step.toString());
+      assertEquals(List.of("the connection goes through the ProxyCommand 'touch " + ran + "', which the doctor does "
+          + "not run"), step.details());
+    }
+    assertFalse(Files.exists(ran), "the doctor ran the ProxyCommand");
   }
 }

@@ -159,7 +159,8 @@ public final class Doctor {
   private List<String> sshConfigDetails(Target target, SshConfig.Resolution resolution, Router.Decision decision) {
     List<String> details = new ArrayList<>();
     java.io.File file = router.sshConfigFile();
-    details.add(Files.isRegularFile(file.toPath()) ? "read " + file : "no ssh config (" + file + " does not exist)");
+    details.add(Files.isRegularFile(file.toPath()) ? "read " + router.displayed(file)
+        : "no ssh config (" + router.displayed(file) + " does not exist)");
     details.add("HostName " + resolution.hostName() + origin(resolution.value("hostname"), "as given"));
     details.add("Port " + resolution.port() + origin(resolution.value("port"),
         target.port() > 0 ? "as given" : "the default"));

@@ -262,7 +262,7 @@ public final class Router {
   }
 
   /** {@code file} with the home directory written {@code ~}, as people write it. */
-  private String displayed(File file) {
+  public String displayed(File file) {
     Path path = file.toPath().toAbsolutePath().normalize();
     File home = homeDirectory();
     if (home != null) {
