@@ -1,6 +1,7 @@
 package dev.jgitpomerium.sample;
 
 import dev.jgitpomerium.transport.Diagnosis;
+import dev.jgitpomerium.transport.HostKeyException;
 import dev.jgitpomerium.transport.PomeriumException;
 import dev.jgitpomerium.transport.PomeriumSshSessionFactory;
 import dev.jgitpomerium.transport.PomeriumTlsException;
@@ -116,6 +117,11 @@ final class DoctorCommand implements Callable<Integer> {
   private static String fix(Diagnosis.Step step, String fix, String url) {
     if (step.failure().orElse(null) instanceof PomeriumTlsException) {
       return "if Pomerium uses a private CA, pass its certificate with --alternate-ca-path <ca.pem>";
+    }
+    if (step.failure().orElse(null) instanceof HostKeyException e && e.kind() == HostKeyException.Kind.UNKNOWN) {
+      String file = e.knownHostsFile() == null ? "~/.ssh/known_hosts" : e.knownHostsFile().toString();
+      return "check the fingerprint " + e.fingerprint() + " with the server's administrator, then add the key: "
+          + "jgit-pomerium keyscan " + e.host() + " >> " + file;
     }
     if (fix.startsWith("sign in (signIn(endpoint)")) {
       return "sign in with 'jgit-pomerium login " + url + "', or give a token (--service-account-file FILE, or "

@@ -537,8 +537,7 @@ public final class Doctor {
           steps.failed(Check.HOST_KEY, start, details, check.refusal(), "check the fingerprint " + fingerprint
               + " with the server's administrator, then add the key to "
               + (check.file() == null ? "~/.ssh/known_hosts" : check.file().toString())
-              + " (jgit-pomerium keyscan " + keyscanTarget(entry) + " prints the line; "
-              + "PomeriumSshSessionFactory.scanHostKeys gives it in code)");
+              + " (scanHostKeys(\"" + keyscanTarget(entry) + "\", 0) gives its line)");
         }
       }
       case CHANGED -> {
