@@ -113,6 +113,13 @@ public class PomeriumProperties {
    */
   private String serverAliveCountMax;
 
+  /**
+   * The forward proxy on the way to Pomerium ({@code http://}, {@code https://}, {@code socks5://} or {@code
+   * socks5h://}, with optional {@code user:password@}), or {@code direct} for none. Default: the JVM's proxy
+   * settings, else HTTPS_PROXY / ALL_PROXY with NO_PROXY.
+   */
+  private String forwardProxy;
+
   /** The values by the library's setting names ({@code jgit.pomerium.tokenFile}); null where unset. */
   Map<String, String> settings() {
     Map<String, String> settings = new LinkedHashMap<>();
@@ -136,6 +143,7 @@ public class PomeriumProperties {
     settings.put(PREFIX + "responseTimeout", responseTimeout);
     settings.put(PREFIX + "serverAliveInterval", serverAliveInterval);
     settings.put(PREFIX + "serverAliveCountMax", serverAliveCountMax);
+    settings.put(PREFIX + "forwardProxy", forwardProxy);
     return settings;
   }
 
@@ -385,5 +393,18 @@ public class PomeriumProperties {
   /** Sets {@code jgit.pomerium.server-alive-count-max}; null unsets it. */
   public void setServerAliveCountMax(String serverAliveCountMax) {
     this.serverAliveCountMax = serverAliveCountMax;
+  }
+
+  /**
+   * {@code jgit.pomerium.forward-proxy}, the forward proxy URL or {@code direct}, as given (not yet parsed); null when
+   * unset.
+   */
+  public String getForwardProxy() {
+    return forwardProxy;
+  }
+
+  /** Sets {@code jgit.pomerium.forward-proxy}; null unsets it. */
+  public void setForwardProxy(String forwardProxy) {
+    this.forwardProxy = forwardProxy;
   }
 }

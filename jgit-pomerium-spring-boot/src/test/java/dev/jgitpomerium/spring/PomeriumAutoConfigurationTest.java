@@ -227,6 +227,21 @@ class PomeriumAutoConfigurationTest {
   }
 
   @Test
+  void aBadForwardProxyIsReportedWithoutItsPassword() {
+    runner()
+        .withPropertyValues("jgit.pomerium.routes=" + HOST + ":22",
+            "jgit.pomerium.forward-proxy=socks4://alice:secret-part@proxy:1080")
+        .run(context -> {
+          FailureAnalysis analysis = analyze(context.getStartupFailure());
+          assertThat(analysis.getDescription()).startsWith("jgit-pomerium cannot use jgit.pomerium.forward-proxy (")
+              .contains("unsupported proxy scheme 'socks4' in 'socks4://***@proxy:1080'");
+          for (Throwable t = context.getStartupFailure(); t != null; t = t.getCause()) {
+            assertThat(String.valueOf(t.getMessage())).doesNotContain("secret-part");
+          }
+        });
+  }
+
+  @Test
   void aBadTokenIsReportedWithoutItsValue() {
     runner()
         .withPropertyValues("jgit.pomerium.routes=" + HOST + ":22", "jgit.pomerium.token=secret-part\u0001rest")

@@ -53,6 +53,7 @@ public final class FakeForwardProxy implements AutoCloseable {
   private volatile String password;
   private volatile int refuseWith;
   private volatile int socksReply;
+  private volatile boolean silent;
 
   private FakeForwardProxy(Kind kind, Map<String, InetSocketAddress> hosts) throws IOException {
     this.kind = kind;
@@ -96,6 +97,12 @@ public final class FakeForwardProxy implements AutoCloseable {
   /** Answers every SOCKS5 request with this reply code (0: open the tunnel). */
   public FakeForwardProxy socksReply(int code) {
     this.socksReply = code;
+    return this;
+  }
+
+  /** Reads each request and never answers it (until the client gives up or {@link #close()}). */
+  public FakeForwardProxy silent() {
+    this.silent = true;
     return this;
   }
 
@@ -173,6 +180,11 @@ public final class FakeForwardProxy implements AutoCloseable {
     boolean authorized = expected == null || expected.equals(authorization);
     String givenUser = authorization == null ? null : userOf(authorization);
     requests.add(new Request(target, 0, givenUser, authorized));
+    if (silent) {
+      s.setSoTimeout(0);
+      s.getInputStream().read(); // until the client closes
+      return null;
+    }
     OutputStream out = s.getOutputStream();
     if (!authorized) {
       out.write(("HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"corp\"\r\n"

@@ -893,13 +893,23 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
      *     value without its credentials
      */
     public Builder forwardProxy(String url) {
-      return forwardProxy(url, "forwardProxy");
+      return forwardProxy0(url, "forwardProxy");
     }
 
-    /** As {@link #forwardProxy(String)}, naming where the value was given in the messages about it. */
-    Builder forwardProxy(String url, String source) {
+    /**
+     * As {@link #forwardProxy(String)}, for a tool that takes the value from its user: {@code configuredAs} is how
+     * messages name where it was set ({@code "--forward-proxy"}), as in "check the credentials in --forward-proxy".
+     */
+    public Builder forwardProxy(String url, String configuredAs) {
+      if (configuredAs == null || configuredAs.isBlank()) {
+        throw new IllegalArgumentException("configuredAs is empty");
+      }
+      return forwardProxy0(url, configuredAs.strip());
+    }
+
+    private Builder forwardProxy0(String url, String source) {
       this.forwardProxy = ForwardProxies.checkExplicit(url);
-      this.forwardProxySource = Objects.requireNonNull(source);
+      this.forwardProxySource = source;
       return this;
     }
 

@@ -165,6 +165,19 @@ class ForwardProxyTest extends TestbedTest {
   }
 
   @Test
+  void aProxyThatNeverAnswersFailsWithinTheResponseTimeout() throws Exception {
+    try (FakeForwardProxy proxy = proxy(FakeForwardProxy.Kind.HTTP).silent()) {
+      long start = System.nanoTime();
+      PomeriumProxyException e = failure(factory().responseTimeout(Duration.ofMillis(700))
+          .forwardProxy(proxy.url("http")));
+      assertEquals("the proxy " + proxy.authority() + " (from forwardProxy) did not answer CONNECT "
+          + pomeriumAuthority() + " within the response timeout (700 ms) (for " + Testbed.HOST + ":22)",
+          e.getMessage());
+      assertTrue(Duration.ofNanos(System.nanoTime() - start).compareTo(Duration.ofSeconds(10)) < 0);
+    }
+  }
+
+  @Test
   void anUnreachableProxyIsAProxyFailureNotAnUnreachablePomerium() throws Exception {
     int closed;
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

@@ -57,6 +57,12 @@ public final class PomeriumOptions {
       description = "A file holding a Pomerium service-account token (read at each connection)")
   Path serviceAccountFile;
 
+  @Option(names = "--forward-proxy", paramLabel = "URL",
+      description = "Reach Pomerium through this forward proxy: http://, https://, socks5:// or socks5h://"
+          + "[user:password@]host:port, or 'direct' for none (default: -Dhttps.proxyHost, else HTTPS_PROXY, ALL_PROXY"
+          + " with NO_PROXY)")
+  String forwardProxy;
+
   /**
    * Applies these options to {@code builder} (preset from the environment), routing {@code destinations}
    * ({@code host:port}) unless --route names others.
@@ -100,6 +106,9 @@ public final class PomeriumOptions {
     }
     if (serviceAccountFile != null) {
       builder.tokenFile(serviceAccountFile);
+    }
+    if (forwardProxy != null) {
+      builder.forwardProxy(forwardProxy, "--forward-proxy");
     }
     return builder;
   }

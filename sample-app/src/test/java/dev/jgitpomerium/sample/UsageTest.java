@@ -61,7 +61,7 @@ class UsageTest {
     assertEquals(0, run("clone", "--help"), err);
     assertTrue(out.startsWith("Usage: jgit-pomerium clone "), out);
     for (String flag : List.of("--pomerium-url", "--alternate-ca-path", "--service-account", "--service-account-file",
-        "--route", "--verbose")) {
+        "--route", "--verbose", "--forward-proxy")) {
       assertTrue(out.contains(flag), flag + ":\n" + out);
     }
     assertEquals("", err);
