@@ -240,4 +240,19 @@ class DoctorTest extends TestbedTest {
     }
     assertFalse(Files.exists(ran), "the doctor ran the ProxyCommand");
   }
+
+  @Test
+  void theHostKeyProbeNeverSignsInEvenWhenPomeriumTurnsItsOwnTunnelAway() throws Exception {
+    TokenStore store = TokenStore.directory(testbed.tokenCache);
+    store.store(PomeriumEndpoint.parse(testbed.gateway.url()), PomeriumToken.pomerium(Testbed.TOKEN));
+    testbed.gateway.enqueue(GatewayResponse.status(200)); // the doctor's own CONNECT
+    testbed.gateway.enqueue(GatewayResponse.unauthorized()); // the host-key probe's
+    Diagnosis diagnosis = diagnose(testbed.signInFactory(), Testbed.URI);
+
+    Diagnosis.Step failed = failedAt(diagnosis, Check.HOST_KEY);
+    assertTrue(details(failed).contains("the doctor does not sign in"), details(failed));
+    assertEquals(0, testbed.browser.opened(), "the doctor opened a browser");
+    assertEquals(PomeriumToken.pomerium(Testbed.TOKEN), store.load(PomeriumEndpoint.parse(testbed.gateway.url())),
+        "the doctor discarded the cached token");
+  }
 }

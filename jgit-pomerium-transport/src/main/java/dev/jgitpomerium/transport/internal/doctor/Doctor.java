@@ -508,7 +508,8 @@ public final class Doctor {
     long start = System.nanoTime();
     KnownHosts.Check check;
     try {
-      check = hostKeys.probe(target.host(), target.port());
+      // A probe through Pomerium opens a tunnel of its own: should Pomerium turn it away, it fails, never signs in.
+      check = TokenChain.noSignInDuring(() -> hostKeys.probe(target.host(), target.port()));
     } catch (IOException e) {
       steps.failed(Check.HOST_KEY, start, List.of(), e, "see why the server could not be reached");
       return;

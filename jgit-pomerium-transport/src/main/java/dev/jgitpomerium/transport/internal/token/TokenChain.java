@@ -50,12 +50,39 @@ public final class TokenChain implements TokenSource {
   /** A token (null: none) and where it came from, or where none was found. */
   public record Found(PomeriumToken token, String source) {}
 
+  /** Set while the doctor connects: a sign-in must not start, whatever the configuration allows. */
+  private static final ThreadLocal<Boolean> NO_SIGN_IN = new ThreadLocal<>();
+
+  /** Something that may connect. */
+  @FunctionalInterface
+  public interface Connecting<T> {
+    T run() throws IOException;
+  }
+
+  /**
+   * Runs {@code action} (on this thread: JGit opens tunnels on its connecting thread) so that a connection it makes
+   * that Pomerium turns away fails instead of signing in.
+   */
+  public static <T> T noSignInDuring(Connecting<T> action) throws IOException {
+    Boolean outer = NO_SIGN_IN.get();
+    NO_SIGN_IN.set(Boolean.TRUE);
+    try {
+      return action.run();
+    } finally {
+      NO_SIGN_IN.set(outer);
+    }
+  }
+
   @Override
   public PomeriumToken token(TokenRequest request) throws IOException {
     PomeriumEndpoint endpoint = request.endpoint();
     if (!request.isSignInRequired() || !machine.isEmpty()) {
       Found found = withoutSignIn(request);
       return found.token() == null ? null : obtained(endpoint, found.token(), found.source());
+    }
+    if (NO_SIGN_IN.get() != null) {
+      // Before the cache is touched: the doctor changes nothing.
+      throw new IOException("the doctor does not sign in (and keeps the cached token)");
     }
     PomeriumToken rejected = request.rejectedToken().orElse(null);
     store.discard(endpoint, rejected);
