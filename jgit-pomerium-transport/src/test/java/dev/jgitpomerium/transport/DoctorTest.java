@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.apache.sshd.common.config.keys.KeyUtils;
+import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.apache.sshd.common.digest.BuiltinDigests;
 import org.junit.jupiter.api.Test;
 
@@ -254,5 +255,34 @@ class DoctorTest extends TestbedTest {
     assertEquals(0, testbed.browser.opened(), "the doctor opened a browser");
     assertEquals(PomeriumToken.pomerium(Testbed.TOKEN), store.load(PomeriumEndpoint.parse(testbed.gateway.url())),
         "the doctor discarded the cached token");
+  }
+
+  @Test
+  void aDirectConnectionResolvesConnectsAndChecksTheKeyWithNothingOfPomerium() throws Exception {
+    int port = testbed.ssh.address().getPort();
+    Files.writeString(testbed.sshDirectory.resolve("known_hosts"), "[127.0.0.1]:" + port + " "
+        + PublicKeyEntry.toString(testbed.ssh.hostPublicKey()) + "\n");
+    Diagnosis diagnosis = diagnose(PomeriumSshSessionFactory.builder().homeDirectory(testbed.home.toFile())
+        .sshDirectory(testbed.sshDirectory.toFile()), "ssh://git@127.0.0.1:" + port + "/group/project.git");
+
+    assertTrue(diagnosis.ok(), diagnosis.toString());
+    assertEquals("OK: a connection to 127.0.0.1:" + port + " would work", diagnosis.verdict());
+    assertTrue(details(diagnosis.step(Check.SSH_CONFIG)).contains("route: directly (no Pomerium route and no "
+        + "ProxyCommand)"), diagnosis.toString());
+    for (Check check : List.of(Check.PROXY, Check.TLS, Check.TOKEN, Check.CONNECT)) {
+      assertEquals(Outcome.NOT_APPLICABLE, diagnosis.step(check).outcome(), diagnosis.toString());
+    }
+    assertEquals("connected to 127.0.0.1:" + port, details(diagnosis.step(Check.TCP)));
+    assertTrue(details(diagnosis.step(Check.HOST_KEY)).contains("Host '[127.0.0.1]:" + port + "' is known"),
+        diagnosis.toString());
+  }
+
+  @Test
+  void aDirectHostThatDoesNotResolveFailsAtDnsInOpenSshsWords() {
+    Diagnosis diagnosis = diagnose(PomeriumSshSessionFactory.builder().homeDirectory(testbed.home.toFile())
+        .sshDirectory(testbed.sshDirectory.toFile()), "git@nowhere.invalid:x.git");
+    failedAt(diagnosis, Check.DNS);
+    assertEquals("FAILED at DNS: Could not resolve hostname nowhere.invalid: Name or service not known",
+        diagnosis.verdict());
   }
 }
