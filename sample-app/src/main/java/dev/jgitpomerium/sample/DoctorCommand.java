@@ -28,32 +28,45 @@ import picocli.CommandLine.ParentCommand;
             + "SSH banner and host key. Prints each step, a verdict, and the fix for the first failing step.",
         "Never signs in, opens a browser, asks, or records a host key; shows no token."},
     exitCodeListHeading = "%nExit status:%n",
-    exitCodeList = {"0:every step passed (some perhaps with a warning)", "1:a step failed: the verdict names it",
-        "2:usage: an unknown option, or URL|HOST is not an SSH URL or host"})
+    exitCodeList = {"0:every step passed (some perhaps with a warning)",
+        "1:a step failed: the verdict names it (without URL|HOST: for any of the routes)",
+        "2:usage: an unknown option, URL|HOST is not an SSH URL or host, or neither it nor a route is given"})
 final class DoctorCommand implements Callable<Integer> {
   @ParentCommand Main main;
   @Mixin PomeriumOptions pomerium;
   @Mixin SshOptions ssh;
 
-  @Parameters(paramLabel = "URL|HOST", description = "ssh://[user@]host[:port]/path, [user@]host:path, or a host "
-      + "([user@]host)")
+  @Parameters(paramLabel = "URL|HOST", arity = "0..1", description = "ssh://[user@]host[:port]/path, "
+      + "[user@]host:path, or a host ([user@]host). Without it: each route given by --route or JGIT_POMERIUM_ROUTES")
   String target;
 
   @Override
   public Integer call() throws Exception {
     PomeriumSshSessionFactory.Builder builder = PomeriumSshSessionFactory.builderFromEnvironment();
-    pomerium.applyTo(builder, pomerium.namesPomerium() ? List.of(destination()) : List.of());
+    pomerium.applyTo(builder, target != null && pomerium.namesPomerium() ? List.of(destination()) : List.of());
     ssh.applyTo(builder, main.err());
-    Diagnosis diagnosis;
+    boolean ok = true;
     try (PomeriumSshSessionFactory factory = builder.build()) {
-      try {
-        diagnosis = factory.diagnose(target);
-      } catch (IllegalArgumentException e) {
-        throw CliException.usage(e.getMessage(), e);
+      List<String> targets = target != null ? List.of(target) : factory.routes().stream()
+          .map(r -> "ssh://" + SshTarget.hostAndPort(r.host(), r.port())).toList();
+      if (targets.isEmpty()) {
+        throw CliException.usage("give a URL or host to check, or routes (--route, JGIT_POMERIUM_ROUTES)", null);
+      }
+      for (int i = 0; i < targets.size(); i++) {
+        Diagnosis diagnosis;
+        try {
+          diagnosis = factory.diagnose(targets.get(i));
+        } catch (IllegalArgumentException e) {
+          throw CliException.usage(e.getMessage(), e);
+        }
+        if (i > 0) {
+          main.out().println();
+        }
+        print(diagnosis, main.out());
+        ok &= diagnosis.ok();
       }
     }
-    print(diagnosis, main.out());
-    return diagnosis.ok() ? 0 : Errors.FAILURE;
+    return ok ? 0 : Errors.FAILURE;
   }
 
   /**

@@ -57,12 +57,13 @@ class DoctorCommandTest {
   }
 
   @Test
-  void anUntrustedGatewayFailsAtTlsWithTheFlagToAddItsCaAndExitsOne() {
-    int status = testbed.run("doctor", "--pomerium-url", testbed.gateway.url(), "--service-account-file",
-        testbed.tokenFile.toString(), CliTestbed.URI);
+  void withoutAHostItChecksTheRoutesAndAnUntrustedGatewayFailsAtTlsWithTheFlagToAddItsCaAndExitsOne() {
+    int status = testbed.run("doctor", "--route", CliTestbed.HOST + ":22", "--pomerium-url", testbed.gateway.url(),
+        "--service-account-file", testbed.tokenFile.toString());
 
     assertEquals(1, status, testbed.out() + testbed.err());
     String out = testbed.out();
+    assertTrue(out.startsWith("jgit-pomerium doctor git.corp.example.com\n"), out);
     assertTrue(steps().contains("TOKEN       skipped"), out);
     assertTrue(steps().stream().anyMatch(l -> l.startsWith("TLS         FAILED ")), out);
     List<String> last = out.lines().skip(out.lines().count() - 2).toList();
