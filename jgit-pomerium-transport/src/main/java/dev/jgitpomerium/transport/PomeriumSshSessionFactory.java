@@ -384,7 +384,9 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
    * value), Pomerium's answer to {@code CONNECT}, the SSH server's identification string, and its host key against
    * {@code known_hosts}. Each step runs the code a connection runs. It never signs in or opens a browser (with no
    * token it goes on without one, to show what Pomerium answers), never asks anything, records no host key, and runs
-   * no ProxyCommand (a {@code pomerium-cli tcp} line is followed in-process, as connections follow it).
+   * no ProxyCommand (a {@code pomerium-cli tcp} line is followed in-process, as connections follow it). The built-in
+   * token chain is asked without its sign-in; a {@link Builder#tokenSource custom token source} is asked as for a
+   * connection's first attempt.
    *
    * <pre>{@code
    * Diagnosis diagnosis = factory.diagnose("git@git.corp.example.com:group/project.git");
