@@ -111,6 +111,10 @@ class DoctorTest extends TestbedTest {
     assertEquals("if Pomerium uses a private CA, add its certificate (addCaCertificates, or jgit.pomerium.caFile)",
         failed.fix().orElseThrow());
     assertEquals(Outcome.PASSED, diagnosis.step(Check.TCP).outcome());
+    // What the gateway presented, which no CA this factory trusts signed.
+    assertTrue(details(failed).contains("\npresented certificate 0: CN=localhost, issued by CN=jgit-pomerium testkit "
+        + "CA"), details(failed));
+    assertEquals(0, testbed.gateway.requestCount(), "something was sent over an untrusted connection");
   }
 
   @Test

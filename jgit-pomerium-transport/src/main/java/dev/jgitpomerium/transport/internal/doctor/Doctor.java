@@ -259,7 +259,13 @@ public final class Doctor {
       try {
         tls = dialer.handshake(route, raw);
       } catch (PomeriumException e) {
-        steps.failed(Check.TLS, start, List.of(), e, e.hint().orElse("check Pomerium's certificate"));
+        List<String> details = new ArrayList<>();
+        details.add(e.what());
+        List<X509Certificate> presented = dialer.presentedChain(route, choice);
+        for (int i = 0; i < presented.size(); i++) {
+          details.add("presented certificate " + i + ": " + certificate(presented.get(i)));
+        }
+        steps.failed(Check.TLS, start, details, e, e.hint().orElse("check Pomerium's certificate"));
         return;
       }
       tls(steps, start, tls.getSession(), route, runtime.tls().verificationDisabled());
@@ -318,8 +324,7 @@ public final class Doctor {
     for (int i = 0; i < chain.length; i++) {
       if (chain[i] instanceof X509Certificate x509) {
         Instant notAfter = x509.getNotAfter().toInstant();
-        details.add("certificate " + i + ": " + x509.getSubjectX500Principal().getName() + ", issued by "
-            + x509.getIssuerX500Principal().getName() + ", valid until " + notAfter);
+        details.add("certificate " + i + ": " + certificate(x509));
         if (notAfter.isBefore(now.plus(EXPIRY_WARNING))) {
           warnings.add("certificate " + i + " (" + x509.getSubjectX500Principal().getName() + ") expires "
               + notAfter + (notAfter.isBefore(now) ? ", it has expired" : ", in "
@@ -337,6 +342,11 @@ public final class Doctor {
     steps.add(Check.TLS, warnings.isEmpty() ? Outcome.PASSED : Outcome.WARNING, start, details, null,
         warnings.isEmpty() ? null : verificationDisabled ? "turn TLS verification back on and trust Pomerium's CA"
             : "have Pomerium's certificate renewed before it expires");
+  }
+
+  private static String certificate(X509Certificate x509) {
+    return x509.getSubjectX500Principal().getName() + ", issued by " + x509.getIssuerX500Principal().getName()
+        + ", valid until " + x509.getNotAfter().toInstant();
   }
 
   /** The token a first attempt sends, as the token chain gives it without a sign-in. */

@@ -20,7 +20,9 @@ import java.net.ProtocolException;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLSocket;
 import org.slf4j.Logger;
@@ -195,6 +197,24 @@ public final class TunnelDialer {
     } catch (IOException e) {
       Sockets.closeQuietly(raw);
       throw Failures.tls(route, e);
+    }
+  }
+
+  /**
+   * The certificates Pomerium presents on a connection of its own (made as {@code choice} says), trusted or not, for
+   * the doctor to show after a failed handshake; empty if they cannot be had.
+   */
+  public List<X509Certificate> presentedChain(Route route, ProxyChoice choice) {
+    Socket raw = null;
+    try {
+      raw = connect(route, choice);
+      raw.setSoTimeout(Math.toIntExact(settings.responseTimeout().toMillis()));
+      return TlsSetup.presentedChain(raw, route.endpoint());
+    } catch (IOException | RuntimeException e) {
+      log.debug("could not fetch the certificates of {}: {}", route.endpoint(), e.toString());
+      return List.of();
+    } finally {
+      Sockets.closeQuietly(raw);
     }
   }
 
