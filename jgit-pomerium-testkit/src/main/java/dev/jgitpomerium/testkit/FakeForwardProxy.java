@@ -111,6 +111,11 @@ public final class FakeForwardProxy implements AutoCloseable {
     return scheme + "://" + (kind == Kind.HTTPS ? "localhost" : "127.0.0.1") + ":" + server.getLocalPort();
   }
 
+  /** The port it listens on (127.0.0.1). */
+  public int port() {
+    return server.getLocalPort();
+  }
+
   /** {@code host:port} of the listening socket. */
   public String authority() {
     return "127.0.0.1:" + server.getLocalPort();

@@ -234,6 +234,33 @@ class ForwardProxyTest extends TestbedTest {
   }
 
   @Test
+  void theJvmsHttpsProxyHostIsUsedBeforeTheEnvironment() throws Exception {
+    try (FakeForwardProxy proxy = proxy(FakeForwardProxy.Kind.HTTP);
+        FakeForwardProxy environmentProxy = proxy(FakeForwardProxy.Kind.HTTP)) {
+      String host = System.getProperty("https.proxyHost");
+      String port = System.getProperty("https.proxyPort");
+      System.setProperty("https.proxyHost", "127.0.0.1");
+      System.setProperty("https.proxyPort", Integer.toString(proxy.port()));
+      try {
+        cloneThrough(factory().environment(Map.of("HTTPS_PROXY", environmentProxy.url("http"))::get));
+      } finally {
+        restore("https.proxyHost", host);
+        restore("https.proxyPort", port);
+      }
+      assertEquals(1, proxy.requests().size());
+      assertEquals(List.of(), environmentProxy.requests());
+    }
+  }
+
+  private static void restore(String property, String value) {
+    if (value == null) {
+      System.clearProperty(property);
+    } else {
+      System.setProperty(property, value);
+    }
+  }
+
+  @Test
   void aForwardProxyThatIsNoUrlIsRefusedAtOnceWithoutItsPassword() {
     PomeriumSshSessionFactory.Builder b = PomeriumSshSessionFactory.builder();
     IllegalArgumentException scheme = assertThrows(IllegalArgumentException.class,

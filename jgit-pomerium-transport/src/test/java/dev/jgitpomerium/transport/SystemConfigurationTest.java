@@ -1,12 +1,14 @@
 package dev.jgitpomerium.transport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jgitpomerium.transport.internal.config.FactoryRuntime;
 import dev.jgitpomerium.transport.internal.config.SystemConfiguration;
+import dev.jgitpomerium.transport.internal.proxy.ProxyChoice;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +42,19 @@ class SystemConfigurationTest {
     FactoryRuntime unset = settings(Map.of(), Map.of());
     assertNull(unset.serverAliveInterval(), "unset, so that ~/.ssh/config can decide");
     assertNull(unset.serverAliveCountMax());
+  }
+
+  @Test
+  void theForwardProxyComesFromTheEnvironmentAndIsNamedSoInMessages() throws Exception {
+    FactoryRuntime s = settings(Map.of(), Map.of("JGIT_POMERIUM_FORWARD_PROXY", "http://u:p@proxy.corp:3128"));
+    ProxyChoice choice = s.forwardProxies().choose(PomeriumEndpoint.of("pomerium.corp.example.com", 443));
+    assertEquals("through the proxy http://***@proxy.corp:3128 (from jgit.pomerium.forwardProxy (or"
+        + " JGIT_POMERIUM_FORWARD_PROXY))", choice.toString());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> settings(Map.of("jgit.pomerium.forwardProxy", "gopher://u:s3cret@proxy"), Map.of()));
+    assertTrue(e.getMessage().contains("jgit.pomerium.forwardProxy (or JGIT_POMERIUM_FORWARD_PROXY)"),
+        e.getMessage());
+    assertFalse(e.getMessage().contains("s3cret"), e.getMessage());
   }
 
   @Test

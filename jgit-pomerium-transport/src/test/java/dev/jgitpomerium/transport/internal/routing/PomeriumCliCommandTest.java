@@ -34,6 +34,17 @@ class PomeriumCliCommandTest {
   }
 
   @Test
+  void readsTheForwardProxyInBothSpellingsAndNeverShowsIt() {
+    assertEquals("socks5h://u:p@proxy:1080",
+        parse("pomerium-cli tcp --forward-proxy socks5h://u:p@proxy:1080 %h:%p").forwardProxy());
+    PomeriumCliCommand c = parse("pomerium-cli tcp --forward-proxy=http://u:s3cret@proxy:3128 %h:%p");
+    assertEquals("http://u:s3cret@proxy:3128", c.forwardProxy());
+    assertEquals("git.corp.example.com:22", c.destination());
+    assertFalse(c.toString().contains("s3cret"));
+    assertEquals(null, parse("pomerium-cli tcp %h:%p").forwardProxy());
+  }
+
+  @Test
   void recognisesPomeriumCliByAnyPathOnWindowsTooAndThisProjectsTcp() {
     assertEquals("h:2", PomeriumCliCommand.parse("C:\\Tools\\pomerium-cli.exe tcp h:2", name -> null, true)
         .orElseThrow().destination());
