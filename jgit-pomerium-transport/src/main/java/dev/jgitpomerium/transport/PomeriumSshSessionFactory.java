@@ -12,6 +12,7 @@ import dev.jgitpomerium.transport.internal.config.Compatibility;
 import dev.jgitpomerium.transport.internal.config.Config;
 import dev.jgitpomerium.transport.internal.config.FactoryRuntime;
 import dev.jgitpomerium.transport.internal.config.SystemConfiguration;
+import dev.jgitpomerium.transport.internal.doctor.Doctor;
 import dev.jgitpomerium.transport.internal.proxy.ForwardProxies;
 import dev.jgitpomerium.transport.internal.relay.LoopbackRelay;
 import dev.jgitpomerium.transport.internal.routing.PomeriumCliCommand;
@@ -377,6 +378,42 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
     }
     return HostKeyScans.scan(knownHosts, host, port, failures,
         uri -> super.getSession(uri, null, FS.DETECTED, (int) Duration.ofSeconds(30).toMillis()));
+  }
+
+  /**
+   * Walks what a connection to {@code urlOrHost} does, step by step, and says where and why it fails: ssh config
+   * (which HostName, Port, User and ProxyCommand apply, and the route), the proxy, DNS, TCP, TLS (protocol, the
+   * certificate chain and its expiry, the name check), the token (where it comes from and when it expires, never its
+   * value), Pomerium's answer to {@code CONNECT}, the SSH server's identification string, and its host key against
+   * {@code known_hosts}. Each step runs the code a connection runs. It never signs in or opens a browser (with no
+   * token it goes on without one, to show what Pomerium answers), never asks anything, records no host key, and runs
+   * no ProxyCommand (a {@code pomerium-cli tcp} line is followed in-process, as connections follow it). The built-in
+   * token chain is asked without its sign-in; a {@link Builder#tokenSource custom token source} is asked as for a
+   * connection's first attempt.
+   *
+   * <pre>{@code
+   * Diagnosis diagnosis = factory.diagnose("git@git.corp.example.com:group/project.git");
+   * if (!diagnosis.ok()) {
+   *   Diagnosis.Step failed = diagnosis.firstFailure().orElseThrow();
+   *   log.warn("{}; fix: {}", diagnosis.verdict(), failed.fix().orElse("-"));
+   * }
+   * }</pre>
+   *
+   * @param urlOrHost an SSH URL ({@code ssh://[user@]host[:port]/path}), an scp-like one ({@code [user@]host:path}),
+   *     or a host ({@code [user@]host}), as given to git
+   * @return the steps, in order; the first that failed carries the failure and the fix
+   * @throws IllegalArgumentException if {@code urlOrHost} is none of these
+   */
+  public Diagnosis diagnose(String urlOrHost) {
+    Objects.requireNonNull(urlOrHost, "urlOrHost == null");
+    File home = getHomeDirectory() != null ? getHomeDirectory() : FS.DETECTED.userHome();
+    File ssh = getSshDirectory() != null ? getSshDirectory() : new File(home, ".ssh");
+    if (!(getServerKeyDatabase(home, ssh) instanceof KnownHosts knownHosts)) {
+      throw new IllegalStateException("the doctor needs this factory's own known_hosts database");
+    }
+    return new Doctor(router, (host, port) -> HostKeyScans.probe(knownHosts, host, port, failures,
+        uri -> super.getSession(uri, null, FS.DETECTED, (int) Duration.ofSeconds(30).toMillis())))
+        .diagnose(urlOrHost);
   }
 
   /**

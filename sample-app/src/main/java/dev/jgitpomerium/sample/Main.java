@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
     description = "Git over SSH through Pomerium, in the JVM: no pomerium-cli needed.",
     subcommands = {CloneCommand.class, FetchCommand.class, PushCommand.class, LsRemoteCommand.class,
         LoginCommand.class, LogoutCommand.class, StatusCommand.class, TcpCommand.class, KeyscanCommand.class,
-        DemoCommand.class,
+        DemoCommand.class, DoctorCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
   @Option(names = {"-v", "--verbose"}, scope = CommandLine.ScopeType.INHERIT,

@@ -123,12 +123,33 @@ public final class Router {
    */
   public void lookedUp(SshConfig.Resolution resolution) throws SshConfigException {
     SshConfig.HostEntry entry = resolution.entry();
-    Decision fromLine = resolution.value("proxyjump") != null ? null : fromProxyCommand(entry);
+    Decision fromLine = fromSshConfig(resolution);
     if (fromLine != null) {
       viaSshConfig.put(key(entry.host(), entry.port()), fromLine);
     } else {
       viaSshConfig.remove(key(entry.host(), entry.port()));
     }
+  }
+
+  /**
+   * How a connection resolved as {@code resolution} goes, as {@link #lookedUp} and {@link #forConnection} decide it
+   * together, without remembering anything (for the doctor).
+   *
+   * @throws SshConfigException if the host's ProxyCommand cannot be followed
+   */
+  public Decision decide(SshConfig.Resolution resolution) throws SshConfigException {
+    SshConfig.HostEntry entry = resolution.entry();
+    Route route = runtime().routeFor(entry.host(), entry.port());
+    if (route != null) {
+      return new Pomerium(route, runtime(), "configured route");
+    }
+    Decision fromLine = fromSshConfig(resolution);
+    return fromLine != null ? fromLine : DIRECT;
+  }
+
+  /** What the host's ProxyCommand decides, or null (none, or a ProxyJump, which JGit follows itself). */
+  private Decision fromSshConfig(SshConfig.Resolution resolution) throws SshConfigException {
+    return resolution.value("proxyjump") != null ? null : fromProxyCommand(resolution.entry());
   }
 
   /**
@@ -241,7 +262,7 @@ public final class Router {
   }
 
   /** {@code file} with the home directory written {@code ~}, as people write it. */
-  private String displayed(File file) {
+  public String displayed(File file) {
     Path path = file.toPath().toAbsolutePath().normalize();
     File home = homeDirectory();
     if (home != null) {

@@ -32,6 +32,22 @@ final class HostKeyMessages {
   private HostKeyMessages() {}
 
   static boolean refuseRevoked(Target target, PublicKey key, Line line, Configuration config, boolean ca) {
+    HostKeyException refusal = revoked(target, key, line, ca);
+    if (config.getStrictHostKeyChecking() == Configuration.StrictHostKeyChecking.ACCEPT_ANY) {
+      log.warn("{}\nStrictHostKeyChecking is off: connecting anyway, as OpenSSH does", warning(refusal));
+      return true;
+    }
+    throw sneaky(refusal);
+  }
+
+  /** OpenSSH's warning of a refusal, without its last two lines (the strict-checking sentence and its verdict). */
+  private static String warning(HostKeyException refusal) {
+    List<String> lines = refusal.getMessage().lines().toList();
+    return String.join("\n", lines.subList(0, lines.size() - 2));
+  }
+
+  /** OpenSSH's refusal of a revoked key (or of a certificate whose CA {@code ca} is revoked). */
+  static HostKeyException revoked(Target target, PublicKey key, Line line, boolean ca) {
     String type = type(key);
     String message = String.join("\n",
         "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@",
@@ -42,16 +58,22 @@ final class HostKeyMessages {
         "This could mean that a stolen key is being used to",
         "impersonate this host.",
         "The revoked key " + fingerprint(key) + " is marked @revoked in " + line.file() + ":" + line.number() + ".");
-    if (config.getStrictHostKeyChecking() == Configuration.StrictHostKeyChecking.ACCEPT_ANY) {
-      log.warn("{}\nStrictHostKeyChecking is off: connecting anyway, as OpenSSH does", message);
-      return true;
-    }
-    throw sneaky(new HostKeyException(HostKeyException.Kind.REVOKED, target.name(), type, fingerprint(key), null,
+    return new HostKeyException(HostKeyException.Kind.REVOKED, target.name(), type, fingerprint(key), null,
         line.file(), line.number(), message + "\n" + type + " host key for " + target.name()
-            + " was revoked and you have requested strict checking.\nHost key verification failed."));
+            + " was revoked and you have requested strict checking.\nHost key verification failed.");
   }
 
   static boolean refuseChanged(Target target, PublicKey key, Line line, Configuration config) {
+    HostKeyException refusal = changed(target, key, line);
+    if (config.getStrictHostKeyChecking() == Configuration.StrictHostKeyChecking.ACCEPT_ANY) {
+      log.warn("{}\nStrictHostKeyChecking is off: connecting anyway, as OpenSSH does", warning(refusal));
+      return true;
+    }
+    throw sneaky(refusal);
+  }
+
+  /** OpenSSH's refusal of a key that differs from the one known for the host ({@code line}). */
+  static HostKeyException changed(Target target, PublicKey key, Line line) {
     String type = type(key);
     String known = fingerprint(line.key());
     String message = String.join("\n",
@@ -70,13 +92,9 @@ final class HostKeyMessages {
         "Offending " + type(line.key()) + " key in " + line.file() + ":" + line.number(),
         "  remove with:",
         "  ssh-keygen -f '" + line.file() + "' -R '" + target.name() + "'");
-    if (config.getStrictHostKeyChecking() == Configuration.StrictHostKeyChecking.ACCEPT_ANY) {
-      log.warn("{}\nStrictHostKeyChecking is off: connecting anyway, as OpenSSH does", message);
-      return true;
-    }
-    throw sneaky(new HostKeyException(HostKeyException.Kind.CHANGED, target.name(), type, fingerprint(key), known,
+    return new HostKeyException(HostKeyException.Kind.CHANGED, target.name(), type, fingerprint(key), known,
         line.file(), line.number(), message + "\nHost key for " + target.name()
-            + " has changed and you have requested strict checking.\nHost key verification failed."));
+            + " has changed and you have requested strict checking.\nHost key verification failed.");
   }
 
   /**

@@ -59,4 +59,33 @@ public final class HostKeyScans {
     }
     return new ScannedHostKeys(name, keys);
   }
+
+  /**
+   * Connects to {@code host} once as a git connection would, lets the key exchange choose the host key as it would
+   * for a real connection, and judges that key as the connection's check would, without logging in, asking, or
+   * recording anything.
+   *
+   * @throws IOException if no key was offered: the server could not be reached (the message says why)
+   */
+  public static KnownHosts.Check probe(KnownHosts knownHosts, String host, int port, ConnectionFailures failures,
+      Connector connector) throws IOException {
+    String user = "jgit-pomerium-doctor-" + UUID.randomUUID();
+    KnownHosts.KeyScan scan = KnownHosts.KeyScan.asConnection();
+    knownHosts.scan(user, scan);
+    TransportException failure = null;
+    SessionLookups lookups = new SessionLookups();
+    try {
+      URIish uri = new URIish().setScheme("ssh").setUser(user).setHost(host).setPort(port > 0 ? port : -1)
+          .setPath("/");
+      SessionLookups.during(lookups, () -> connector.open(uri)).disconnect();
+    } catch (TransportException e) {
+      failure = e; // expected: the key is refused once judged
+    } finally {
+      knownHosts.endScan(user);
+    }
+    if (scan.check() == null) {
+      throw failures.scanFailed(host, port, user, failure, lookups);
+    }
+    return scan.check();
+  }
 }

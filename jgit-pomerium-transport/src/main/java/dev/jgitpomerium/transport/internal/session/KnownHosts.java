@@ -85,12 +85,24 @@ public final class KnownHosts implements ServerKeyDatabase {
    * known_hosts would look it up under, and refuses it.
    */
   public static final class KeyScan {
+    /** The key types to steer to; null: as a real connection to the host (the known keys' types first). */
     private final List<PublicKey> preferred;
     private volatile PublicKey offered;
     private volatile String name;
+    private volatile Check check;
 
     public KeyScan(List<PublicKey> preferred) {
-      this.preferred = List.copyOf(preferred);
+      this.preferred = preferred == null ? null : List.copyOf(preferred);
+    }
+
+    /** A scan that lets the key exchange go as a real connection's would, and checks the key it gets (the doctor). */
+    public static KeyScan asConnection() {
+      return new KeyScan(null);
+    }
+
+    /** For {@link #asConnection()}: what known_hosts says of the offered key, once offered. */
+    public Check check() {
+      return check;
     }
 
     public PublicKey offered() {
@@ -162,7 +174,7 @@ public final class KnownHosts implements ServerKeyDatabase {
   @Override
   public List<PublicKey> lookup(String connectAddress, InetSocketAddress remoteAddress, Configuration config) {
     KeyScan scan = scanOf(config);
-    if (scan != null) {
+    if (scan != null && scan.preferred != null) {
       return scan.preferred;
     }
     Target target = target(remoteAddress, config);
@@ -203,6 +215,9 @@ public final class KnownHosts implements ServerKeyDatabase {
     if (scan != null) {
       scan.name = target(remoteAddress, config).name();
       scan.offered = serverKey;
+      if (scan.preferred == null) {
+        scan.check = check(target(remoteAddress, config), serverKey, files(config), config);
+      }
       // Closed before sshd sees the refusal: it logs a refusal on an open session as a warning, and this one is the
       // scan's own doing.
       JGitClientSession session = session(config);
@@ -214,37 +229,101 @@ public final class KnownHosts implements ServerKeyDatabase {
     Target target = target(remoteAddress, config);
     List<Path> files = files(config);
     List<Line> lines = knownHostsFiles.lines(files, true);
+    Classified found = classify(target, serverKey, lines);
+    return switch (found.verdict()) {
+      case MATCHED -> true;
+      case REVOKED -> refuseRevoked(target, found.key(), found.line(), config, found.ca());
+      case CHANGED -> refuseChanged(target, found.key(), found.line(), config);
+      case UNKNOWN -> unknown(target, found.key(), files, lines, config, provider);
+    };
+  }
+
+  /** What known_hosts says of a host key, in OpenSSH's terms. */
+  public enum Verdict {
+    /** A line for the host holds the key (or its certificate's CA, as {@code @cert-authority}). */
+    MATCHED,
+    /** No line for the host holds the key, nor another of its type. */
+    UNKNOWN,
+    /** A line for the host holds another key of the same type. */
+    CHANGED,
+    /** The key, or its certificate's CA, is marked {@code @revoked}. */
+    REVOKED
+  }
+
+  /** The verdict, for the key it is about (a certificate's plain key, or its CA's), and the deciding line. */
+  private record Classified(Verdict verdict, PublicKey key, Line line, boolean ca) {}
+
+  /** How {@link #accept} judges {@code serverKey}, without acting on it. */
+  private static Classified classify(Target target, PublicKey serverKey, List<Line> lines) {
     PublicKey key = serverKey;
     if (serverKey instanceof OpenSshCertificate certificate) {
       Line revoked = find(lines, target, REVOKED, certificate.getCaPubKey());
       if (revoked != null) {
-        return refuseRevoked(target, certificate.getCaPubKey(), revoked, config, true);
+        return new Classified(Verdict.REVOKED, certificate.getCaPubKey(), revoked, true);
       }
-      if (find(lines, target, CERT_AUTHORITY, certificate.getCaPubKey()) != null) {
-        return true; // sshd has checked the certificate's signature, validity and principals
+      Line authority = find(lines, target, CERT_AUTHORITY, certificate.getCaPubKey());
+      if (authority != null) {
+        // sshd has checked the certificate's signature, validity and principals
+        return new Classified(Verdict.MATCHED, certificate.getCaPubKey(), authority, true);
       }
       // OpenSSH: "No matching CA found. Retry with plain key".
       key = certificate.getCertPubKey();
     }
     Line revoked = find(lines, target, REVOKED, key);
     if (revoked != null) {
-      return refuseRevoked(target, key, revoked, config, false);
+      return new Classified(Verdict.REVOKED, key, revoked, false);
     }
     Line changed = null;
     for (Line line : lines) {
       if (line.marker() == null && line.matches(target)) {
         if (KeyUtils.compareKeys(line.key(), key)) {
-          return true;
+          return new Classified(Verdict.MATCHED, key, line, false);
         }
         if (changed == null && type(line.key()).equals(type(key))) {
           changed = line;
         }
       }
     }
-    if (changed != null) {
-      return refuseChanged(target, key, changed, config);
-    }
-    return unknown(target, key, files, lines, config, provider);
+    return changed != null ? new Classified(Verdict.CHANGED, key, changed, false)
+        : new Classified(Verdict.UNKNOWN, key, null, false);
+  }
+
+  /**
+   * What a connection's host-key check would decide, for the doctor: nothing is recorded, asked or logged.
+   *
+   * @param name the name the key is looked up under
+   * @param key the key judged (a certificate's plain key, or its CA's when {@code ca})
+   * @param file the deciding line's file, or (unknown) the file a key would be added to; null if none
+   * @param line the deciding line (1-based), or 0
+   * @param strict the StrictHostKeyChecking in effect
+   * @param refusal OpenSSH's refusal when a connection would refuse the key, else null
+   * @param serverVersion the server's identification string, as the session received it (null if unknown)
+   */
+  public record Check(String name, PublicKey key, boolean ca, Verdict verdict, Path file, int line,
+      Configuration.StrictHostKeyChecking strict, HostKeyException refusal, String serverVersion) {}
+
+  private Check check(Target target, PublicKey serverKey, List<Path> files, Configuration config) {
+    List<Line> lines = knownHostsFiles.lines(files, true);
+    Classified found = classify(target, serverKey, lines);
+    Configuration.StrictHostKeyChecking strict = config.getStrictHostKeyChecking();
+    boolean anyway = strict == Configuration.StrictHostKeyChecking.ACCEPT_ANY;
+    Path first = files.isEmpty() ? null : files.get(0);
+    HostKeyException refusal = switch (found.verdict()) {
+      case MATCHED -> null;
+      case REVOKED -> anyway ? null : HostKeyMessages.revoked(target, found.key(), found.line(), found.ca());
+      case CHANGED -> anyway ? null : HostKeyMessages.changed(target, found.key(), found.line());
+      case UNKNOWN -> switch (strict) {
+        case ACCEPT_NEW, ACCEPT_ANY -> null;
+        case REQUIRE_MATCH -> unknownHost(target, found.key(), first, lines, "No " + type(found.key())
+            + " host key is known for " + target.name() + " and you have requested strict checking.");
+        default -> unknownHost(target, found.key(), first, lines, "The authenticity of host '" + target.name()
+            + "' can't be established.");
+      };
+    };
+    JGitClientSession session = session(config);
+    return new Check(target.name(), found.key(), found.ca(), found.verdict(),
+        found.line() != null ? found.line().file() : first, found.line() != null ? found.line().number() : 0,
+        strict, refusal, session == null ? null : session.getServerVersion());
   }
 
   private boolean unknown(Target target, PublicKey key, List<Path> files, List<Line> lines, Configuration config,

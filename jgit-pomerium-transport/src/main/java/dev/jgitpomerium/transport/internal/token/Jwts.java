@@ -26,18 +26,23 @@ public final class Jwts {
   private Jwts() {}
 
   static boolean isExpired(String token) {
+    return expiry(token).map(exp -> exp.getEpochSecond() < System.currentTimeMillis() / 1000).orElse(false);
+  }
+
+  /** The token's {@code exp}, if it is a JWT that has one (read, never verified). */
+  public static Optional<Instant> expiry(String token) {
     String[] parts = token.split("\\.");
     if (parts.length != 3) {
-      return false;
+      return Optional.empty();
     }
     String payload;
     try {
       payload = new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8);
     } catch (IllegalArgumentException e) {
-      return false;
+      return Optional.empty();
     }
     Matcher m = EXP.matcher(payload);
-    return m.find() && Long.parseLong(m.group(1)) < System.currentTimeMillis() / 1000;
+    return m.find() ? Optional.of(Instant.ofEpochSecond(Long.parseLong(m.group(1)))) : Optional.empty();
   }
 
   /** The claims of a JWT ({@code header.payload.signature}, base64url), or empty when {@code token} is not one. */
@@ -52,12 +57,6 @@ public final class Jwts {
     } catch (IllegalArgumentException e) {
       return Optional.empty();
     }
-  }
-
-  /** The {@code exp} claim, if {@code token} is a JWT that has one. */
-  static Optional<Instant> expiry(String token) {
-    return claims(token).map(c -> c.get("exp")).filter(BigDecimal.class::isInstance)
-        .map(exp -> Instant.ofEpochSecond(((BigDecimal) exp).longValue()));
   }
 
   /**

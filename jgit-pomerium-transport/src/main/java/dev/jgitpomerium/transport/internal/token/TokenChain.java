@@ -48,21 +48,42 @@ public final class TokenChain implements TokenSource {
     this.listener = listener;
   }
 
+  /** A token (null: none) and where it came from, or where none was found. */
+  public record Found(PomeriumToken token, String source) {}
+
+  /** Set while the doctor connects: a sign-in must not start, whatever the configuration allows. */
+  private static final ThreadLocal<Boolean> NO_SIGN_IN = new ThreadLocal<>();
+
+  /** Something that may connect. */
+  @FunctionalInterface
+  public interface Connecting<T> {
+    T run() throws IOException;
+  }
+
+  /**
+   * Runs {@code action} (on this thread: JGit opens tunnels on its connecting thread) so that a connection it makes
+   * that Pomerium turns away fails instead of signing in.
+   */
+  public static <T> T noSignInDuring(Connecting<T> action) throws IOException {
+    Boolean outer = NO_SIGN_IN.get();
+    NO_SIGN_IN.set(Boolean.TRUE);
+    try {
+      return action.run();
+    } finally {
+      NO_SIGN_IN.set(outer);
+    }
+  }
+
   @Override
   public PomeriumToken token(TokenRequest request) throws IOException {
     PomeriumEndpoint endpoint = request.endpoint();
-    for (Named credential : machine) {
-      PomeriumToken token = credential.source().token(request);
-      if (token != null) {
-        return obtained(endpoint, token, credential.name());
-      }
+    if (!request.isSignInRequired() || !machine.isEmpty()) {
+      Found found = withoutSignIn(request);
+      return found.token() == null ? null : obtained(endpoint, found.token(), found.source());
     }
-    if (!machine.isEmpty()) {
-      return null;
-    }
-    if (!request.isSignInRequired()) {
-      PomeriumToken cached = store.load(endpoint);
-      return cached == null ? null : obtained(endpoint, cached, "token cache");
+    if (NO_SIGN_IN.get() != null) {
+      // Before the cache is touched: the doctor changes nothing.
+      throw new IOException("the doctor does not sign in (and keeps the cached token)");
     }
     PomeriumToken rejected = request.rejectedToken().orElse(null);
     store.discard(endpoint, rejected);
@@ -77,6 +98,27 @@ public final class TokenChain implements TokenSource {
     }
     PomeriumToken token = SignIns.shared(key(endpoint), signIn.timeout(), () -> signInOnce(request, rejected));
     return obtained(endpoint, token, "sign-in");
+  }
+
+  /**
+   * The token {@code request} gets without a sign-in: from the first machine credential that has one, else (with no
+   * machine credentials, and for a first attempt) from the token cache. Reports nothing to the listener; the doctor
+   * asks this, and never signs in.
+   */
+  public Found withoutSignIn(TokenRequest request) throws IOException {
+    for (Named credential : machine) {
+      PomeriumToken token = credential.source().token(request);
+      if (token != null) {
+        return new Found(token, credential.name());
+      }
+    }
+    if (!machine.isEmpty()) {
+      return new Found(null, machine.stream().map(Named::name).collect(java.util.stream.Collectors.joining(", ")));
+    }
+    if (request.isSignInRequired()) {
+      return new Found(null, "token cache");
+    }
+    return new Found(store.load(request.endpoint()), "token cache");
   }
 
   /**

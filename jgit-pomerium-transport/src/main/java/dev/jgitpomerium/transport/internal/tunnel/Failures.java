@@ -104,7 +104,7 @@ public final class Failures {
         + " requires sign-in for " + route.destination() + " (HTTP " + status + "): " + why + "; " + hint, hint, null);
   }
 
-  static PomeriumException tokenUnavailable(Route route, IOException cause) {
+  public static PomeriumException tokenUnavailable(Route route, IOException cause) {
     return new PomeriumException(route, PomeriumException.NO_STATUS, "could not get a token for Pomerium at "
         + route.endpoint() + " (for " + route.destination() + "): " + cause.getMessage(), hintOf(cause), cause);
   }
@@ -113,7 +113,7 @@ public final class Failures {
     return cause instanceof HintedIOException hinted ? hinted.hint() : null;
   }
 
-  static PomeriumUnreachableException unreachable(Route route, IOException cause, Duration connectTimeout) {
+  public static PomeriumUnreachableException unreachable(Route route, IOException cause, Duration connectTimeout) {
     String detail;
     if (cause instanceof UnknownHostException) {
       detail = "unknown host " + route.endpoint().host();

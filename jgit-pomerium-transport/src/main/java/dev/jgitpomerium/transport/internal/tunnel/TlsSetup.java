@@ -224,6 +224,47 @@ public final class TlsSetup {
   }
 
   /**
+   * The certificate chain the server on {@code raw} presents for {@code endpoint}'s name, whether or not it is
+   * trusted: for the doctor, to show what a failed handshake was offered. Nothing is sent over the connection, which
+   * is closed.
+   */
+  public static List<X509Certificate> presentedChain(Socket raw, PomeriumEndpoint endpoint) throws IOException {
+    List<X509Certificate> presented = new ArrayList<>();
+    X509TrustManager recording = new X509TrustManager() {
+      @Override
+      public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        throw new CertificateException("client certificates are not checked here");
+      }
+
+      @Override
+      public void checkServerTrusted(X509Certificate[] chain, String authType) {
+        presented.addAll(Arrays.asList(chain)); // only recorded: the connection carries nothing and is closed
+      }
+
+      @Override
+      public X509Certificate[] getAcceptedIssuers() {
+        return new X509Certificate[0];
+      }
+    };
+    try {
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(null, new TrustManager[] {recording}, null);
+      try (SSLSocket tls = (SSLSocket) context.getSocketFactory().createSocket(raw, endpoint.host(), endpoint.port(),
+          true)) {
+        if (!IP_LITERAL.matcher(endpoint.host()).find()) {
+          SSLParameters params = tls.getSSLParameters();
+          params.setServerNames(List.of(new SNIHostName(endpoint.host())));
+          tls.setSSLParameters(params);
+        }
+        tls.startHandshake();
+      }
+    } catch (GeneralSecurityException e) {
+      throw new IOException(e);
+    }
+    return presented;
+  }
+
+  /**
    * The JDK's suites, AES-128-GCM first, as BoringSSL (Envoy, so Pomerium) orders them on machines with AES
    * instructions: the tunnel carries whole packs, and 10 AES rounds instead of 14 is the cheapest byte.
    */

@@ -1,0 +1,74 @@
+package dev.jgitpomerium.sample;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code doctor} prints one block per step (name, outcome, time, then what it saw), a verdict line and, when a step
+ * fails, the fix in the command line's terms; it exits 0 when every step passed and 1 when one failed.
+ */
+class DoctorCommandTest {
+  /** A step's first line: its name, its outcome, and its time unless it did not run. */
+  private static final Pattern STEP = Pattern.compile(
+      "^(SSH_CONFIG|PROXY|DNS|TCP|TLS|TOKEN|CONNECT|SSH_BANNER|HOST_KEY) +(ok|warning|FAILED|skipped|not applicable)"
+          + "( +\\d+ ms)?$");
+
+  @TempDir Path dir;
+  private CliTestbed testbed;
+
+  @BeforeEach
+  void start() throws Exception {
+    testbed = CliTestbed.start(dir);
+  }
+
+  @AfterEach
+  void stop() {
+    testbed.close();
+  }
+
+  private List<String> steps() {
+    return testbed.out().lines().filter(l -> STEP.matcher(l).matches()).toList();
+  }
+
+  @Test
+  void aWorkingHostPrintsEveryStepAndAVerdictAndExitsZero() {
+    int status = testbed.run(testbed.withPomeriumFlags("doctor", "git@" + CliTestbed.HOST + ":"
+        + CliTestbed.REPOSITORY));
+
+    assertEquals(0, status, testbed.out() + testbed.err());
+    String out = testbed.out();
+    assertTrue(out.startsWith("jgit-pomerium doctor git.corp.example.com\nSSH_CONFIG  ok "), out);
+    assertEquals(9, steps().size(), out);
+    assertTrue(steps().stream().allMatch(l -> l.endsWith(" ms")), out);
+    assertTrue(out.contains("\n    SSH-2.0-"), out);
+    assertTrue(out.contains("\n    fix: have Pomerium's certificate renewed before it expires\n"), out);
+    assertTrue(out.endsWith("\nOK with warnings: a connection to git.corp.example.com would work\n"), out);
+    assertFalse(out.contains(CliTestbed.TOKEN), "the token itself never appears");
+    assertEquals("", testbed.err());
+  }
+
+  @Test
+  void withoutAHostItChecksTheRoutesAndAnUntrustedGatewayFailsAtTlsWithTheFlagToAddItsCaAndExitsOne() {
+    int status = testbed.run("doctor", "--route", CliTestbed.HOST + ":22", "--pomerium-url", testbed.gateway.url(),
+        "--service-account-file", testbed.tokenFile.toString());
+
+    assertEquals(1, status, testbed.out() + testbed.err());
+    String out = testbed.out();
+    assertTrue(out.startsWith("jgit-pomerium doctor git.corp.example.com\n"), out);
+    assertTrue(steps().contains("TOKEN       skipped"), out);
+    assertTrue(steps().stream().anyMatch(l -> l.startsWith("TLS         FAILED ")), out);
+    List<String> last = out.lines().skip(out.lines().count() - 2).toList();
+    assertTrue(last.get(0).startsWith("FAILED at TLS: TLS handshake with Pomerium at localhost:"), out);
+    assertEquals("fix: if Pomerium uses a private CA, pass its certificate with --alternate-ca-path <ca.pem>",
+        last.get(1));
+  }
+}
