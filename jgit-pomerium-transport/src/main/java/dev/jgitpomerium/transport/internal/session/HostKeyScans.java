@@ -6,6 +6,7 @@ import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Predicate;
 import org.eclipse.jgit.errors.TransportException;
 import org.eclipse.jgit.transport.URIish;
 import org.eclipse.jgit.transport.sshd.SshdSession;
@@ -30,25 +31,10 @@ public final class HostKeyScans {
     List<PublicKey> keys = new ArrayList<>();
     String name = null;
     for (List<PublicKey> type : KnownHosts.scanTypes()) {
-      // The scan is told apart from real connections by a user name no one logs in as.
-      String user = "jgit-pomerium-keyscan-" + UUID.randomUUID();
       KnownHosts.KeyScan scan = new KnownHosts.KeyScan(type);
-      knownHosts.scan(user, scan);
-      TransportException failure = null;
-      SessionLookups lookups = new SessionLookups();
-      try {
-        URIish uri = new URIish().setScheme("ssh").setUser(user).setHost(host).setPort(port > 0 ? port : -1)
-            .setPath("/");
-        SessionLookups.during(lookups, () -> connector.open(uri)).disconnect();
-      } catch (TransportException e) {
-        failure = e; // expected: the key was refused once seen
-      } finally {
-        knownHosts.endScan(user);
-      }
+      connectOnce("jgit-pomerium-keyscan-", scan, knownHosts, host, port, failures, connector,
+          s -> s.offered() != null);
       PublicKey offered = scan.offered();
-      if (offered == null) {
-        throw failures.scanFailed(host, port, user, failure, lookups);
-      }
       name = name != null ? name : scan.name();
       if (KnownHosts.sameType(type, offered)) {
         keys.add(offered);
@@ -69,8 +55,21 @@ public final class HostKeyScans {
    */
   public static KnownHosts.Check probe(KnownHosts knownHosts, String host, int port, ConnectionFailures failures,
       Connector connector) throws IOException {
-    String user = "jgit-pomerium-doctor-" + UUID.randomUUID();
     KnownHosts.KeyScan scan = KnownHosts.KeyScan.asConnection();
+    connectOnce("jgit-pomerium-doctor-", scan, knownHosts, host, port, failures, connector, s -> s.check() != null);
+    return scan.check();
+  }
+
+  /**
+   * One connection whose host key {@code scan} takes (and refuses, so nothing logs in); the scan is told apart from
+   * real connections by a user name no one logs in as.
+   *
+   * @throws IOException if {@code seen} says the scan saw no key: the server was not reached (the message says why)
+   */
+  private static void connectOnce(String userPrefix, KnownHosts.KeyScan scan, KnownHosts knownHosts, String host,
+      int port, ConnectionFailures failures, Connector connector, Predicate<KnownHosts.KeyScan> seen)
+      throws IOException {
+    String user = userPrefix + UUID.randomUUID();
     knownHosts.scan(user, scan);
     TransportException failure = null;
     SessionLookups lookups = new SessionLookups();
@@ -79,13 +78,12 @@ public final class HostKeyScans {
           .setPath("/");
       SessionLookups.during(lookups, () -> connector.open(uri)).disconnect();
     } catch (TransportException e) {
-      failure = e; // expected: the key is refused once judged
+      failure = e; // expected: the key is refused once seen
     } finally {
       knownHosts.endScan(user);
     }
-    if (scan.check() == null) {
+    if (!seen.test(scan)) {
       throw failures.scanFailed(host, port, user, failure, lookups);
     }
-    return scan.check();
   }
 }
