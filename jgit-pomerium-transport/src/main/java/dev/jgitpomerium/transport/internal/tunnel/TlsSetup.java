@@ -225,8 +225,8 @@ public final class TlsSetup {
 
   /**
    * The certificate chain the server on {@code raw} presents for {@code endpoint}'s name, whether or not it is
-   * trusted: for the doctor, to show what a failed handshake was offered. Nothing is sent over the connection, which
-   * is closed.
+   * trusted: for the doctor, to show what a failed handshake was offered. The chain is recorded and then refused, so
+   * the handshake never completes and nothing is sent.
    */
   public static List<X509Certificate> presentedChain(Socket raw, PomeriumEndpoint endpoint) throws IOException {
     List<X509Certificate> presented = new ArrayList<>();
@@ -237,8 +237,10 @@ public final class TlsSetup {
       }
 
       @Override
-      public void checkServerTrusted(X509Certificate[] chain, String authType) {
-        presented.addAll(Arrays.asList(chain)); // only recorded: the connection carries nothing and is closed
+      public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        presented.addAll(Arrays.asList(chain));
+        // Recorded, never trusted: the handshake ends here, so this connection can never carry anything.
+        throw new CertificateException("recorded only");
       }
 
       @Override
@@ -257,6 +259,11 @@ public final class TlsSetup {
           tls.setSSLParameters(params);
         }
         tls.startHandshake();
+      } catch (javax.net.ssl.SSLHandshakeException expected) {
+        // the trust manager above refused the chain once recorded; anything else is the caller's failure
+        if (presented.isEmpty()) {
+          throw expected;
+        }
       }
     } catch (GeneralSecurityException e) {
       throw new IOException(e);
