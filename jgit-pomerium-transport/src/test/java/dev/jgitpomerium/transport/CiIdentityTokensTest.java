@@ -199,6 +199,40 @@ class CiIdentityTokensTest extends TestbedTest {
   }
 
   @Test
+  void aTokenThatExpiredSecondsAgoIsNeverSent() throws Exception {
+    trustIssuers();
+    Path token = Files.writeString(dir.resolve("token"),
+        kubernetes.mint("system:serviceaccount:ci:builder", AUDIENCE, Instant.now().minusSeconds(20), Map.of()));
+    try (PomeriumSshSessionFactory pomerium = ciFactory().kubernetesServiceAccountToken(token).build()) {
+      String message = assertThrows(TransportException.class, () -> lsRemote(pomerium)).getMessage();
+      assertTrue(message.matches("(?s).*the Kubernetes service-account token in " + java.util.regex.Pattern.quote(
+          token.toString()) + " expired at \\S+Z \\(\\d+ s ago\\), so it is not sent\\. The kubelet renews.*"),
+          message);
+    }
+    assertEquals(0, testbed.gateway.requestCount(), "an expired token never reaches Pomerium");
+  }
+
+  @Test
+  void aBearerTokenThatIsNotAJwtIsSentAndPomeriumsRefusalSaysTheRouteTakesOnlyJwts() {
+    trustIssuers();
+    String opaque = "gho_16C7e42F292c6912E7710c838347Ae178B4a";
+    NoSecretsInLog.register(opaque);
+    environment.put("POMERIUM_ID_TOKEN", opaque);
+    try (PomeriumSshSessionFactory pomerium = ciFactory().bearerTokenFromEnvironment("POMERIUM_ID_TOKEN").build()) {
+      TransportException e = assertThrows(TransportException.class, () -> lsRemote(pomerium));
+      PomeriumException failure = PomeriumException.causeOf(e).orElseThrow();
+      assertInstanceOf(PomeriumAccessDeniedException.class, failure);
+      assertTrue(failure.getMessage().contains("(HTTP 403 Forbidden): the bearer token sent is not a JWT; a route "
+          + "with bearer_token_format: jwt only accepts JWTs; give the CI's OIDC identity token (a JWT)"),
+          failure.getMessage());
+      assertFalse(failure.getMessage().contains("policy"), failure.getMessage());
+      assertFalse(failure.getMessage().contains(opaque), failure.getMessage());
+    }
+    assertEquals("Bearer " + opaque, bearerSent(0), "an opaque token is sent: idp_access_token routes may take it");
+    assertEquals(List.of("token is not a JWT"), testbed.gateway.bearerRejections());
+  }
+
+  @Test
   void aMissingKubernetesTokenFileSaysWhatToMount() {
     trustIssuers();
     Path missing = dir.resolve("var/run/secrets/tokens/pomerium");
