@@ -160,6 +160,27 @@ class CiIdentityTokensTest extends TestbedTest {
   }
 
   @Test
+  void aHostnameMismatchAtGitHubsEndpointIsOneLineNamingTheHost() throws Exception {
+    trustIssuers();
+    try (GitHubActionsTokenEndpoint elsewhere = GitHubActionsTokenEndpoint.startWithCertificateFor(
+        "token.actions.githubusercontent.com")) {
+      environment.putAll(elsewhere.environment());
+      NoSecretsInLog.register(elsewhere.requestToken());
+      try (PomeriumSshSessionFactory pomerium = testbed.unattendedSignInFactory(environment::get)
+          .addCaCertificatesPem(elsewhere.caCertificatePem()).githubActionsOidcToken().build()) {
+        PomeriumException failure = PomeriumException.causeOf(assertThrows(TransportException.class,
+            () -> lsRemote(pomerium))).orElseThrow();
+        assertEquals("could not get a token for Pomerium at localhost:" + testbed.gateway.port() + " (for "
+            + Testbed.HOST + ":22): could not request the GitHub Actions OIDC token from GitHub's OIDC token endpoint "
+            + "at 127.0.0.1: javax.net.ssl.SSLPeerUnverifiedException: Hostname 127.0.0.1 not verified. The "
+            + "certificate it presented is not for 127.0.0.1: check ACTIONS_ID_TOKEN_REQUEST_URL, and whether a proxy "
+            + "on the way answers in its place.", failure.getMessage());
+      }
+      assertEquals(List.of(), elsewhere.requests(), "the request token never reached the wrong server");
+    }
+  }
+
+  @Test
   void aTokenInAnEnvironmentVariableIsReadAgainForEachConnection() throws Exception {
     trustIssuers();
     String first = gitlab.mint("project_path:group/project:ref_type:branch:ref:main", AUDIENCE);

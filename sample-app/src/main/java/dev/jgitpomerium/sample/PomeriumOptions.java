@@ -155,7 +155,21 @@ public final class PomeriumOptions {
       throw new IllegalArgumentException("--github-oidc, --bearer-token-env and --kubernetes-token-file each name the "
           + "identity token to send: give only one");
     }
+    String identityFlag = githubOidcAudience != null ? "--github-oidc-audience" : githubOidc ? "--github-oidc"
+        : bearerTokenEnv != null ? "--bearer-token-env"
+        : kubernetesTokenFile != null ? "--kubernetes-token-file" : null;
+    String serviceAccountFlag = serviceAccount != null ? "--service-account"
+        : serviceAccountFile != null ? "--service-account-file" : null;
+    if (identityFlag != null && serviceAccountFlag != null) {
+      // Flags given together are one intent; only a flag over an environment setting is precedence.
+      throw new IllegalArgumentException(identityFlag + " and " + serviceAccountFlag + " name two tokens to send: "
+          + "give only one");
+    }
     if (githubOidcAudience != null) {
+      if (githubOidcAudience.isBlank()) {
+        throw new IllegalArgumentException("--github-oidc-audience is empty: give the audience the Pomerium route "
+            + "expects");
+      }
       builder.githubActionsOidcToken(githubOidcAudience);
     } else if (githubOidc) {
       builder.githubActionsOidcToken();

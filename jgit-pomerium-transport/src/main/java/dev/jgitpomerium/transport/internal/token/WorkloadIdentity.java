@@ -104,8 +104,8 @@ public sealed interface WorkloadIdentity {
 
   /** What {@code identity} is, for a message: "GitHub Actions OIDC token", "Kubernetes service-account token in F". */
   static String describe(WorkloadIdentity identity) {
-    if (identity instanceof GitHubActions) {
-      return "GitHub Actions OIDC token";
+    if (identity instanceof GitHubActions github) {
+      return "GitHub Actions OIDC token" + (github.audience() == null ? "" : " for audience " + github.audience());
     } else if (identity instanceof EnvironmentVariable variable) {
       return "identity token in the environment variable " + variable.name();
     } else {
@@ -116,12 +116,14 @@ public sealed interface WorkloadIdentity {
   /** An audience as GitHub takes it: not blank, visible ASCII. */
   static void checkAudience(String audience) {
     if (audience.isBlank()) {
-      throw new IllegalArgumentException("audience is empty");
+      throw new IllegalArgumentException("the GitHub Actions OIDC audience is empty: give the audience the Pomerium "
+          + "route expects (or none, for the Pomerium URL)");
     }
     for (int i = 0; i < audience.length(); i++) {
       char c = audience.charAt(i);
       if (c < 0x21 || c > 0x7e) {
-        throw new IllegalArgumentException("audience contains a character that is not visible ASCII at index " + i);
+        throw new IllegalArgumentException("the GitHub Actions OIDC audience contains a character that is not "
+            + "visible ASCII at index " + i);
       }
     }
   }
