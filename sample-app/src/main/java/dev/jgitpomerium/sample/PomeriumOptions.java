@@ -195,12 +195,16 @@ public final class PomeriumOptions {
     if (clientCertPkcs12 != null) {
       String passwordFile = System.getenv("JGIT_POMERIUM_CLIENT_CERT_PASSWORD_FILE");
       String password = System.getenv("JGIT_POMERIUM_CLIENT_CERT_PASSWORD");
-      if (clientCertPasswordFile != null) {
-        builder.clientCertificatePkcs12(clientCertPkcs12, clientCertPasswordFile);
-      } else if (passwordFile != null && !passwordFile.isBlank()) {
-        builder.clientCertificatePkcs12(clientCertPkcs12, Path.of(passwordFile.strip()));
-      } else {
-        builder.clientCertificatePkcs12(clientCertPkcs12, password == null ? new char[0] : password.toCharArray());
+      try {
+        if (clientCertPasswordFile != null) {
+          builder.clientCertificatePkcs12(clientCertPkcs12, clientCertPasswordFile);
+        } else if (passwordFile != null && !passwordFile.isBlank()) {
+          builder.clientCertificatePkcs12(clientCertPkcs12, Path.of(passwordFile.strip()));
+        } else {
+          builder.clientCertificatePkcs12(clientCertPkcs12, password == null ? new char[0] : password.toCharArray());
+        }
+      } catch (IllegalArgumentException e) {
+        throw inCommandLineTerms(e);
       }
     } else if (clientCertPasswordFile != null) {
       throw new IllegalArgumentException("--client-cert-password-file is the password of a --client-cert-pkcs12 file, "
@@ -215,6 +219,23 @@ public final class PomeriumOptions {
     if (clientCertSubject != null) {
       builder.clientCertificateSubject(clientCertSubject);
     }
+  }
+
+  /**
+   * The library's PKCS#12 failures that name its own ways to give a password or a PEM pair, in this command's terms
+   * (the library's words are matched: it has no failure type for these).
+   */
+  private IllegalArgumentException inCommandLineTerms(IllegalArgumentException e) {
+    String message = String.valueOf(e.getMessage());
+    if (message.startsWith(clientCertPkcs12 + " needs a password, and none was given")) {
+      return new IllegalArgumentException(clientCertPkcs12 + " needs a password: give --client-cert-password-file "
+          + "FILE or JGIT_POMERIUM_CLIENT_CERT_PASSWORD(_FILE)", e);
+    }
+    if (message.startsWith(clientCertPkcs12 + " is not a PKCS#12 file (it looks like PEM")) {
+      return new IllegalArgumentException(clientCertPkcs12 + " is not a PKCS#12 file (it looks like PEM: use "
+          + "--client-cert/--client-key)", e);
+    }
+    return e;
   }
 
   /** Whether the user said where Pomerium is or which hosts it serves. */
