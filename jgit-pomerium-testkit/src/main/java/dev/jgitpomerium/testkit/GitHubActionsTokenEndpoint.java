@@ -49,16 +49,17 @@ public final class GitHubActionsTokenEndpoint implements AutoCloseable {
   private final List<Request> requests = new ArrayList<>();
   private final ConcurrentLinkedQueue<Integer> failures = new ConcurrentLinkedQueue<>();
 
-  private GitHubActionsTokenEndpoint() throws IOException {
+  private GitHubActionsTokenEndpoint(List<String> certificateNames) throws IOException {
     Instant now = Instant.now();
     ca = new HeldCertificate.Builder().certificateAuthority(0).commonName("testkit GitHub token endpoint CA")
         .serialNumber(Tls.randomSerial())
         .validityInterval(now.minus(Duration.ofHours(1)).toEpochMilli(), now.plus(Duration.ofDays(1)).toEpochMilli())
         .build();
-    HeldCertificate leaf = new HeldCertificate.Builder().commonName("127.0.0.1").addSubjectAlternativeName("127.0.0.1")
-        .addSubjectAlternativeName("localhost").serialNumber(Tls.randomSerial()).signedBy(ca)
-        .validityInterval(now.minus(Duration.ofHours(1)).toEpochMilli(), now.plus(Duration.ofDays(1)).toEpochMilli())
-        .build();
+    HeldCertificate.Builder leafBuilder = new HeldCertificate.Builder().commonName(certificateNames.get(0))
+        .serialNumber(Tls.randomSerial()).signedBy(ca)
+        .validityInterval(now.minus(Duration.ofHours(1)).toEpochMilli(), now.plus(Duration.ofDays(1)).toEpochMilli());
+    certificateNames.forEach(leafBuilder::addSubjectAlternativeName);
+    HeldCertificate leaf = leafBuilder.build();
     server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
     server.setHttpsConfigurator(new HttpsConfigurator(Tls.context(leaf.keyPair().getPrivate(),
         new X509Certificate[] {leaf.certificate(), ca.certificate()}, null)));
@@ -74,7 +75,15 @@ public final class GitHubActionsTokenEndpoint implements AutoCloseable {
 
   /** Starts the endpoint on 127.0.0.1, on a port the system picks. */
   public static GitHubActionsTokenEndpoint start() throws IOException {
-    return new GitHubActionsTokenEndpoint();
+    return new GitHubActionsTokenEndpoint(List.of("127.0.0.1", "localhost"));
+  }
+
+  /**
+   * As {@link #start()}, with a certificate (from the same CA) for {@code name} only: a client reaching it at
+   * 127.0.0.1 sees a hostname mismatch, as behind a proxy that answers for the wrong host.
+   */
+  public static GitHubActionsTokenEndpoint startWithCertificateFor(String name) throws IOException {
+    return new GitHubActionsTokenEndpoint(List.of(name));
   }
 
   /** What {@code ACTIONS_ID_TOKEN_REQUEST_URL} holds: an https URL that already has a query, as GitHub's has. */

@@ -639,8 +639,7 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
 
     /** A Pomerium service-account JWT (pomerium-cli's {@code --service-account}). */
     public Builder token(String jwt) {
-      this.serviceAccount = new TokenChain.Named("service-account token", TokenSource.of(jwt));
-      return this;
+      return serviceAccount(new TokenChain.Named("service-account token", TokenSource.of(jwt)));
     }
 
     /**
@@ -648,7 +647,21 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
      * --service-account-file}); see {@link TokenSource#fromFile}.
      */
     public Builder tokenFile(Path file) {
-      this.serviceAccount = new TokenChain.Named("service-account token file", TokenSource.fromFile(file));
+      return serviceAccount(new TokenChain.Named("service-account token file", TokenSource.fromFile(file)));
+    }
+
+    /**
+     * A service-account token and a CI identity token are two answers to "which token is sent": the later one given
+     * replaces the earlier (as a command-line flag replaces an environment setting), and the log says so, since the
+     * service account, tried first, would otherwise silently win.
+     */
+    private Builder serviceAccount(TokenChain.Named serviceAccount) {
+      if (workloadIdentity != null) {
+        LoggerHolder.LOG.info("the {} replaces the {} given earlier", serviceAccount.name(),
+            WorkloadIdentity.describe(workloadIdentity));
+        workloadIdentity = null;
+      }
+      this.serviceAccount = serviceAccount;
       return this;
     }
 
@@ -715,6 +728,14 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
     }
 
     private Builder workloadIdentity(WorkloadIdentity identity) {
+      if (serviceAccount != null) {
+        LoggerHolder.LOG.info("the {} replaces the {} given earlier", WorkloadIdentity.describe(identity),
+            serviceAccount.name());
+        serviceAccount = null;
+      } else if (workloadIdentity != null && !workloadIdentity.equals(identity)) {
+        LoggerHolder.LOG.info("the {} replaces the {} given earlier", WorkloadIdentity.describe(identity),
+            WorkloadIdentity.describe(workloadIdentity));
+      }
       this.workloadIdentity = identity;
       this.bearer = null;
       return this;
@@ -1176,5 +1197,12 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
         throw new IllegalArgumentException("cannot read " + what + " " + file + ": " + e, e);
       }
     }
+  }
+
+  /** The factory's logger, outside the Builder's fields: the Builder is a plain value. */
+  private static final class LoggerHolder {
+    static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PomeriumSshSessionFactory.class);
+
+    private LoggerHolder() {}
   }
 }

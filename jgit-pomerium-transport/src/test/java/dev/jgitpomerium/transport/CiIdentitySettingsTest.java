@@ -62,7 +62,35 @@ class CiIdentitySettingsTest {
     PomeriumSshSessionFactory.Builder builder = PomeriumSshSessionFactory.builder();
     assertEquals("not an environment variable name: 'MY TOKEN'", assertThrows(IllegalArgumentException.class,
         () -> builder.bearerTokenFromEnvironment("MY TOKEN")).getMessage());
-    assertEquals("audience is empty", assertThrows(IllegalArgumentException.class,
-        () -> builder.githubActionsOidcToken(" ")).getMessage());
+    IllegalArgumentException empty = assertThrows(IllegalArgumentException.class,
+        () -> builder.githubActionsOidcToken(" "));
+    assertEquals("the GitHub Actions OIDC audience is empty: give the audience the Pomerium route expects (or none, "
+        + "for the Pomerium URL)", empty.getMessage());
+    InvalidSettingException e = assertThrows(InvalidSettingException.class, () -> identity(Map.of(),
+        Map.of("JGIT_POMERIUM_GITHUB_OIDC_AUDIENCE", "pomerium\u00e9")));
+    assertEquals("invalid jgit-pomerium setting jgit.pomerium.githubOidcAudience (or "
+        + "JGIT_POMERIUM_GITHUB_OIDC_AUDIENCE): the GitHub Actions OIDC audience contains a character that is not "
+        + "visible ASCII at index 8", e.getMessage());
+  }
+
+  @Test
+  void aServiceAccountTokenAndAnIdentityTokenSettingAtOnceAreRefusedNamingBoth() {
+    InvalidSettingException e = assertThrows(InvalidSettingException.class, () -> identity(Map.of(),
+        Map.of("JGIT_POMERIUM_TOKEN_FILE", "/run/svc", "JGIT_POMERIUM_KUBERNETES_TOKEN_FILE", "/run/k8s")));
+    assertEquals("invalid jgit-pomerium setting jgit.pomerium.kubernetesTokenFile (or "
+        + "JGIT_POMERIUM_KUBERNETES_TOKEN_FILE): conflicts with jgit.pomerium.tokenFile (or JGIT_POMERIUM_TOKEN_FILE): "
+        + "both name the token sent to Pomerium (the service-account token would always be the one sent); set only one",
+        e.getMessage());
+  }
+
+  @Test
+  void inTheBuilderAnIdentityTokenAndAServiceAccountTokenReplaceEachOtherAsTheLaterOneGiven() {
+    PomeriumSshSessionFactory.Builder builder = PomeriumSshSessionFactory.builder().tokenFile(Path.of("/run/svc"))
+        .githubActionsOidcToken();
+    assertEquals(new WorkloadIdentity.GitHubActions(null), builder.config().workloadIdentity());
+    assertNull(builder.config().serviceAccount(), "the flag replaces the environment's service account");
+    builder.token("svc-token");
+    assertNull(builder.config().workloadIdentity());
+    assertEquals("service-account token", builder.config().serviceAccount().name());
   }
 }

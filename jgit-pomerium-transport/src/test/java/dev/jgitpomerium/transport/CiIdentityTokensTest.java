@@ -160,6 +160,27 @@ class CiIdentityTokensTest extends TestbedTest {
   }
 
   @Test
+  void aHostnameMismatchAtGitHubsEndpointIsOneLineNamingTheHost() throws Exception {
+    trustIssuers();
+    try (GitHubActionsTokenEndpoint elsewhere = GitHubActionsTokenEndpoint.startWithCertificateFor(
+        "token.actions.githubusercontent.com")) {
+      environment.putAll(elsewhere.environment());
+      NoSecretsInLog.register(elsewhere.requestToken());
+      try (PomeriumSshSessionFactory pomerium = testbed.unattendedSignInFactory(environment::get)
+          .addCaCertificatesPem(elsewhere.caCertificatePem()).githubActionsOidcToken().build()) {
+        PomeriumException failure = PomeriumException.causeOf(assertThrows(TransportException.class,
+            () -> lsRemote(pomerium))).orElseThrow();
+        assertEquals("could not get a token for Pomerium at localhost:" + testbed.gateway.port() + " (for "
+            + Testbed.HOST + ":22): could not request the GitHub Actions OIDC token from GitHub's OIDC token endpoint "
+            + "at 127.0.0.1: javax.net.ssl.SSLPeerUnverifiedException: Hostname 127.0.0.1 not verified. The "
+            + "certificate it presented is not for 127.0.0.1: check ACTIONS_ID_TOKEN_REQUEST_URL, and whether a proxy "
+            + "on the way answers in its place.", failure.getMessage());
+      }
+      assertEquals(List.of(), elsewhere.requests(), "the request token never reached the wrong server");
+    }
+  }
+
+  @Test
   void aTokenInAnEnvironmentVariableIsReadAgainForEachConnection() throws Exception {
     trustIssuers();
     String first = gitlab.mint("project_path:group/project:ref_type:branch:ref:main", AUDIENCE);
@@ -196,6 +217,40 @@ class CiIdentityTokensTest extends TestbedTest {
     assertEquals("Bearer " + first, bearerSent(0));
     assertEquals("Bearer " + second, bearerSent(1));
     assertEquals(2, testbed.gateway.requestCount());
+  }
+
+  @Test
+  void aTokenThatExpiredSecondsAgoIsNeverSent() throws Exception {
+    trustIssuers();
+    Path token = Files.writeString(dir.resolve("token"),
+        kubernetes.mint("system:serviceaccount:ci:builder", AUDIENCE, Instant.now().minusSeconds(20), Map.of()));
+    try (PomeriumSshSessionFactory pomerium = ciFactory().kubernetesServiceAccountToken(token).build()) {
+      String message = assertThrows(TransportException.class, () -> lsRemote(pomerium)).getMessage();
+      assertTrue(message.matches("(?s).*the Kubernetes service-account token in " + java.util.regex.Pattern.quote(
+          token.toString()) + " expired at \\S+Z \\(\\d+ s ago\\), so it is not sent\\. The kubelet renews.*"),
+          message);
+    }
+    assertEquals(0, testbed.gateway.requestCount(), "an expired token never reaches Pomerium");
+  }
+
+  @Test
+  void aBearerTokenThatIsNotAJwtIsSentAndPomeriumsRefusalSaysTheRouteTakesOnlyJwts() {
+    trustIssuers();
+    String opaque = "gho_16C7e42F292c6912E7710c838347Ae178B4a";
+    NoSecretsInLog.register(opaque);
+    environment.put("POMERIUM_ID_TOKEN", opaque);
+    try (PomeriumSshSessionFactory pomerium = ciFactory().bearerTokenFromEnvironment("POMERIUM_ID_TOKEN").build()) {
+      TransportException e = assertThrows(TransportException.class, () -> lsRemote(pomerium));
+      PomeriumException failure = PomeriumException.causeOf(e).orElseThrow();
+      assertInstanceOf(PomeriumAccessDeniedException.class, failure);
+      assertTrue(failure.getMessage().contains("(HTTP 403 Forbidden): the bearer token sent is not a JWT; a route "
+          + "with bearer_token_format: jwt only accepts JWTs; give the CI's OIDC identity token (a JWT)"),
+          failure.getMessage());
+      assertFalse(failure.getMessage().contains("policy"), failure.getMessage());
+      assertFalse(failure.getMessage().contains(opaque), failure.getMessage());
+    }
+    assertEquals("Bearer " + opaque, bearerSent(0), "an opaque token is sent: idp_access_token routes may take it");
+    assertEquals(List.of("token is not a JWT"), testbed.gateway.bearerRejections());
   }
 
   @Test

@@ -76,8 +76,14 @@ class ClientCertificateKeyStoresTest extends TestbedTest {
     assertEquals("the password for " + p12 + " is wrong", e.getMessage());
     IllegalArgumentException pem = assertThrows(IllegalArgumentException.class,
         () -> testbed.factory().clientCertificatePkcs12(dir.resolve("client.p12.cert.pem"), passwordFile));
-    assertTrue(pem.getMessage().startsWith(dir.resolve("client.p12.cert.pem") + " is not a PKCS#12 file (it is PEM: "
-        + "give it as a client certificate and key instead)"), pem.getMessage());
+    assertEquals(dir.resolve("client.p12.cert.pem") + " is not a PKCS#12 file (it looks like PEM: give it as a "
+        + "client certificate and key: clientCertificate(cert, key), or jgit.pomerium.clientCert and "
+        + "jgit.pomerium.clientKey)", pem.getMessage());
+    IllegalArgumentException none = assertThrows(IllegalArgumentException.class,
+        () -> testbed.factory().clientCertificatePkcs12(p12, new char[0]));
+    assertEquals(p12 + " needs a password, and none was given: give it to clientCertificatePkcs12, or set "
+        + "jgit.pomerium.clientCertPasswordFile (JGIT_POMERIUM_CLIENT_CERT_PASSWORD_FILE) or "
+        + "JGIT_POMERIUM_CLIENT_CERT_PASSWORD", none.getMessage());
     IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
         () -> testbed.factory().clientCertificatePkcs12(dir.resolve("absent.p12"), passwordFile));
     assertTrue(missing.getMessage().startsWith("cannot read PKCS#12 file " + dir.resolve("absent.p12")),

@@ -155,7 +155,21 @@ public final class PomeriumOptions {
       throw new IllegalArgumentException("--github-oidc, --bearer-token-env and --kubernetes-token-file each name the "
           + "identity token to send: give only one");
     }
+    String identityFlag = githubOidcAudience != null ? "--github-oidc-audience" : githubOidc ? "--github-oidc"
+        : bearerTokenEnv != null ? "--bearer-token-env"
+        : kubernetesTokenFile != null ? "--kubernetes-token-file" : null;
+    String serviceAccountFlag = serviceAccount != null ? "--service-account"
+        : serviceAccountFile != null ? "--service-account-file" : null;
+    if (identityFlag != null && serviceAccountFlag != null) {
+      // Flags given together are one intent; only a flag over an environment setting is precedence.
+      throw new IllegalArgumentException(identityFlag + " and " + serviceAccountFlag + " name two tokens to send: "
+          + "give only one");
+    }
     if (githubOidcAudience != null) {
+      if (githubOidcAudience.isBlank()) {
+        throw new IllegalArgumentException("--github-oidc-audience is empty: give the audience the Pomerium route "
+            + "expects");
+      }
       builder.githubActionsOidcToken(githubOidcAudience);
     } else if (githubOidc) {
       builder.githubActionsOidcToken();
@@ -181,12 +195,16 @@ public final class PomeriumOptions {
     if (clientCertPkcs12 != null) {
       String passwordFile = System.getenv("JGIT_POMERIUM_CLIENT_CERT_PASSWORD_FILE");
       String password = System.getenv("JGIT_POMERIUM_CLIENT_CERT_PASSWORD");
-      if (clientCertPasswordFile != null) {
-        builder.clientCertificatePkcs12(clientCertPkcs12, clientCertPasswordFile);
-      } else if (passwordFile != null && !passwordFile.isBlank()) {
-        builder.clientCertificatePkcs12(clientCertPkcs12, Path.of(passwordFile.strip()));
-      } else {
-        builder.clientCertificatePkcs12(clientCertPkcs12, password == null ? new char[0] : password.toCharArray());
+      try {
+        if (clientCertPasswordFile != null) {
+          builder.clientCertificatePkcs12(clientCertPkcs12, clientCertPasswordFile);
+        } else if (passwordFile != null && !passwordFile.isBlank()) {
+          builder.clientCertificatePkcs12(clientCertPkcs12, Path.of(passwordFile.strip()));
+        } else {
+          builder.clientCertificatePkcs12(clientCertPkcs12, password == null ? new char[0] : password.toCharArray());
+        }
+      } catch (IllegalArgumentException e) {
+        throw inCommandLineTerms(e);
       }
     } else if (clientCertPasswordFile != null) {
       throw new IllegalArgumentException("--client-cert-password-file is the password of a --client-cert-pkcs12 file, "
@@ -201,6 +219,23 @@ public final class PomeriumOptions {
     if (clientCertSubject != null) {
       builder.clientCertificateSubject(clientCertSubject);
     }
+  }
+
+  /**
+   * The library's PKCS#12 failures that name its own ways to give a password or a PEM pair, in this command's terms
+   * (the library's words are matched: it has no failure type for these).
+   */
+  private IllegalArgumentException inCommandLineTerms(IllegalArgumentException e) {
+    String message = String.valueOf(e.getMessage());
+    if (message.startsWith(clientCertPkcs12 + " needs a password, and none was given")) {
+      return new IllegalArgumentException(clientCertPkcs12 + " needs a password: give --client-cert-password-file "
+          + "FILE or JGIT_POMERIUM_CLIENT_CERT_PASSWORD(_FILE)", e);
+    }
+    if (message.startsWith(clientCertPkcs12 + " is not a PKCS#12 file (it looks like PEM")) {
+      return new IllegalArgumentException(clientCertPkcs12 + " is not a PKCS#12 file (it looks like PEM: use "
+          + "--client-cert/--client-key)", e);
+    }
+    return e;
   }
 
   /** Whether the user said where Pomerium is or which hosts it serves. */

@@ -60,4 +60,43 @@ class CiIdentityCommandsTest extends CliTestbedTest {
     assertEquals("jgit-pomerium: --github-oidc, --bearer-token-env and --kubernetes-token-file each name the identity "
         + "token to send: give only one", testbed.errorLine());
   }
+
+  @Test
+  void aServiceAccountFlagWithAnIdentityTokenFlagIsAUsageErrorNamingBoth() throws Exception {
+    Path serviceAccount = Files.writeString(dir.resolve("svc"), "svc-token");
+    int status = testbed.run("ls-remote", CliTestbed.URI, "--pomerium-url", testbed.gateway.url(), "--github-oidc",
+        "--service-account-file", serviceAccount.toString());
+    assertEquals(2, status, testbed.err());
+    assertEquals("jgit-pomerium: --github-oidc and --service-account-file name two tokens to send: give only one",
+        testbed.errorLine());
+    assertEquals(0, testbed.gateway.requestCount());
+  }
+
+  @Test
+  void anEmptyAudienceNamesTheFlag() {
+    int status = testbed.run("ls-remote", CliTestbed.URI, "--pomerium-url", testbed.gateway.url(),
+        "--github-oidc-audience", "");
+    assertEquals(2, status, testbed.err());
+    assertEquals("jgit-pomerium: --github-oidc-audience is empty: give the audience the Pomerium route expects",
+        testbed.errorLine());
+  }
+
+  /** Flags win over the environment, as for every setting; the log says which token source was dropped. */
+  @Test
+  void anIdentityTokenFlagReplacesTheEnvironmentsAndTheVerboseLogSaysSo() throws Exception {
+    JwtIssuer kubernetes = new JwtIssuer("https://kubernetes.default.svc.cluster.local");
+    testbed.gateway.trustJwtIssuer(kubernetes, "pomerium");
+    Path token = Files.writeString(dir.resolve("token"), kubernetes.mint("system:serviceaccount:ci:builder",
+        "pomerium"));
+    try (ChildProcesses processes = new ChildProcesses(dir.resolve("output"), testbed.home)) {
+      ChildProcesses.Result result = processes.run(dir, Map.of("JGIT_POMERIUM_GITHUB_OIDC", "true"),
+          CliProcess.jgitPomerium(testbed.home, "-v", "ls-remote", CliTestbed.URI, "--pomerium-url",
+              testbed.gateway.url(), "--alternate-ca-path", testbed.caFile.toString(), "--kubernetes-token-file",
+              token.toString()));
+      assertEquals(0, result.exitCode(), result.describe());
+      assertTrue(result.stderr().contains("the Kubernetes service-account token in " + token + " replaces the GitHub "
+          + "Actions OIDC token given earlier"), result.describe());
+    }
+    assertEquals("Bearer " + Files.readString(token), testbed.gateway.requests().get(0).authorization());
+  }
 }

@@ -70,6 +70,26 @@ class ClientCertificateCommandTest {
     assertFalse(testbed.err().contains("not-the-password"), testbed.err());
   }
 
+  @Test
+  void noPasswordGivenIsToldApartFromAWrongOneAndAPemFileSaysWhichFlagsTakeIt() throws Exception {
+    int status = testbed.run(testbed.withPomeriumFlags("ls-remote", CliTestbed.URI, "--client-cert-pkcs12",
+        p12.toString()));
+
+    assertEquals(2, status, testbed.err());
+    assertEquals("jgit-pomerium: " + p12 + " needs a password: give --client-cert-password-file FILE or "
+        + "JGIT_POMERIUM_CLIENT_CERT_PASSWORD(_FILE)", testbed.errorLine());
+
+    Path pem = dir.resolve("laptop.p12.cert.pem");
+    status = testbed.run(testbed.withPomeriumFlags("ls-remote", CliTestbed.URI, "--client-cert-pkcs12",
+        pem.toString(), "--client-cert-password-file", passwordFile.toString()));
+
+    assertEquals(2, status, testbed.err());
+    assertEquals("jgit-pomerium: " + pem + " is not a PKCS#12 file (it looks like PEM: use "
+        + "--client-cert/--client-key)", testbed.errorLine());
+    assertFalse(testbed.err().contains("toDerInputStream"), testbed.err());
+    assertEquals(0, testbed.gateway.requestCount());
+  }
+
   /** A process of its own: the environment variable is the way to give the password without a file. */
   @Test
   void thePasswordFromTheEnvironment() throws Exception {

@@ -299,6 +299,13 @@ public final class SystemConfiguration {
             + "identity-provider token sent as Bearer; set only one");
       }
     }
+    for (Key serviceAccount : List.of(Key.TOKEN, Key.TOKEN_FILE)) {
+      // The service account is tried first: with both, the identity token would silently never be sent.
+      if (all.containsKey(serviceAccount)) {
+        throw new IllegalArgumentException("conflicts with " + describe.apply(serviceAccount) + ": both name the "
+            + "token sent to Pomerium (the service-account token would always be the one sent); set only one");
+      }
+    }
   }
 
   private static boolean isTrue(String value) {

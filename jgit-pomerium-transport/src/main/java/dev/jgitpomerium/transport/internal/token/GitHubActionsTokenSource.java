@@ -83,7 +83,7 @@ final class GitHubActionsTokenSource implements TokenSource {
     } catch (HintedIOException e) {
       throw e;
     } catch (IOException e) {
-      throw new IOException("could not request " + WHAT + " from " + where + ": " + e, e);
+      throw requestFailed(where, base.host(), e);
     }
     String jwt;
     try {
@@ -102,6 +102,27 @@ final class GitHubActionsTokenSource implements TokenSource {
       throw new IOException(where + " answered with a \"value\" that is not a single token: " + e.getMessage(), e);
     }
     return WorkloadIdentity.checked(request, token, WHAT + " for audience " + aud, "Check the runner's clock.");
+  }
+
+  /**
+   * The request's failure in one line: OkHttp's hostname-mismatch text goes on over lines (the certificate's pins,
+   * DN and names), so only its first line is kept, with what to check.
+   */
+  private static IOException requestFailed(String where, String host, IOException e) {
+    String first = e.toString().lines().findFirst().orElse("").strip();
+    if (first.endsWith(":")) {
+      first = first.substring(0, first.length() - 1);
+    }
+    String what = "could not request " + WHAT + " from " + where + ": " + first;
+    if (e instanceof javax.net.ssl.SSLPeerUnverifiedException) {
+      return new HintedIOException(what + ".", "The certificate it presented is not for " + host + ": check "
+          + URL_VARIABLE + ", and whether a proxy on the way answers in its place.");
+    }
+    if (e instanceof javax.net.ssl.SSLException) {
+      return new HintedIOException(what + ".", "If a proxy on the way inspects TLS, add its CA certificate "
+          + "(--alternate-ca-path; in the library addCaCertificates or jgit.pomerium.caFile).");
+    }
+    return new IOException(what, e);
   }
 
   private static HintedIOException failed(String where, int status, String audience) {

@@ -26,7 +26,25 @@ public final class Jwts {
   private Jwts() {}
 
   static boolean isExpired(String token) {
-    return expiry(token).map(exp -> exp.getEpochSecond() < System.currentTimeMillis() / 1000).orElse(false);
+    return expiredAt(token, Instant.now()).isPresent();
+  }
+
+  /**
+   * The token's {@code exp} when it has passed at {@code now}, the one rule for every token this library holds: a
+   * token whose {@code exp} has passed on this machine's clock is never sent (no grace: the issuer's clock and
+   * Pomerium's agree with ours to seconds, and a token that close to its end would be refused anyway).
+   */
+  public static Optional<Instant> expiredAt(String token, Instant now) {
+    return expiry(token).filter(exp -> !exp.isAfter(now));
+  }
+
+  /**
+   * Whether {@code token} is a JWT as a route with {@code bearer_token_format: jwt} takes it: three base64url parts
+   * whose middle one is a JSON object. An IdP's opaque access token is not, and only a route with {@code
+   * bearer_token_format: idp_access_token} may accept it.
+   */
+  public static boolean isJwt(String token) {
+    return claims(token).isPresent();
   }
 
   /** The token's {@code exp}, if it is a JWT that has one (read, never verified). */

@@ -25,8 +25,6 @@ import org.slf4j.LoggerFactory;
  * the factory's HTTP client and environment.
  */
 public sealed interface WorkloadIdentity {
-  /** A clock skew allowed before a token's {@code exp} counts as passed. */
-  Duration SKEW = Duration.ofSeconds(60);
   Pattern VARIABLE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
   /** The token source, as the chain names it in events and messages. */
@@ -104,28 +102,45 @@ public sealed interface WorkloadIdentity {
     }
   }
 
+  /** What {@code identity} is, for a message: "GitHub Actions OIDC token", "Kubernetes service-account token in F". */
+  static String describe(WorkloadIdentity identity) {
+    if (identity instanceof GitHubActions github) {
+      return "GitHub Actions OIDC token" + (github.audience() == null ? "" : " for audience " + github.audience());
+    } else if (identity instanceof EnvironmentVariable variable) {
+      return "identity token in the environment variable " + variable.name();
+    } else {
+      return "Kubernetes service-account token in " + ((KubernetesTokenFile) identity).file();
+    }
+  }
+
   /** An audience as GitHub takes it: not blank, visible ASCII. */
   static void checkAudience(String audience) {
     if (audience.isBlank()) {
-      throw new IllegalArgumentException("audience is empty");
+      throw new IllegalArgumentException("the GitHub Actions OIDC audience is empty: give the audience the Pomerium "
+          + "route expects (or none, for the Pomerium URL)");
     }
     for (int i = 0; i < audience.length(); i++) {
       char c = audience.charAt(i);
       if (c < 0x21 || c > 0x7e) {
-        throw new IllegalArgumentException("audience contains a character that is not visible ASCII at index " + i);
+        throw new IllegalArgumentException("the GitHub Actions OIDC audience contains a character that is not "
+            + "visible ASCII at index " + i);
       }
     }
   }
 
   /**
-   * {@code token} for {@code request}: refused when its {@code exp} has certainly passed; after Pomerium turned away
+   * {@code token} for {@code request}: refused when its {@code exp} has passed ({@link Jwts#expiredAt}: never sent,
+   * as Pomerium would refuse it); a token that is not a JWT is sent (a route with {@code bearer_token_format:
+   * idp_access_token} may take an opaque token; Pomerium's refusal then says so); after Pomerium turned away
    * the same token, a failure that names the identity it claims (never the token) and what the route needs.
    */
   static PomeriumToken checked(TokenRequest request, PomeriumToken token, String what, String renewHint)
       throws IOException {
-    Instant expiry = Jwts.expiry(token.value()).orElse(null);
-    if (expiry != null && expiry.plus(SKEW).isBefore(Instant.now())) {
-      throw new HintedIOException(what + " expired at " + expiry + ".", renewHint);
+    Instant now = Instant.now();
+    Instant expiry = Jwts.expiredAt(token.value(), now).orElse(null);
+    if (expiry != null) {
+      throw new HintedIOException(what + " expired at " + expiry + " (" + Duration.between(expiry, now).toSeconds()
+          + " s ago), so it is not sent.", renewHint);
     }
     if (request.rejectedToken().filter(token::equals).isPresent()) {
       throw rejected(request, what, token);

@@ -58,6 +58,12 @@ public final class ClientKeyStores {
    * @throws IllegalArgumentException naming the file (never the password): unreadable, not PKCS#12, wrong password,
    *     or no private key in it
    */
+  /** What follows the file's name when it needs a password and was given none (the CLI names its own options). */
+  private static final String NEEDS_A_PASSWORD = "needs a password, and none was given";
+
+  /** What follows the file's name, then the ways to give a PEM pair, when it is PEM (the CLI names its options). */
+  private static final String IS_PEM = "is not a PKCS#12 file (it looks like PEM";
+
   public static Source pkcs12(Path file, char[] password) {
     byte[] bytes;
     try {
@@ -71,9 +77,18 @@ public final class ClientKeyStores {
       store.load(new ByteArrayInputStream(bytes), password);
     } catch (IOException e) {
       if (causedBy(e, UnrecoverableKeyException.class)) {
-        throw new IllegalArgumentException("the password for " + file + " is wrong", e);
+        // An empty password that fails is no password given, not a wrong one.
+        throw new IllegalArgumentException(password.length == 0 ? file + " " + NEEDS_A_PASSWORD
+            + ": give it to clientCertificatePkcs12, or set jgit.pomerium.clientCertPasswordFile "
+            + "(JGIT_POMERIUM_CLIENT_CERT_PASSWORD_FILE) or JGIT_POMERIUM_CLIENT_CERT_PASSWORD"
+            : "the password for " + file + " is wrong", e);
       }
-      throw new IllegalArgumentException(file + " is not a PKCS#12 file" + pemHint(bytes) + ": " + e.getMessage(), e);
+      if (looksLikePem(bytes)) {
+        // The JDK's own words ("toDerInputStream rejects tag type 45") say nothing to a user.
+        throw new IllegalArgumentException(file + " " + IS_PEM + ": give it as a client certificate and key: "
+            + "clientCertificate(cert, key), or jgit.pomerium.clientCert and jgit.pomerium.clientKey)", e);
+      }
+      throw new IllegalArgumentException(file + " is not a PKCS#12 file: " + e.getMessage(), e);
     } catch (GeneralSecurityException e) {
       throw new IllegalArgumentException("cannot read PKCS#12 file " + file + ": " + e.getMessage(), e);
     }
@@ -257,9 +272,8 @@ public final class ClientKeyStores {
     return false;
   }
 
-  private static String pemHint(byte[] bytes) {
-    String start = new String(bytes, 0, Math.min(bytes.length, 64), StandardCharsets.ISO_8859_1);
-    return start.contains("-----BEGIN") ? " (it is PEM: give it as a client certificate and key instead)" : "";
+  private static boolean looksLikePem(byte[] bytes) {
+    return new String(bytes, 0, Math.min(bytes.length, 64), StandardCharsets.ISO_8859_1).contains("-----BEGIN");
   }
 
   /** A key entry of a PKCS#12 file. */

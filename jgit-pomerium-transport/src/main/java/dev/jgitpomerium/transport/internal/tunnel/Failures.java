@@ -65,6 +65,14 @@ public final class Failures {
           + reason(head) + ") for the bearer JWT sent (" + identity + "): it could not verify the token or the route's "
           + "policy does not allow it; " + hint, hint, null);
     }
+    if (status == 403 && token != null && token.scheme() == PomeriumToken.Scheme.BEARER && !Jwts.isJwt(token.value())) {
+      // Not a policy decision: Pomerium could not read an identity in it at all.
+      String hint = "give the CI's OIDC identity token (a JWT), or use the token on a route with "
+          + "bearer_token_format: idp_access_token, which may accept an identity provider's opaque access token";
+      return new PomeriumAccessDeniedException(route, status, "Pomerium denied access to " + where + " (HTTP 403"
+          + reason(head) + "): the bearer token sent is not a JWT; a route with bearer_token_format: jwt only accepts "
+          + "JWTs; " + hint, hint, null);
+    }
     switch (status) {
       case 403: {
         String hint = "ask the route's administrator for access (signing in again will not help)";
