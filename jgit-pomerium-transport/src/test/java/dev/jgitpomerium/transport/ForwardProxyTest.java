@@ -34,6 +34,10 @@ class ForwardProxyTest extends TestbedTest {
   static {
     NoSecretsInLog.register(PASSWORD);
     NoSecretsInLog.register(PASSWORD_IN_URL);
+    // The passwords of the URLs that cannot be parsed, and of the one put where the JVM wants a host name.
+    NoSecretsInLog.register("s3cret/x");
+    NoSecretsInLog.register("p@s3cret:w/rd");
+    NoSecretsInLog.register("alice:s3cret");
   }
 
   @BeforeEach
