@@ -55,6 +55,8 @@ public final class FakeForwardProxy implements AutoCloseable {
   private volatile int refuseWith;
   private volatile int socksReply;
   private volatile boolean silent;
+  private volatile boolean noBasic;
+  private volatile List<String> challenges = List.of("Basic realm=\"corp\"");
 
   private FakeForwardProxy(Kind kind, Map<String, InetSocketAddress> hosts) throws IOException {
     this.kind = kind;
@@ -86,6 +88,16 @@ public final class FakeForwardProxy implements AutoCloseable {
   public FakeForwardProxy requireCredentials(String user, String password) {
     this.user = Objects.requireNonNull(user);
     this.password = Objects.requireNonNull(password);
+    return this;
+  }
+
+  /**
+   * Answers every HTTP {@code CONNECT} with 407 offering only these {@code Proxy-Authenticate} challenges ({@code
+   * "NTLM"}, {@code "Negotiate"}...), as a proxy that takes no Basic credentials does.
+   */
+  public FakeForwardProxy requireAuthentication(String... challenges) {
+    this.challenges = List.of(challenges);
+    this.noBasic = true;
     return this;
   }
 
@@ -171,7 +183,16 @@ public final class FakeForwardProxy implements AutoCloseable {
   }
 
   private Socket connect(Socket s) throws IOException {
-    String head = IoUtil.readHead(s.getInputStream(), 16 * 1024);
+    java.io.PushbackInputStream in = new java.io.PushbackInputStream(s.getInputStream(), 1);
+    int first = in.read();
+    if (first < 'A' || first > 'Z') {
+      // Not HTTP (a TLS ClientHello starts with 0x16): answered at once as squid answers it.
+      s.getOutputStream().write("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"
+          .getBytes(StandardCharsets.US_ASCII));
+      return null;
+    }
+    in.unread(first);
+    String head = IoUtil.readHead(in, 16 * 1024);
     String[] lines = head.split("\r\n");
     String[] requestLine = lines[0].split(" ");
     String target = requestLine.length > 1 ? requestLine[1] : "";
@@ -183,7 +204,7 @@ public final class FakeForwardProxy implements AutoCloseable {
     }
     String expected = user == null ? null : "Basic " + Base64.getEncoder().encodeToString((user + ":" + password)
         .getBytes(StandardCharsets.UTF_8));
-    boolean authorized = expected == null || expected.equals(authorization);
+    boolean authorized = !noBasic && (expected == null || expected.equals(authorization));
     String givenUser = authorization == null ? null : userOf(authorization);
     requests.add(new Request(target, 0, givenUser, authorized));
     if (silent) {
@@ -193,8 +214,9 @@ public final class FakeForwardProxy implements AutoCloseable {
     }
     OutputStream out = s.getOutputStream();
     if (!authorized) {
-      out.write(("HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"corp\"\r\n"
-          + "Content-Length: 0\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      StringBuilder answer = new StringBuilder("HTTP/1.1 407 Proxy Authentication Required\r\n");
+      challenges.forEach(c -> answer.append("Proxy-Authenticate: ").append(c).append("\r\n"));
+      out.write(answer.append("Content-Length: 0\r\n\r\n").toString().getBytes(StandardCharsets.US_ASCII));
       return null;
     }
     if (refuseWith != 0) {

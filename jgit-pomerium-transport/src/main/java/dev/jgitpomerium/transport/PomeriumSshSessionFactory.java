@@ -14,6 +14,7 @@ import dev.jgitpomerium.transport.internal.config.FactoryRuntime;
 import dev.jgitpomerium.transport.internal.config.SystemConfiguration;
 import dev.jgitpomerium.transport.internal.doctor.Doctor;
 import dev.jgitpomerium.transport.internal.proxy.ForwardProxies;
+import dev.jgitpomerium.transport.internal.proxy.ProxyException;
 import dev.jgitpomerium.transport.internal.relay.LoopbackRelay;
 import dev.jgitpomerium.transport.internal.routing.PomeriumCliCommand;
 import dev.jgitpomerium.transport.internal.routing.PomeriumProxyDataFactory;
@@ -34,6 +35,7 @@ import dev.jgitpomerium.transport.internal.token.TokenFiles;
 import dev.jgitpomerium.transport.internal.token.WorkloadIdentity;
 import dev.jgitpomerium.transport.internal.tunnel.CertificateFilter;
 import dev.jgitpomerium.transport.internal.tunnel.ClientKeyStores;
+import dev.jgitpomerium.transport.internal.tunnel.Failures;
 import dev.jgitpomerium.transport.internal.tunnel.TunnelDialer;
 import java.io.File;
 import java.io.IOException;
@@ -243,7 +245,16 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
     if (!(router.runtime().tokenSource() instanceof TokenChain chain)) {
       throw new IllegalStateException("signIn needs the built-in token chain, not a custom tokenSource");
     }
-    chain.signInNow(Route.of(endpoint.host(), endpoint.port(), endpoint));
+    Route route = Route.of(endpoint.host(), endpoint.port(), endpoint);
+    try {
+      chain.signInNow(route);
+    } catch (IOException e) {
+      ProxyException proxy = ProxyException.in(e);
+      if (proxy != null && !(e instanceof PomeriumException)) {
+        throw Failures.proxy(route, proxy);
+      }
+      throw e;
+    }
   }
 
   /**

@@ -184,7 +184,8 @@ class DoctorTest extends TestbedTest {
       Diagnosis.Step failed = failedAt(diagnosis, Check.PROXY);
       PomeriumProxyException e = assertInstanceOf(PomeriumProxyException.class, failed.failure().orElseThrow());
       assertEquals(407, e.proxyStatusCode());
-      assertEquals("give the proxy's credentials in forwardProxy (http://user:password@" + proxy.authority() + ")",
+      assertEquals("give the proxy's user name and password in forwardProxy (http://user:password@" + proxy.authority()
+          + ")",
           failed.fix().orElseThrow());
       assertTrue(details(failed).startsWith("through http://" + proxy.authority() + ", from forwardProxy\nthe proxy "
           + proxy.authority() + " (from forwardProxy) refused CONNECT localhost:" + testbed.gateway.port()

@@ -34,6 +34,10 @@ class ForwardProxyTest extends TestbedTest {
   static {
     NoSecretsInLog.register(PASSWORD);
     NoSecretsInLog.register(PASSWORD_IN_URL);
+    // The passwords of the URLs that cannot be parsed, and of the one put where the JVM wants a host name.
+    NoSecretsInLog.register("s3cret/x");
+    NoSecretsInLog.register("p@s3cret:w/rd");
+    NoSecretsInLog.register("alice:s3cret");
   }
 
   @BeforeEach
@@ -93,6 +97,13 @@ class ForwardProxyTest extends TestbedTest {
       assertEquals(pomeriumAuthority(), proxy.requests().get(0).target());
       assertTunnelOpenedForTheGitHost();
 
+      // An https:// URL for a plain HTTP proxy: it does not speak TLS.
+      try (FakeForwardProxy plain = proxy(FakeForwardProxy.Kind.HTTP)) {
+        PomeriumProxyException e = failure(factory().forwardProxy("https://" + plain.authority()));
+        assertEquals("the proxy at " + plain.authority() + " (from forwardProxy) does not speak TLS (for "
+            + Testbed.HOST + ":22); write http:// instead of https:// in forwardProxy", e.getMessage());
+      }
+
       // The certificate names localhost, not 127.0.0.1: the proxy's name is checked as Pomerium's is.
       PomeriumProxyException e = failure(factory().addCaCertificatesPem(proxy.caCertificatePem())
           .forwardProxy("https://" + proxy.authority()));
@@ -135,9 +146,66 @@ class ForwardProxyTest extends TestbedTest {
       assertEquals(PomeriumException.NO_STATUS, e.statusCode());
 
       PomeriumProxyException none = failure(factory().forwardProxy(proxy.url("http")));
-      assertEquals("give the proxy's credentials in forwardProxy (http://user:password@" + proxy.authority() + ")",
-          none.hint().orElseThrow());
+      assertEquals("give the proxy's user name and password in forwardProxy (http://user:password@"
+          + proxy.authority() + ")", none.hint().orElseThrow());
       assertEquals(0, testbed.gateway.requestCount());
+    }
+  }
+
+  @Test
+  void missingProxyCredentialsAreAskedForInTheEnvironmentNeverInAFlagOrSystemProperty() throws Exception {
+    try (FakeForwardProxy proxy = proxy(FakeForwardProxy.Kind.HTTP).requireCredentials("alice", PASSWORD)) {
+      String example = "(http://user:password@" + proxy.authority() + ")";
+      PomeriumProxyException flag = failure(factory().forwardProxy(proxy.url("http"), "--forward-proxy"));
+      assertEquals("give the proxy's user name and password in the environment variable JGIT_POMERIUM_FORWARD_PROXY "
+          + example + " instead of --forward-proxy (which takes precedence over it and shows in process listings)",
+          flag.hint().orElseThrow());
+      PomeriumProxyException environment = failure(factory().environment(Map.of("HTTPS_PROXY",
+          proxy.url("http"))::get));
+      assertEquals("give the proxy's user name and password in HTTPS_PROXY " + example,
+          environment.hint().orElseThrow());
+      PomeriumProxyException wrong = failure(factory().environment(Map.of("HTTPS_PROXY",
+          "http://alice:wrong-s3cret@" + proxy.authority())::get));
+      assertEquals("check the credentials in HTTPS_PROXY", wrong.hint().orElseThrow());
+
+      // The JDK has no proxy credentials for CONNECT: the hint points to the environment variable, not a property.
+      PomeriumProxyException jvm = withJvmProxy("127.0.0.1", proxy.port(), () -> failure(factory()));
+      assertEquals("give the proxy's user name and password in the environment variable JGIT_POMERIUM_FORWARD_PROXY "
+          + example + ", which takes precedence", jvm.hint().orElseThrow());
+      // Following the old advice (credentials in https.proxyHost) is refused without showing them.
+      PomeriumProxyException inHost = withJvmProxy("alice:s3cret@127.0.0.1", proxy.port(), () -> failure(factory()));
+      assertEquals("https.proxyHost cannot be used: it holds '***@127.0.0.1', not a host name (for " + Testbed.HOST
+          + ":22); set it to the proxy's host name only, and give the proxy's user name and password in the"
+          + " environment variable JGIT_POMERIUM_FORWARD_PROXY (http://user:password@host:port), which takes"
+          + " precedence", inHost.getMessage());
+    }
+  }
+
+  @Test
+  void aProxyOfferingOnlyNtlmOrNegotiateSaysSoAndNamesARelay() throws Exception {
+    try (FakeForwardProxy proxy = proxy(FakeForwardProxy.Kind.HTTP).requireAuthentication("NTLM", "Negotiate")) {
+      PomeriumProxyException e = failure(factory().forwardProxy("http://alice:s3cret@" + proxy.authority()));
+      assertEquals("the proxy " + proxy.authority() + " (from forwardProxy) refused CONNECT " + pomeriumAuthority()
+          + " (HTTP 407 Proxy Authentication Required): the proxy asks for NTLM or Negotiate authentication, which"
+          + " jgit-pomerium does not support (for " + Testbed.HOST + ":22); point forwardProxy at a local relay that"
+          + " authenticates for you, such as cntlm or px", e.getMessage());
+      assertEquals(407, e.proxyStatusCode());
+    }
+  }
+
+  @Test
+  void theSignInRequestFailingAtTheProxyIsTheSameProxyFailureAsTheTunnels() throws Exception {
+    try (FakeForwardProxy proxy = proxy(FakeForwardProxy.Kind.HTTP).requireCredentials("alice", PASSWORD);
+        PomeriumSshSessionFactory factory = testbed.signInFactory().pomeriumUrl("https://" + pomeriumAuthority())
+            .forwardProxy(proxy.url("http")).build()) {
+      PomeriumEndpoint endpoint = PomeriumEndpoint.of(POMERIUM, testbed.gateway.port());
+      PomeriumProxyException e = assertThrows(PomeriumProxyException.class, () -> factory.signIn(endpoint));
+      assertEquals("the proxy " + proxy.authority() + " (from forwardProxy) refused CONNECT " + pomeriumAuthority()
+          + " (HTTP 407 Proxy Authentication Required): proxy authentication required (for " + pomeriumAuthority()
+          + "); give the proxy's user name and password in forwardProxy (http://user:password@" + proxy.authority()
+          + ")", e.getMessage());
+      assertEquals(407, e.proxyStatusCode());
+      assertEquals(0, testbed.browser.opened());
     }
   }
 
@@ -153,6 +221,14 @@ class ForwardProxyTest extends TestbedTest {
 
   @Test
   void socks5ReplyCodesAreReportedInWords() throws Exception {
+    try (FakeForwardProxy proxy = proxy(FakeForwardProxy.Kind.SOCKS5).socksReply(1)) {
+      // microsocks answers a name it cannot resolve with a general failure.
+      PomeriumProxyException e = failure(factory().forwardProxy("socks5h://" + proxy.authority()));
+      assertEquals("the SOCKS5 proxy " + proxy.authority() + " (from forwardProxy) could not connect to Pomerium at "
+          + pomeriumAuthority() + ": general failure (SOCKS5 reply 1) (for " + Testbed.HOST + ":22); check that the"
+          + " proxy can resolve and reach " + pomeriumAuthority() + ", or put Pomerium's host in NO_PROXY if it is"
+          + " reached directly", e.getMessage());
+    }
     try (FakeForwardProxy proxy = proxy(FakeForwardProxy.Kind.SOCKS5).socksReply(2)) {
       PomeriumProxyException e = failure(factory().forwardProxy("socks5h://" + proxy.authority()));
       assertTrue(e.what().startsWith("the SOCKS5 proxy " + proxy.authority() + " (from forwardProxy) could not"
@@ -202,8 +278,12 @@ class ForwardProxyTest extends TestbedTest {
       try (PomeriumSshSessionFactory factory = factory().environment(bypassed).build()) {
         TransportException e = assertThrows(TransportException.class, () -> Git.lsRemoteRepository()
             .setRemote(Testbed.URI).setTransportConfigCallback(factory).call());
-        // Directly, Pomerium's name does not resolve: only the proxy knows it.
-        assertInstanceOf(PomeriumUnreachableException.class, PomeriumException.causeOf(e).orElseThrow());
+        // Directly, Pomerium's name does not resolve: only the proxy knows it; the message says why it was direct.
+        PomeriumUnreachableException direct = assertInstanceOf(PomeriumUnreachableException.class,
+            PomeriumException.causeOf(e).orElseThrow());
+        assertEquals("cannot reach Pomerium at " + pomeriumAuthority() + " (for " + Testbed.HOST + ":22): unknown host "
+            + POMERIUM + " (connected directly: NO_PROXY entry '.example.com' matches; HTTPS_PROXY not used)",
+            direct.getMessage());
       }
       assertEquals(1, proxy.requests().size());
 
@@ -253,6 +333,20 @@ class ForwardProxyTest extends TestbedTest {
     }
   }
 
+  /** {@code body} run with {@code https.proxyHost} and {@code https.proxyPort} set, then restored. */
+  private static <T> T withJvmProxy(String host, int port, java.util.concurrent.Callable<T> body) throws Exception {
+    String oldHost = System.getProperty("https.proxyHost");
+    String oldPort = System.getProperty("https.proxyPort");
+    System.setProperty("https.proxyHost", host);
+    System.setProperty("https.proxyPort", Integer.toString(port));
+    try {
+      return body.call();
+    } finally {
+      restore("https.proxyHost", oldHost);
+      restore("https.proxyPort", oldPort);
+    }
+  }
+
   private static void restore(String property, String value) {
     if (value == null) {
       System.clearProperty(property);
@@ -272,5 +366,19 @@ class ForwardProxyTest extends TestbedTest {
         () -> b.forwardProxy("http://u:s3cret@:3128"));
     assertEquals("the proxy URL 'http://***@:3128' names no host", host.getMessage());
     assertThrows(IllegalArgumentException.class, () -> b.forwardProxy(" "));
+    // Whatever the password holds unencoded, no part of it is shown.
+    IllegalArgumentException slash = assertThrows(IllegalArgumentException.class,
+        () -> b.forwardProxy("http://alice:s3cret/x@127.0.0.1:3129", "--forward-proxy"));
+    assertEquals("the user name or password in proxy URL 'http://***@127.0.0.1:3129' holds a '/', '?' or '#':"
+        + " percent-encode them (%2F, %3F, %23)", slash.getMessage());
+  }
+
+  @Test
+  void anEnvironmentProxyThatIsNoUrlFailsTheConnectionWithoutAnyPartOfItsPassword() throws Exception {
+    PomeriumProxyException e = failure(factory().environment(Map.of("HTTPS_PROXY",
+        "http://bob:p@s3cret:w/rd%x@127.0.0.1:3129")::get));
+    assertEquals("HTTPS_PROXY cannot be used: the user name or password in proxy URL 'http://***@127.0.0.1:3129'"
+        + " holds a '/', '?' or '#': percent-encode them (%2F, %3F, %23) (for " + Testbed.HOST + ":22); set it to a"
+        + " proxy URL (http://, https://, socks5:// or socks5h://host:port) or unset it", e.getMessage());
   }
 }

@@ -15,6 +15,8 @@ final class Errors {
   static final int USAGE = 2;
   private static final Pattern URI_PREFIX = Pattern.compile("^(ssh://\\S+|[\\w.-]+@[\\w.-]+:\\S*): ");
 
+  private static final String LIBRARY_CA_ADVICE = "add that CA (addCaCertificates, or jgit.pomerium.caFile)";
+
   private Errors() {}
 
   /**
@@ -62,7 +64,9 @@ final class Errors {
       return tls.what() + "; if Pomerium uses a private CA, pass its certificate with --alternate-ca-path <ca.pem>";
     }
     if (pomerium != null) {
-      return pomerium.getMessage();
+      // The same for a private CA of an https:// proxy: the CA flag serves both.
+      return pomerium.getMessage().replace(LIBRARY_CA_ADVICE, "pass that CA's certificate with --alternate-ca-path"
+          + " <ca.pem>");
     }
     String message = String.valueOf(deepestMessage(failure));
     if (message.contains("Server key did not validate")) {

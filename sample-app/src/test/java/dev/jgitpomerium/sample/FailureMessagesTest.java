@@ -151,6 +151,19 @@ class FailureMessagesTest extends CliTestbedTest {
   }
 
   @Test
+  void aProxyCommandWithABadPercentEscapeIsNamedByItsLineWithoutItsTokenOrProxyPassword() throws Exception {
+    // A percent-encoded proxy password written as in a URL: in ssh config its '%' must be '%%'.
+    testbed.writeSshConfig("Host " + CliTestbed.HOST + "\n  ProxyCommand pomerium-cli tcp --listen - --pomerium-url "
+        + testbed.gateway.url() + " --service-account=svc-acct-SECRET --forward-proxy=http://u:p%40ss@127.0.0.1:1"
+        + " %h:%p\n");
+    int status = testbed.run("ls-remote", CliTestbed.URI);
+    assertNotEquals(0, status);
+    assertTrue(testbed.errorLine().endsWith(".ssh/config line 2: ProxyCommand has an unknown escape %4 (write %% for"
+        + " a literal %)"), testbed.err());
+    assertFalse(testbed.err().contains("SECRET") || testbed.err().contains("p%40ss"), testbed.err());
+  }
+
+  @Test
   void sshConfigProxyCommandForAnotherHostDoesNotRouteThisOne() throws Exception {
     testbed.ssh.writeKnownHosts(testbed.sshDirectory.resolve("known_hosts"), "127.0.0.1");
     testbed.writeSshConfig("Host other.corp.example.com\n  " + testbed.proxyCommand() + "\n\n"

@@ -58,6 +58,56 @@ class ForwardProxyCommandTest extends CliTestbedTest {
       assertTrue(testbed.err().contains("check the credentials in --forward-proxy"), testbed.err());
       assertFalse(testbed.err().contains("s3cret"), testbed.err());
       assertEquals(0, testbed.gateway.requestCount());
+
+      // Without credentials, the advice is the environment, not the flag (process listings show flags).
+      assertNotEquals(0, testbed.run(testbed.withPomeriumFlags("ls-remote", CliTestbed.URI,
+          "--forward-proxy", proxy.url("http"))));
+      assertTrue(testbed.err().contains("; give the proxy's user name and password in the environment variable"
+          + " JGIT_POMERIUM_FORWARD_PROXY (http://user:password@" + proxy.authority() + ") instead of --forward-proxy"
+          + " (which takes precedence over it and shows in process listings)"), testbed.err());
+    }
+  }
+
+  @Test
+  void aForwardProxyUrlThatCannotBeParsedIsRefusedWithoutAnyPartOfItsPassword() {
+    int status = testbed.run(testbed.withPomeriumFlags("ls-remote", CliTestbed.URI,
+        "--forward-proxy", "http://alice:s3cret/x@127.0.0.1:3129"));
+    assertNotEquals(0, status);
+    assertTrue(testbed.err().contains("the user name or password in proxy URL 'http://***@127.0.0.1:3129' holds a"
+        + " '/', '?' or '#': percent-encode them (%2F, %3F, %23)"), testbed.err());
+    assertFalse(testbed.err().contains("s3cret"), testbed.err());
+  }
+
+  @Test
+  void loginThroughARefusingProxyIsTheProxyFailureNotAnInternalClass() throws Exception {
+    try (FakeForwardProxy proxy = proxy(FakeForwardProxy.Kind.HTTP).requireCredentials("alice", "pw-s3cret")) {
+      testbed.setProperty("jgit.pomerium.interactive", "true");
+      testbed.setProperty("jgit.pomerium.browserCommand", "false");
+      int status = testbed.run("login", testbed.gateway.url(), "--alternate-ca-path", testbed.caFile.toString(),
+          "--forward-proxy", "http://alice:wrong-s3cret@" + proxy.authority());
+      assertNotEquals(0, status);
+      assertEquals("jgit-pomerium: the proxy " + proxy.authority() + " (from --forward-proxy) refused CONNECT "
+          + pomerium() + " (HTTP 407 Proxy Authentication Required): proxy authentication required (for "
+          + pomerium() + "); check the credentials in --forward-proxy", testbed.errorLine());
+    }
+  }
+
+  @Test
+  void anHttpsProxysTlsFailureNamesTheCommandLinesCaFlag() throws Exception {
+    try (FakeForwardProxy proxy = proxy(FakeForwardProxy.Kind.HTTPS);
+        FakeForwardProxy plain = proxy(FakeForwardProxy.Kind.HTTP)) {
+      assertNotEquals(0, testbed.run(testbed.withPomeriumFlags("ls-remote", CliTestbed.URI,
+          "--forward-proxy", proxy.url("https"))));
+      assertTrue(testbed.err().contains("if the proxy's certificate comes from a private CA, pass that CA's"
+          + " certificate with --alternate-ca-path <ca.pem>; check that --forward-proxy names the proxy as its"
+          + " certificate does"), testbed.err());
+      assertFalse(testbed.err().contains("addCaCertificates"), testbed.err());
+
+      assertNotEquals(0, testbed.run(testbed.withPomeriumFlags("ls-remote", CliTestbed.URI,
+          "--forward-proxy", "https://" + plain.authority())));
+      assertEquals("jgit-pomerium: the proxy at " + plain.authority() + " (from --forward-proxy) does not speak TLS"
+          + " (for " + CliTestbed.HOST + ":22); write http:// instead of https:// in --forward-proxy",
+          testbed.errorLine());
     }
   }
 }

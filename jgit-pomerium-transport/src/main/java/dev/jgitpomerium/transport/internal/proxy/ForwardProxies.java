@@ -41,6 +41,10 @@ public final class ForwardProxies {
   /** The explicit value that forces a direct connection whatever the JVM or the environment say. */
   public static final String DIRECT = "direct";
 
+  /** The environment variable that gives the forward proxy: where a password is out of process listings. */
+  public static final String ENVIRONMENT_VARIABLE = "JGIT_POMERIUM_FORWARD_PROXY";
+
+  private static final String NONE_CONFIGURED = "no forward proxy is configured";
   private static final List<String> PROXY_VARIABLES = List.of("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy");
   private static final List<String> NO_PROXY_VARIABLES = List.of("NO_PROXY", "no_proxy");
 
@@ -50,6 +54,7 @@ public final class ForwardProxies {
   private final UnaryOperator<String> properties;
   private final UnaryOperator<String> environment;
   private final ProxyChoice.ProxyTls tls;
+  private final java.util.Set<String> logged = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /**
    * @param explicit the explicit forward proxy URL, {@value #DIRECT}, or null when none was given
@@ -67,6 +72,11 @@ public final class ForwardProxies {
     this.tls = tls;
   }
 
+  /** Whether {@code source} is one of the environment variables {@code HTTPS_PROXY}, {@code ALL_PROXY}... */
+  static boolean isEnvironmentVariable(String source) {
+    return PROXY_VARIABLES.contains(source);
+  }
+
   /** Checks an explicit forward proxy setting: a proxy URL or {@value #DIRECT}; returns it stripped. */
   public static String checkExplicit(String value) {
     if (value == null || value.isBlank()) {
@@ -80,13 +90,18 @@ public final class ForwardProxies {
   }
 
   /**
-   * The way to {@code endpoint}, and why; logged at debug level (without credentials).
+   * The way to {@code endpoint}, and why; logged (without credentials) at info level the first time, then at debug.
    *
    * @throws ProxyException if the setting that applies cannot be used (an {@code HTTPS_PROXY} that is no proxy URL)
    */
   public ProxyChoice choose(PomeriumEndpoint endpoint) throws ProxyException {
     ProxyChoice choice = decide(endpoint);
-    log.debug("Pomerium at {} is reached {}", endpoint, choice);
+    // Where a proxy is configured: at info once per endpoint and way (so that -v shows it), not for every connection.
+    if (!choice.reason().equals(NONE_CONFIGURED) && logged.add(endpoint.authority() + " " + choice)) {
+      log.info("Pomerium at {} is reached {}", endpoint, choice);
+    } else {
+      log.debug("Pomerium at {} is reached {}", endpoint, choice);
+    }
     return choice;
   }
 
@@ -117,15 +132,16 @@ public final class ForwardProxies {
         if (noProxy != null && !noProxy.isBlank()) {
           Optional<String> entry = NoProxy.parse(noProxy).match(endpoint.host(), endpoint.port());
           if (entry.isPresent()) {
-            return ProxyChoice.direct(noProxyName + " entry '" + entry.get() + "' matches " + endpoint.host()
-                + " (" + name + " not used)");
+            return ProxyChoice.bypassed(noProxyName + " entry '" + entry.get() + "' matches " + endpoint.host()
+                + " (" + name + " not used)", noProxyName + " entry '" + entry.get() + "' matches; " + name
+                + " not used");
           }
           break; // NO_PROXY wins over no_proxy, as in Go
         }
       }
       return ProxyChoice.through(parse(value, name), name, tls);
     }
-    return ProxyChoice.direct("no forward proxy is configured");
+    return ProxyChoice.direct(NONE_CONFIGURED);
   }
 
   private static boolean loopback(byte[] literal) {
@@ -167,6 +183,14 @@ public final class ForwardProxies {
       }
       boolean socks = p.type() == Proxy.Type.SOCKS;
       String host = address.getHostString();
+      if (host.indexOf('@') >= 0 || host.indexOf('/') >= 0) {
+        // https.proxyHost=http://user:password@proxy: the JDK takes it as a host name, which must not be shown.
+        String source = jvmSource(selector, socks, null);
+        throw new ProxyException(null, ProxyException.NO_STATUS, source + " cannot be used: it holds '"
+            + ProxyUrl.redact(host) + "', not a host name", "set it to the proxy's host name only, and give the"
+            + " proxy's user name and password in the environment variable " + ENVIRONMENT_VARIABLE
+            + " (http://user:password@host:port), which takes precedence", null);
+      }
       ProxyUrl url = ProxyUrl.of(socks ? ProxyUrl.Scheme.SOCKS5H : ProxyUrl.Scheme.HTTP, host, address.getPort());
       return ProxyChoice.through(url, jvmSource(selector, socks, host), tls);
     }
@@ -176,7 +200,7 @@ public final class ForwardProxies {
   private String jvmSource(ProxySelector selector, boolean socks, String host) {
     String property = socks ? "socksProxyHost" : "https.proxyHost";
     String configured = properties.apply(property);
-    if (configured != null && configured.strip().equalsIgnoreCase(host)
+    if (configured != null && (host == null || configured.strip().equalsIgnoreCase(host))
         && selector.getClass().getName().startsWith("sun.net.")) {
       return property;
     }

@@ -62,16 +62,42 @@ final class HttpConnect {
     }
   }
 
+  /**
+   * The schemes of a 407's {@code Proxy-Authenticate} challenges ("NTLM or Negotiate") when none is Basic, the only
+   * one sent here; null when Basic is offered or no challenge is named.
+   */
+  static String unsupportedSchemes(ResponseHead head) {
+    java.util.Set<String> schemes = new java.util.LinkedHashSet<>();
+    for (String challenge : head.headers("Proxy-Authenticate")) {
+      // One header may hold several challenges; each starts with its scheme, a token not followed by '='.
+      for (String part : challenge.split(",")) {
+        String word = part.strip().split("[\\s=]", 2)[0];
+        boolean isParameter = part.strip().length() > word.length() && part.strip().charAt(word.length()) == '=';
+        if (word.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+") && !isParameter) {
+          schemes.add(word);
+        }
+      }
+    }
+    if (schemes.isEmpty() || schemes.stream().anyMatch(s -> s.equalsIgnoreCase("Basic"))) {
+      return null;
+    }
+    return String.join(" or ", schemes);
+  }
+
   private static ProxyException refused(ProxyChoice choice, String where, String target, ResponseHead head) {
     int status = head.status();
     String code = "(HTTP " + status + (head.reason().isEmpty() ? "" : " " + head.reason()) + ")";
     ProxyUrl proxy = choice.url();
+    String unsupported = status == 407 ? unsupportedSchemes(head) : null;
     return switch (status) {
-      case 407 -> choice.failure(status, where + " refused CONNECT " + target + " " + code
+      case 407 -> unsupported != null
+          ? choice.failure(status, where + " refused CONNECT " + target + " " + code + ": the proxy asks for "
+              + unsupported + " authentication, which jgit-pomerium does not support", "point " + choice.source()
+              + " at a local relay that authenticates for you, such as cntlm or px", null)
+          : choice.failure(status, where + " refused CONNECT " + target + " " + code
           + ": proxy authentication required", proxy.hasCredentials()
               ? "check the credentials in " + choice.source()
-              : "give the proxy's credentials in " + choice.source() + " (" + proxy.scheme().name
-                  + "://user:password@" + proxy.address() + ")", null);
+              : choice.credentialsHint(), null);
       case 502, 503, 504 -> choice.failure(status, where + " could not reach Pomerium at " + target + " " + code,
           "check that the proxy can resolve and reach Pomerium's host, or put Pomerium's host in NO_PROXY if it is"
               + " reached directly", null);

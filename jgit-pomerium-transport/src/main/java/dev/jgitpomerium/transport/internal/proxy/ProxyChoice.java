@@ -24,22 +24,37 @@ public final class ProxyChoice {
   private final String source;
   private final String reason;
   private final ProxyTls tls;
+  private final String bypass;
 
-  private ProxyChoice(ProxyUrl proxy, String source, String reason, ProxyTls tls) {
+  private ProxyChoice(ProxyUrl proxy, String source, String reason, ProxyTls tls, String bypass) {
     this.proxy = proxy;
     this.source = source;
     this.reason = reason;
     this.tls = tls;
+    this.bypass = bypass;
   }
 
   /** No proxy, for {@code reason} ("no proxy is configured", "NO_PROXY entry '.corp.example.com'"...). */
   public static ProxyChoice direct(String reason) {
-    return new ProxyChoice(null, null, reason, null);
+    return new ProxyChoice(null, null, reason, null, null);
+  }
+
+  /**
+   * No proxy although one is configured: {@code bypass} says which setting left it out ("NO_PROXY entry
+   * '.example.com' matches; HTTPS_PROXY not used"), for the message when the direct connection fails.
+   */
+  static ProxyChoice bypassed(String reason, String bypass) {
+    return new ProxyChoice(null, null, reason, null, bypass);
+  }
+
+  /** Why a configured proxy was not used for this direct connection, or null when none applied. */
+  public String bypass() {
+    return bypass;
   }
 
   /** Through {@code proxy}, which {@code source} (a setting's name: "HTTPS_PROXY", "https.proxyHost"...) chose. */
   public static ProxyChoice through(ProxyUrl proxy, String source, ProxyTls tls) {
-    return new ProxyChoice(proxy, source, "from " + source, tls);
+    return new ProxyChoice(proxy, source, "from " + source, tls, null);
   }
 
   /** The proxy, or empty for a direct connection. */
@@ -131,10 +146,41 @@ public final class ProxyChoice {
       throw failure("the HTTPS proxy " + proxy.address() + " (" + reason + ") did not complete the TLS handshake"
           + " within the response timeout (" + seconds(responseTimeout) + ")", null, e);
     } catch (IOException e) {
+      if (e instanceof javax.net.ssl.SSLException && String.valueOf(e.getMessage())
+          .contains("Unsupported or unrecognized SSL message")) {
+        // The JDK's words for an answer that is no TLS record: a plain HTTP proxy behind an https:// URL.
+        throw failure("the proxy at " + proxy.address() + " (" + reason + ") does not speak TLS",
+            "write http:// instead of https:// in " + source, e);
+      }
       throw failure("TLS handshake with the HTTPS proxy " + proxy.address() + " (" + reason + ") failed: "
           + e.getMessage(), "if the proxy's certificate comes from a private CA, add that CA (addCaCertificates, or"
           + " jgit.pomerium.caFile); check that " + source + " names the proxy as its certificate does", e);
     }
+  }
+
+  /**
+   * What to do when the proxy asks for credentials that were not given: never to put a password where process
+   * listings show it (a flag, a system property), but in the environment. {@code JGIT_POMERIUM_FORWARD_PROXY} takes
+   * precedence over the JVM's settings, {@code HTTPS_PROXY} and a ProxyCommand's {@code --forward-proxy}; the command
+   * line's flag and the system property take precedence over it, so those are to be left out.
+   */
+  String credentialsHint() {
+    String url = "(" + proxy.scheme().name + "://user:password@" + proxy.address() + ")";
+    String variable = ForwardProxies.ENVIRONMENT_VARIABLE;
+    if (source.equals("forwardProxy") || source.equals(variable) || ForwardProxies.isEnvironmentVariable(source)) {
+      return "give the proxy's user name and password in " + source + " " + url;
+    }
+    if (source.startsWith("jgit.pomerium.forwardProxy")) {
+      return "give the proxy's user name and password in the environment variable " + variable + " " + url
+          + ", not in the system property jgit.pomerium.forwardProxy (which takes precedence over it and shows in"
+          + " process listings)";
+    }
+    if (source.startsWith("--")) {
+      return "give the proxy's user name and password in the environment variable " + variable + " " + url
+          + " instead of " + source + " (which takes precedence over it and shows in process listings)";
+    }
+    return "give the proxy's user name and password in the environment variable " + variable + " " + url
+        + ", which takes precedence";
   }
 
   ProxyException failure(String what, String hint, Throwable cause) {

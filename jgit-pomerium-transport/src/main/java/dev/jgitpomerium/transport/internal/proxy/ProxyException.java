@@ -27,6 +27,24 @@ public final class ProxyException extends IOException {
     this.hint = hint;
   }
 
+  /**
+   * The proxy failure in {@code failure}'s cause chain, or null: an HTTP client (the sign-in's OkHttp) hands the
+   * socket factory's exception back as it is or wrapped, and the caller reports it as the tunnel does.
+   */
+  public static ProxyException in(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof ProxyException proxy) {
+        return proxy;
+      }
+      for (Throwable suppressed : t.getSuppressed()) {
+        if (suppressed instanceof ProxyException proxy) {
+          return proxy;
+        }
+      }
+    }
+    return null;
+  }
+
   /** The proxy as {@code host:port} (never with credentials), or null when the setting itself failed. */
   public String proxy() {
     return proxy;

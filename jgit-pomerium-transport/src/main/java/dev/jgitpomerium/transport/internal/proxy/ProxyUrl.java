@@ -56,7 +56,7 @@ public final class ProxyUrl {
   /** A proxy without credentials (as the JVM's {@code ProxySelector} names one). */
   public static ProxyUrl of(Scheme scheme, String host, int port) {
     if (host == null || host.isEmpty() || port < 1 || port > 65535) {
-      throw new IllegalArgumentException("invalid proxy address " + host + ":" + port);
+      throw new IllegalArgumentException("invalid proxy address " + redact(host) + ":" + port);
     }
     return new ProxyUrl(scheme, stripBrackets(host), port, null, null);
   }
@@ -72,7 +72,7 @@ public final class ProxyUrl {
     }
     String v = value.strip();
     String shown = redact(v);
-    int sep = v.indexOf("://");
+    int sep = schemeEnd(v);
     String schemeName = sep < 0 ? "http" : v.substring(0, sep).toLowerCase(Locale.ROOT);
     String rest = sep < 0 ? v : v.substring(sep + 3);
     Scheme scheme = null;
@@ -84,6 +84,15 @@ public final class ProxyUrl {
     if (scheme == null) {
       throw new IllegalArgumentException("unsupported proxy scheme '" + schemeName + "' in '" + shown
           + "': use http://, https://, socks5:// or socks5h://");
+    }
+    // A proxy URL has no path, so its last '@' ends the user info whatever the password holds.
+    int lastAt = rest.lastIndexOf('@');
+    String userInfo = lastAt < 0 ? null : rest.substring(0, lastAt);
+    rest = rest.substring(lastAt + 1);
+    if (userInfo != null && (userInfo.indexOf('/') >= 0 || userInfo.indexOf('?') >= 0
+        || userInfo.indexOf('#') >= 0)) {
+      throw new IllegalArgumentException("the user name or password in proxy URL '" + shown + "' holds a '/', '?'"
+          + " or '#': percent-encode them (%2F, %3F, %23)");
     }
     int slash = rest.indexOf('/');
     if (slash >= 0) {
@@ -98,10 +107,7 @@ public final class ProxyUrl {
     }
     String username = null;
     String password = null;
-    int at = rest.lastIndexOf('@');
-    if (at >= 0) {
-      String userInfo = rest.substring(0, at);
-      rest = rest.substring(at + 1);
+    if (userInfo != null) {
       int colon = userInfo.indexOf(':');
       username = decode(colon < 0 ? userInfo : userInfo.substring(0, colon), shown);
       password = colon < 0 ? "" : decode(userInfo.substring(colon + 1), shown);
@@ -156,20 +162,36 @@ public final class ProxyUrl {
     return new ProxyUrl(scheme, host.toLowerCase(Locale.ROOT), port, username, password);
   }
 
-  /** {@code value} with what is between {@code ://} and the last {@code @} of its authority shown as {@code ***}. */
+  /**
+   * {@code value} with everything between its {@code scheme://} (or its start) and its last {@code @} shown as {@code
+   * ***}: whatever a password holds unencoded ('/', '@', ':', '%', '#', '?'), no part of the user info is shown.
+   */
   public static String redact(String value) {
     if (value == null) {
       return null;
     }
-    int sep = value.indexOf("://");
+    int sep = schemeEnd(value);
     int start = sep < 0 ? 0 : sep + 3;
-    int end = value.indexOf('/', start);
-    String authority = end < 0 ? value.substring(start) : value.substring(start, end);
-    int at = authority.lastIndexOf('@');
-    if (at < 0) {
+    int at = value.lastIndexOf('@');
+    if (at < start) {
       return value;
     }
-    return value.substring(0, start) + "***" + authority.substring(at) + (end < 0 ? "" : value.substring(end));
+    return value.substring(0, start) + "***" + value.substring(at);
+  }
+
+  /** The index of the {@code ://} that follows a URL scheme (RFC 3986 letters, digits, '+', '-', '.'), or -1. */
+  private static int schemeEnd(String value) {
+    int sep = value.indexOf("://");
+    if (sep <= 0 || !Character.isLetter(value.charAt(0)) || value.charAt(0) > 0x7f) {
+      return -1;
+    }
+    for (int i = 1; i < sep; i++) {
+      char c = value.charAt(i);
+      if (!(c < 0x80 && (Character.isLetterOrDigit(c) || c == '+' || c == '-' || c == '.'))) {
+        return -1;
+      }
+    }
+    return sep;
   }
 
   public Scheme scheme() {

@@ -50,8 +50,7 @@ final class Socks5 {
         throw choice.failure(where + " accepts none of the authentication methods offered ("
             + (proxy.hasCredentials() ? "none, user name and password" : "none") + ")", proxy.hasCredentials()
                 ? "ask the proxy's administrators which method it needs"
-                : "give the proxy's credentials in " + choice.source() + " (" + proxy.scheme().name
-                    + "://user:password@" + proxy.address() + ")", null);
+                : choice.credentialsHint(), null);
       }
       if (chosen == USER_PASSWORD && proxy.hasCredentials()) {
         byte[] user = proxy.username().getBytes(StandardCharsets.UTF_8);
@@ -156,7 +155,8 @@ final class Socks5 {
     String what = where + " could not connect to Pomerium at " + target + ": " + words + " (SOCKS5 reply " + code + ")";
     String hint = switch (code) {
       case 2 -> "ask the proxy's administrators to allow connections to " + target;
-      case 3, 4, 5, 6 -> "check that the proxy can resolve and reach Pomerium's host, or put Pomerium's host in"
+      // A general failure is what microsocks, for one, answers when it cannot resolve the name.
+      case 1, 3, 4, 5, 6 -> "check that the proxy can resolve and reach " + target + ", or put Pomerium's host in"
           + " NO_PROXY if it is reached directly";
       case 8 -> choice.url().scheme() == ProxyUrl.Scheme.SOCKS5H
           ? "the proxy does not resolve names: write socks5:// to resolve Pomerium's name here" : null;

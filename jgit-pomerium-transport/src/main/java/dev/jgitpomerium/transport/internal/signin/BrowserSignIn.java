@@ -7,6 +7,7 @@ import dev.jgitpomerium.transport.Route;
 import dev.jgitpomerium.transport.internal.Events;
 import dev.jgitpomerium.transport.internal.Lazy;
 import dev.jgitpomerium.transport.internal.config.Version;
+import dev.jgitpomerium.transport.internal.proxy.ProxyException;
 import dev.jgitpomerium.transport.internal.tunnel.HeadReader;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -156,6 +157,10 @@ public final class BrowserSignIn {
     } catch (IOException e) {
       if (e.getMessage() != null && e.getMessage().startsWith("Pomerium at")) {
         throw e;
+      }
+      ProxyException proxy = ProxyException.in(e);
+      if (proxy != null) {
+        throw proxy; // reported as the tunnel reports it, a PomeriumProxyException
       }
       throw new IOException("could not ask Pomerium at " + endpoint + " for a sign-in page: " + e, e);
     }

@@ -110,9 +110,11 @@ public final class SshConfig {
       tokens.put('r', user == null ? "" : user);
       try {
         return percentExpand(command, tokens, null);
-      } catch (IllegalArgumentException e) {
+      } catch (Tokens.BadEscape e) {
+        // The line is not quoted: it may hold a token or a proxy password (a percent-encoded one is the usual cause).
+        String problem = e.key == 0 ? "ends with a lone '%'" : "has an unknown escape %" + e.key;
         throw new SshConfigException(null, 0, (proxyCommandSource == null ? "" : proxyCommandSource + ": ")
-            + "ProxyCommand '" + command + "': " + e.getMessage(), e);
+            + "ProxyCommand " + problem + " (write %% for a literal %)", e);
       }
     }
   }

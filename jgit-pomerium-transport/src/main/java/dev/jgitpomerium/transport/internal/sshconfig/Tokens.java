@@ -39,7 +39,7 @@ final class Tokens {
         i = close;
       } else if (c == '%' && tokens != null) {
         if (i + 1 >= input.length()) {
-          throw new IllegalArgumentException("invalid format: '%' at the end");
+          throw new BadEscape("invalid format: '%' at the end", '\0');
         }
         char t = input.charAt(++i);
         if (t == '%') {
@@ -47,13 +47,25 @@ final class Tokens {
         } else if (tokens.containsKey(t)) {
           out.append(tokens.get(t));
         } else {
-          throw new IllegalArgumentException("unknown key %" + t);
+          throw new BadEscape("unknown key %" + t, t);
         }
       } else {
         out.append(c);
       }
     }
     return out.toString();
+  }
+
+  /** A %-escape that is no token: {@link #key} is the character after the '%', or 0 for a '%' at the end. */
+  static final class BadEscape extends IllegalArgumentException {
+    private static final long serialVersionUID = 1L;
+
+    final char key;
+
+    BadEscape(String message, char key) {
+      super(message);
+      this.key = key;
+    }
   }
 
   static String connectionHash(String localHost, String host, String port, String user) {

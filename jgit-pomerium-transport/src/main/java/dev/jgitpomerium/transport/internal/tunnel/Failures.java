@@ -12,6 +12,7 @@ import dev.jgitpomerium.transport.PomeriumUnavailableException;
 import dev.jgitpomerium.transport.PomeriumUnreachableException;
 import dev.jgitpomerium.transport.Route;
 import dev.jgitpomerium.transport.internal.HintedIOException;
+import dev.jgitpomerium.transport.internal.proxy.ProxyChoice;
 import dev.jgitpomerium.transport.internal.proxy.ProxyException;
 import dev.jgitpomerium.transport.internal.token.Jwts;
 import java.io.IOException;
@@ -112,13 +113,29 @@ public final class Failures {
         + " requires sign-in for " + route.destination() + " (HTTP " + status + "): " + why + "; " + hint, hint, null);
   }
 
+  /** A token source's failure; one at the forward proxy (the sign-in request's) is reported as the tunnel's is. */
   public static PomeriumException tokenUnavailable(Route route, IOException cause) {
+    ProxyException proxy = ProxyException.in(cause);
+    if (proxy != null) {
+      return proxy(route, proxy);
+    }
     return new PomeriumException(route, PomeriumException.NO_STATUS, "could not get a token for Pomerium at "
         + route.endpoint() + " (for " + route.destination() + "): " + cause.getMessage(), hintOf(cause), cause);
   }
 
   private static String hintOf(Throwable cause) {
     return cause instanceof HintedIOException hinted ? hinted.hint() : null;
+  }
+
+  /** As {@link #unreachable(Route, IOException, Duration)}, naming the setting that left a configured proxy out. */
+  public static PomeriumUnreachableException unreachable(Route route, IOException cause, Duration connectTimeout,
+      ProxyChoice choice) {
+    PomeriumUnreachableException e = unreachable(route, cause, connectTimeout);
+    if (choice == null || choice.bypass() == null) {
+      return e;
+    }
+    return new PomeriumUnreachableException(route, PomeriumException.NO_STATUS, e.getMessage() + " (connected"
+        + " directly: " + choice.bypass() + ")", cause);
   }
 
   public static PomeriumUnreachableException unreachable(Route route, IOException cause, Duration connectTimeout) {

@@ -42,6 +42,17 @@ public final class ResponseHead {
     return null;
   }
 
+  /** Every value of header {@code name} (case-insensitive), in order. */
+  public java.util.List<String> headers(String name) {
+    java.util.List<String> values = new java.util.ArrayList<>();
+    for (String[] h : headers) {
+      if (h[0].equalsIgnoreCase(name)) {
+        values.add(h[1]);
+      }
+    }
+    return values;
+  }
+
   /**
    * Reads a head from {@code in} up to and including its terminating blank line.
    *

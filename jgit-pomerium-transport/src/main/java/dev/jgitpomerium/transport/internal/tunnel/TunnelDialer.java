@@ -181,7 +181,7 @@ public final class TunnelDialer {
     } catch (ProxyException e) {
       throw Failures.proxy(route, e);
     } catch (IOException e) {
-      throw Failures.unreachable(route, e, settings.connectTimeout());
+      throw Failures.unreachable(route, e, settings.connectTimeout(), choice);
     }
   }
 

@@ -48,10 +48,43 @@ class ProxyUrlTest {
       "http://u:s3%zzcret@proxy:3128   | invalid percent escape in the credentials of proxy URL"
           + " 'http://***@proxy:3128'",
       "http://2001:db8::5:3128         | an IPv6 proxy address needs brackets: 'http://2001:db8::5:3128'",
+      "http://alice:s3cret/x@127.0.0.1:3129 | the user name or password in proxy URL 'http://***@127.0.0.1:3129'"
+          + " holds a '/', '?' or '#': percent-encode them (%2F, %3F, %23)",
+      "http://bob:p@s3:w/rd%x@127.0.0.1:3129 | the user name or password in proxy URL 'http://***@127.0.0.1:3129'"
+          + " holds a '/', '?' or '#': percent-encode them (%2F, %3F, %23)",
+      "http://bob:s3c#ret@proxy:1      | the user name or password in proxy URL 'http://***@proxy:1' holds a '/',"
+          + " '?' or '#': percent-encode them (%2F, %3F, %23)",
+      "socks5h://bob:s3c?r@proxy:1     | the user name or password in proxy URL 'socks5h://***@proxy:1' holds a"
+          + " '/', '?' or '#': percent-encode them (%2F, %3F, %23)",
+      "bob:s3://cret@proxy:1           | the user name or password in proxy URL '***@proxy:1' holds a '/', '?' or"
+          + " '#': percent-encode them (%2F, %3F, %23)",
+      "http://bob:p@s3:rd%x@proxy:1    | invalid percent escape in the credentials of proxy URL 'http://***@proxy:1'",
+      "ftp://bob:s3@cret@proxy:1       | unsupported proxy scheme 'ftp' in 'ftp://***@proxy:1': use http://,"
+          + " https://, socks5:// or socks5h://",
   })
   void aBadUrlIsNamedWithoutItsCredentials(String url, String message) {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ProxyUrl.parse(url));
     assertEquals(message, e.getMessage());
     assertFalse(e.getMessage().contains("s3"));
+  }
+
+  @Test
+  void anUnencodedAtOrColonInThePasswordIsTakenUpToTheLastAt() {
+    ProxyUrl url = ProxyUrl.parse("http://bob:p@ss:w@proxy:3128");
+    assertEquals("bob", url.username());
+    assertEquals("p@ss:w", url.password());
+    assertEquals("http://***@proxy:3128", url.toString());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+      "http://alice:s3cret/x@127.0.0.1:3129 | http://***@127.0.0.1:3129",
+      "http://bob:p@ss:w/rd%x@127.0.0.1:3129 | http://***@127.0.0.1:3129",
+      "alice:x://s3cret@proxy:1            | ***@proxy:1",
+      "http://a%:?#/@@proxy:1/             | http://***@proxy:1/",
+      "http://proxy:3128/                  | http://proxy:3128/",
+  })
+  void redactionHidesEverythingUpToTheLastAtWhateverThePasswordHolds(String value, String shown) {
+    assertEquals(shown, ProxyUrl.redact(value));
   }
 }

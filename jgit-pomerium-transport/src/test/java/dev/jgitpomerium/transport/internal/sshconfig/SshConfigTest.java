@@ -1,6 +1,7 @@
 package dev.jgitpomerium.transport.internal.sshconfig;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -107,8 +108,23 @@ class SshConfigTest {
         "  ProxyCommand connect %h:%p %r %n %k 100%%");
     assertEquals("connect h.example.com:22 git alias alias 100%", e.expand(e.proxyCommand()));
     IOException unknown = assertThrows(IOException.class, () -> e.expand("connect %x"));
-    assertEquals(ssh.resolve("config") + " line 4: ProxyCommand 'connect %x': unknown key %x",
+    assertEquals(ssh.resolve("config") + " line 4: ProxyCommand has an unknown escape %x (write %% for a literal %)",
         unknown.getMessage());
+    IOException trailing = assertThrows(IOException.class, () -> e.expand("connect 100%"));
+    assertEquals(ssh.resolve("config") + " line 4: ProxyCommand ends with a lone '%' (write %% for a literal %)",
+        trailing.getMessage());
+  }
+
+  @Test
+  void aProxyCommandWithABadEscapeIsNamedByItsLineNotQuotedForItMayHoldSecrets() throws IOException {
+    // A percent-encoded proxy password is the usual cause: in ssh config its '%' must be written '%%'.
+    SshConfig.HostEntry e = lookup("git.corp.example.com", "Host git.corp.example.com",
+        "  ProxyCommand pomerium-cli tcp --listen - --service-account=SECRET-svc --forward-proxy=http://u:p%40ss@h:1"
+            + " %h:%p");
+    IOException failure = assertThrows(IOException.class, () -> e.expand(e.proxyCommand()));
+    assertEquals(ssh.resolve("config") + " line 2: ProxyCommand has an unknown escape %4 (write %% for a literal %)",
+        failure.getMessage());
+    assertFalse(failure.getMessage().contains("SECRET") || failure.getMessage().contains("p%40ss"));
   }
 
   /**
