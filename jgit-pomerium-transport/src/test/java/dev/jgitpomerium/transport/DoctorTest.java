@@ -230,20 +230,67 @@ class DoctorTest extends TestbedTest {
   }
 
   @Test
-  void anyOtherProxyCommandIsNamedAndNotRun() throws Exception {
+  void anyOtherProxyCommandIsShownOnceNotRunAndTheVerdictSaysNothingWasChecked() throws Exception {
     Path ran = testbed.root.resolve("ran");
-    testbed.scene.writeSshConfig("Host git.corp.example.com\n  ProxyCommand touch " + ran + "\n");
+    testbed.scene.writeSshConfig("Host git.corp.example.com\n  ProxyCommand touch " + ran + " -P alice:Pr0xyPass\n");
     Diagnosis diagnosis = diagnose(PomeriumSshSessionFactory.builder().homeDirectory(testbed.home.toFile())
-        .sshDirectory(testbed.sshDirectory.toFile()), Testbed.HOST);
+        .sshDirectory(testbed.sshDirectory.toFile()), "git@" + Testbed.HOST + ":x.git");
 
-    assertTrue(diagnosis.ok(), diagnosis.toString());
+    assertFalse(diagnosis.ok(), diagnosis.toString());
+    assertFalse(diagnosis.checked(), diagnosis.toString());
+    assertTrue(diagnosis.firstFailure().isEmpty(), diagnosis.toString());
+    assertEquals("NOT CHECKED: git.corp.example.com is reached through a ProxyCommand (see SSH_CONFIG), which doctor "
+        + "does not run; run it by hand with ssh -v git@git.corp.example.com", diagnosis.verdict());
     assertEquals(Outcome.PASSED, diagnosis.step(Check.SSH_CONFIG).outcome());
     for (Diagnosis.Step step : diagnosis.steps().subList(1, diagnosis.steps().size())) {
       assertEquals(Outcome.NOT_APPLICABLE, step.outcome(), step.toString());
-      assertEquals(List.of("the connection goes through the ProxyCommand 'touch " + ran + "', which the doctor does "
-          + "not run"), step.details());
     }
+    // As ssh -G shows it: once, where ssh config is read, never again.
+    String rendered = rendered(diagnosis);
+    assertEquals(1, rendered.split("Pr0xyPass", -1).length - 1, rendered);
+    assertTrue(details(diagnosis.step(Check.SSH_CONFIG)).contains("ProxyCommand touch " + ran + " -P "), rendered);
     assertFalse(Files.exists(ran), "the doctor ran the ProxyCommand");
+  }
+
+  /** Everything a diagnosis shows: each step's details, failure and fix, and the verdict. */
+  private static String rendered(Diagnosis diagnosis) {
+    StringBuilder all = new StringBuilder(diagnosis.verdict()).append('\n');
+    for (Diagnosis.Step step : diagnosis.steps()) {
+      all.append(details(step)).append('\n').append(step.fix().orElse("")).append('\n');
+      for (Throwable t = step.failure().orElse(null); t != null; t = t.getCause()) {
+        all.append(t).append('\n');
+      }
+    }
+    return all.toString();
+  }
+
+  @Test
+  void noTokenNorProxyPasswordOfAPomeriumCliLineAppearsInEitherFlagForm() throws Exception {
+    String password = "Pr0xy:p@ss/w%rd";
+    try (FakeForwardProxy proxy = httpProxy().requireCredentials("alice", password)) {
+      // ssh config doubles a URL's %: %%3A is %3A (':'), %%40 is %40 ('@'), %%2F is '/', %%25 is '%'.
+      String inConfig = "Pr0xy%%3Ap%%40ss%%2Fw%%25rd";
+      for (String flags : List.of(" --service-account " + Testbed.TOKEN + " --forward-proxy http://alice:" + inConfig
+          + "@" + proxy.authority(), " --service-account=" + Testbed.TOKEN + " --forward-proxy=\"http://alice:"
+          + inConfig + "@" + proxy.authority() + "\"")) {
+        testbed.scene.writeSshConfig("Host git.corp.example.com\n  ProxyCommand pomerium-cli tcp --listen - "
+            + "--pomerium-url " + testbed.gateway.url() + " --alternate-ca-path " + testbed.scene.caFile() + flags
+            + " %h:%p\n");
+        Diagnosis diagnosis = diagnose(PomeriumSshSessionFactory.builder()
+            .tokenStore(TokenStore.directory(testbed.tokenCache)).homeDirectory(testbed.home.toFile())
+            .sshDirectory(testbed.sshDirectory.toFile()), "git@git.corp.example.com:group/project.git");
+
+        assertTrue(diagnosis.ok(), diagnosis.toString());
+        String config = details(diagnosis.step(Check.SSH_CONFIG));
+        assertTrue(config.contains("--service-account" + (flags.contains("=") ? "=" : " ") + "<redacted> "
+            + "--forward-proxy" + (flags.contains("=") ? "=\"http://***@" : " http://***@") + proxy.authority()),
+            config);
+        String rendered = rendered(diagnosis);
+        for (String secret : List.of(Testbed.TOKEN, "Pr0xy", password)) {
+          assertFalse(rendered.contains(secret), secret + " in " + rendered);
+        }
+      }
+    }
   }
 
   @Test

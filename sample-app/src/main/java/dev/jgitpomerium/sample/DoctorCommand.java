@@ -30,8 +30,12 @@ import picocli.CommandLine.ParentCommand;
     exitCodeListHeading = "%nExit status:%n",
     exitCodeList = {"0:every step passed (some perhaps with a warning)",
         "1:a step failed: the verdict names it (without URL|HOST: for any of the routes)",
-        "2:usage: an unknown option, URL|HOST is not an SSH URL or host, or neither it nor a route is given"})
+        "2:usage: an unknown option, URL|HOST is not an SSH URL or host, or neither it nor a route is given",
+        "3:not checked: a ProxyCommand doctor does not run reaches the host"})
 final class DoctorCommand implements Callable<Integer> {
+  /** Nothing failed, but a connection was not followed past ssh config: not the 0 of a connection that works. */
+  static final int NOT_CHECKED = 3;
+
   @ParentCommand Main main;
   @Mixin PomeriumOptions pomerium;
   @Mixin SshOptions ssh;
@@ -45,7 +49,8 @@ final class DoctorCommand implements Callable<Integer> {
     PomeriumSshSessionFactory.Builder builder = PomeriumSshSessionFactory.builderFromEnvironment();
     pomerium.applyTo(builder, target != null && pomerium.namesPomerium() ? List.of(destination()) : List.of());
     ssh.applyTo(builder, main.err());
-    boolean ok = true;
+    boolean failed = false;
+    boolean unchecked = false;
     try (PomeriumSshSessionFactory factory = builder.build()) {
       List<String> targets = target != null ? List.of(target) : factory.routes().stream()
           .map(r -> "ssh://" + SshTarget.hostAndPort(r.host(), r.port())).toList();
@@ -63,10 +68,11 @@ final class DoctorCommand implements Callable<Integer> {
           main.out().println();
         }
         print(diagnosis, main.out());
-        ok &= diagnosis.ok();
+        failed |= diagnosis.firstFailure().isPresent();
+        unchecked |= !diagnosis.checked();
       }
     }
-    return ok ? 0 : Errors.FAILURE;
+    return failed ? Errors.FAILURE : unchecked ? NOT_CHECKED : 0;
   }
 
   /**

@@ -4,8 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jgitpomerium.testkit.FakeForwardProxy;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -70,5 +72,42 @@ class DoctorCommandTest {
     assertTrue(last.get(0).startsWith("FAILED at TLS: TLS handshake with Pomerium at localhost:"), out);
     assertEquals("fix: if Pomerium uses a private CA, pass its certificate with --alternate-ca-path <ca.pem>",
         last.get(1));
+  }
+
+  @Test
+  void neitherTheServiceAccountTokenNorTheProxyPasswordOfAPomeriumCliLineIsPrinted() throws Exception {
+    String password = "Pr0xy:p@ss/w%rd";
+    try (FakeForwardProxy proxy = FakeForwardProxy.start(FakeForwardProxy.Kind.HTTP,
+        Map.of("localhost:" + testbed.gateway.port(), testbed.gateway.address())).requireCredentials("bob", password)) {
+      testbed.writeSshConfig("Host " + CliTestbed.HOST + "\n  ProxyCommand pomerium-cli tcp --listen - --pomerium-url "
+          + testbed.gateway.url() + " --alternate-ca-path " + testbed.caFile + " --service-account="
+          + CliTestbed.TOKEN + " --forward-proxy http://bob:Pr0xy%%3Ap%%40ss%%2Fw%%25rd@" + proxy.authority()
+          + " %h:%p\n");
+
+      int status = testbed.run("doctor", "-v", "git@" + CliTestbed.HOST + ":" + CliTestbed.REPOSITORY);
+
+      assertEquals(0, status, testbed.out() + testbed.err());
+      String all = testbed.out() + testbed.err();
+      assertTrue(all.contains("--service-account=<redacted> --forward-proxy http://***@" + proxy.authority()), all);
+      for (String secret : List.of(CliTestbed.TOKEN, "Pr0xy", password)) {
+        assertFalse(all.contains(secret), secret + " in " + all);
+      }
+    }
+  }
+
+  @Test
+  void aHostBehindAProxyCommandDoctorDoesNotRunIsNotCheckedAndExitsThree() throws Exception {
+    testbed.writeSshConfig("Host " + CliTestbed.HOST + "\n  ProxyCommand nc -X connect -x proxy:3128 %h %p\n");
+
+    int status = testbed.run("doctor", "git@" + CliTestbed.HOST + ":" + CliTestbed.REPOSITORY);
+
+    assertEquals(DoctorCommand.NOT_CHECKED, status, testbed.out() + testbed.err());
+    String out = testbed.out();
+    assertTrue(out.endsWith("\nNOT CHECKED: git.corp.example.com is reached through a ProxyCommand (see SSH_CONFIG), "
+        + "which doctor does not run; run it by hand with ssh -v git@git.corp.example.com\n"), out);
+    assertEquals(1, out.split("nc -X connect", -1).length - 1, out);
+    testbed.run("doctor", "--help");
+    assertTrue(testbed.out().contains("3   not checked: a ProxyCommand doctor does not run reaches the host"),
+        testbed.out());
   }
 }

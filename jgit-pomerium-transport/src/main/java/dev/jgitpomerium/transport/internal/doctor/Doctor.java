@@ -41,6 +41,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import javax.net.ssl.SSLSession;
@@ -60,7 +61,10 @@ public final class Doctor {
   private static final int MAX_BANNER_BYTES = 8192;
   /** Certificates that expire sooner are warned about. */
   private static final Duration EXPIRY_WARNING = Duration.ofDays(14);
-  private static final Pattern SERVICE_ACCOUNT = Pattern.compile("(--service-account(?:=|\\s+))(\\S+)");
+  /** A flag's value in a ProxyCommand line: quoted as ssh_config quotes, or up to the next blank. */
+  private static final String VALUE = "(\"[^\"]*\"?|'[^']*'?|\\S+)";
+  private static final Pattern SERVICE_ACCOUNT = Pattern.compile("(--service-account(?:=|\\s+))" + VALUE);
+  private static final Pattern FORWARD_PROXY = Pattern.compile("(--forward-proxy(?:=|\\s+))" + VALUE);
 
   /** Judges the host key a connection to {@code host:port} gets (see {@code HostKeyScans.probe}). */
   @FunctionalInterface
@@ -142,11 +146,12 @@ public final class Doctor {
     if (decision instanceof Router.Pomerium pomerium) {
       throughPomerium(steps, pomerium);
     } else if (decision instanceof Router.ProxyCommand command) {
-      String why = "the connection goes through the ProxyCommand '" + redacted(command.line()) + "', which the "
-          + "doctor does not run";
-      for (Check check : List.of(Check.PROXY, Check.DNS, Check.TCP, Check.TLS, Check.TOKEN, Check.CONNECT,
-          Check.SSH_BANNER, Check.HOST_KEY)) {
-        steps.notApplicable(check, why);
+      // The command itself shows once, at SSH_CONFIG (as ssh -G shows it): it may hold a password of its own.
+      steps.notApplicable(Check.PROXY, target.host() + " is reached through a ProxyCommand (see SSH_CONFIG), which "
+          + "doctor does not run; run it by hand with " + sshVerbose(target));
+      for (Check check : List.of(Check.DNS, Check.TCP, Check.TLS, Check.TOKEN, Check.CONNECT, Check.SSH_BANNER,
+          Check.HOST_KEY)) {
+        steps.notApplicable(check, "not checked: the ProxyCommand makes this part of the connection");
       }
       return steps.diagnosis(target);
     } else {
@@ -154,6 +159,12 @@ public final class Doctor {
     }
     hostKey(steps, entry, target);
     return steps.diagnosis(target);
+  }
+
+  /** The OpenSSH command line that tries the connection the doctor cannot follow, with OpenSSH's own trace. */
+  private static String sshVerbose(Target target) {
+    return "ssh -v" + (target.port() > 0 && target.port() != 22 ? " -p " + target.port() : "") + " "
+        + (target.user() != null ? target.user() + "@" : "") + target.host();
   }
 
   private List<String> sshConfigDetails(Target target, SshConfig.Resolution resolution, Router.Decision decision) {
@@ -197,9 +208,26 @@ public final class Doctor {
     return otherwise == null ? "" : " (" + otherwise + ")";
   }
 
-  /** A pomerium-cli line may carry {@code --service-account JWT}: the token is never shown. */
-  static String redacted(String line) {
-    return SERVICE_ACCOUNT.matcher(line).replaceAll("$1<redacted>");
+  /**
+   * A pomerium-cli line may carry {@code --service-account JWT} and {@code --forward-proxy
+   * http://user:password@proxy}: neither the token nor the proxy's user info is ever shown. The user info is
+   * everything up to the last {@code @}, as a password may hold any character, percent-encoded ({@code %%40} in ssh
+   * config) or not.
+   */
+  public static String redacted(String line) {
+    String withoutToken = SERVICE_ACCOUNT.matcher(line).replaceAll("$1<redacted>");
+    return FORWARD_PROXY.matcher(withoutToken).replaceAll(m -> Matcher.quoteReplacement(m.group(1)
+        + withoutUserInfo(m.group(2))));
+  }
+
+  private static String withoutUserInfo(String url) {
+    int at = url.lastIndexOf('@');
+    if (at < 0) {
+      return url;
+    }
+    int scheme = url.indexOf("://");
+    int start = scheme >= 0 && scheme < at ? scheme + 3 : url.startsWith("\"") || url.startsWith("'") ? 1 : 0;
+    return url.substring(0, start) + "***" + url.substring(at);
   }
 
   private void throughPomerium(Steps steps, Router.Pomerium pomerium) {
