@@ -336,4 +336,38 @@ class DoctorTest extends TestbedTest {
     assertEquals("FAILED at DNS: Could not resolve hostname nowhere.invalid: Name or service not known",
         diagnosis.verdict());
   }
+
+  @Test
+  void withoutTheClientCertificatePomeriumAsksForItFailsAtTlsSayingOneIsNeeded() throws Exception {
+    restartTestbed("mtls", gateway -> gateway.requireClientCertificate(true));
+    Diagnosis.Step failed = failedAt(diagnose(testbed.factory(), Testbed.URI), Check.TLS);
+    PomeriumTlsException e = assertInstanceOf(PomeriumTlsException.class, failed.failure().orElseThrow());
+    assertTrue(e.clientCertificateRefused(), e.toString());
+    assertTrue(e.what().startsWith("Pomerium at localhost:" + testbed.gateway.port() + " asked for a client "
+        + "certificate and none was given (for git.corp.example.com:22; TLS: "), e.what());
+    assertEquals("give one (clientCertificate(cert, key), clientCertificatePkcs12 or clientCertificateFromStore)",
+        failed.fix().orElseThrow());
+    assertTrue(details(failed).contains("Pomerium asked for a client certificate issued by CN=jgit-pomerium testkit CA,"
+        + "OU=PomeriumGateway: none was sent"), details(failed));
+  }
+
+  @Test
+  void anExpiredClientCertificateFailsAtTlsSayingWhenItExpired() throws Exception {
+    restartTestbed("mtls", gateway -> gateway.requireClientCertificate(true));
+    Path cert = testbed.root.resolve("client.pem");
+    Path key = testbed.root.resolve("client-key.pem");
+    java.time.Instant expired = java.time.Instant.now().minus(java.time.Duration.ofDays(1))
+        .truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    testbed.gateway.issueClientCertificate("build-agent", expired.minus(java.time.Duration.ofDays(30)), expired)
+        .writeTo(cert, key);
+
+    Diagnosis.Step failed = failedAt(diagnose(testbed.factory().clientCertificate(cert, key), Testbed.URI),
+        Check.TLS);
+    PomeriumTlsException e = assertInstanceOf(PomeriumTlsException.class, failed.failure().orElseThrow());
+    assertTrue(e.what().startsWith("Pomerium at localhost:" + testbed.gateway.port() + " refused the client "
+        + "certificate CN=build-agent: it expired at " + expired + " (for git.corp.example.com:22; TLS: "), e.what());
+    assertEquals("renew the client certificate, or give the one Pomerium expects (clientCertificate, "
+        + "clientCertificatePkcs12 or clientCertificateFromStore)", failed.fix().orElseThrow());
+    assertFalse(failed.fix().orElseThrow().contains("CA"), failed.toString());
+  }
 }

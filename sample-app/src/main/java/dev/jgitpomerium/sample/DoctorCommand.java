@@ -134,8 +134,8 @@ final class DoctorCommand implements Callable<Integer> {
 
   /** The library's advice names its API; the command line's names its flags and commands. */
   private static String fix(Diagnosis.Step step, String fix, String url) {
-    if (step.failure().orElse(null) instanceof PomeriumTlsException) {
-      return "if Pomerium uses a private CA, pass its certificate with --alternate-ca-path <ca.pem>";
+    if (step.failure().orElse(null) instanceof PomeriumTlsException tls) {
+      return Errors.tlsFix(tls);
     }
     if (step.failure().orElse(null) instanceof HostKeyException e && e.kind() == HostKeyException.Kind.UNKNOWN) {
       String file = e.knownHostsFile() == null ? "~/.ssh/known_hosts" : e.knownHostsFile().toString();

@@ -5,6 +5,7 @@ import dev.jgitpomerium.transport.Diagnosis.Check;
 import dev.jgitpomerium.transport.Diagnosis.Outcome;
 import dev.jgitpomerium.transport.PomeriumException;
 import dev.jgitpomerium.transport.PomeriumProxyException;
+import dev.jgitpomerium.transport.PomeriumTlsException;
 import dev.jgitpomerium.transport.PomeriumToken;
 import dev.jgitpomerium.transport.Route;
 import dev.jgitpomerium.transport.SshConfigException;
@@ -19,6 +20,7 @@ import dev.jgitpomerium.transport.internal.session.KnownHosts;
 import dev.jgitpomerium.transport.internal.sshconfig.SshConfig;
 import dev.jgitpomerium.transport.internal.token.Jwts;
 import dev.jgitpomerium.transport.internal.token.TokenChain;
+import dev.jgitpomerium.transport.internal.tunnel.ClientCertificateRequest;
 import dev.jgitpomerium.transport.internal.tunnel.Failures;
 import dev.jgitpomerium.transport.internal.tunnel.ResponseHead;
 import dev.jgitpomerium.transport.internal.tunnel.TunnelDialer;
@@ -296,7 +298,9 @@ public final class Doctor {
         steps.failed(Check.TLS, start, details, e, e.hint().orElse("check Pomerium's certificate"));
         return;
       }
-      tls(steps, start, tls.getSession(), route, runtime.tls().verificationDisabled());
+      long tlsStart = start;
+      tls(steps, start, tls.getSession(), route, runtime.tls().verificationDisabled(),
+          runtime.tls().clientCertificateRequest(tls));
 
       start = System.nanoTime();
       PomeriumToken token;
@@ -311,6 +315,12 @@ public final class Doctor {
       ResponseHead head;
       try {
         head = dialer.exchange(route, tls, token);
+      } catch (PomeriumTlsException e) {
+        // Under TLS 1.3 a refused client certificate shows only at the first exchange: the fault is TLS's.
+        List<String> details = new ArrayList<>(steps.retract(Check.TLS));
+        details.add(e.what());
+        steps.failed(Check.TLS, tlsStart, details, e, e.hint().orElse("check the client certificate"));
+        return;
       } catch (PomeriumException e) {
         steps.failed(Check.CONNECT, start, List.of(), e, e.hint().orElse("check that this address is Pomerium"));
         return;
@@ -338,7 +348,8 @@ public final class Doctor {
         + choice.reason();
   }
 
-  private static void tls(Steps steps, long start, SSLSession session, Route route, boolean verificationDisabled) {
+  private static void tls(Steps steps, long start, SSLSession session, Route route, boolean verificationDisabled,
+      Optional<ClientCertificateRequest> clientCertificate) {
     List<String> details = new ArrayList<>();
     List<String> warnings = new ArrayList<>();
     details.add(session.getProtocol() + ", " + session.getCipherSuite());
@@ -360,6 +371,9 @@ public final class Doctor {
         }
       }
     }
+    clientCertificate.ifPresent(asked -> details.add("Pomerium asked for a client certificate"
+        + (asked.issuers().isEmpty() ? "" : " issued by " + String.join(" or ", asked.issuers())) + ": "
+        + (asked.sent().isEmpty() ? "none was sent" : "sent " + certificate(asked.sent().get(0)))));
     if (verificationDisabled) {
       warnings.add("TLS verification is disabled: the chain and the name " + route.endpoint().host()
           + " were not checked, and anyone on the path could take the token");
@@ -627,6 +641,14 @@ public final class Doctor {
             : failure.getMessage().lines().findFirst().orElse(""));
       }
       add(check, Outcome.FAILED, start, all, failure, fix);
+    }
+
+    /** Takes back the step for {@code check} and every later one; returns the details it had. */
+    List<String> retract(Check check) {
+      List<String> details = steps.stream().filter(s -> s.check() == check).findFirst()
+          .map(Diagnosis.Step::details).orElse(List.of());
+      steps.removeIf(s -> s.check().ordinal() >= check.ordinal());
+      return details;
     }
 
     void notApplicable(Check check, String why) {
