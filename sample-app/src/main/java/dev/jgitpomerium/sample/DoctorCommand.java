@@ -35,6 +35,8 @@ import picocli.CommandLine.ParentCommand;
 final class DoctorCommand implements Callable<Integer> {
   /** Nothing failed, but a connection was not followed past ssh config: not the 0 of a connection that works. */
   static final int NOT_CHECKED = 3;
+  /** How a fix names this program: as the README runs it, the shaded jar (no installed command is assumed). */
+  static final String PROGRAM = "java -jar jgit-pomerium.jar";
 
   @ParentCommand Main main;
   @Mixin PomeriumOptions pomerium;
@@ -67,7 +69,7 @@ final class DoctorCommand implements Callable<Integer> {
         if (i > 0) {
           main.out().println();
         }
-        print(diagnosis, main.out());
+        print(diagnosis, main.out(), pomerium.restated());
         failed |= diagnosis.firstFailure().isPresent();
         unchecked |= !diagnosis.checked();
       }
@@ -100,8 +102,11 @@ final class DoctorCommand implements Callable<Integer> {
     }
   }
 
-  /** One block per step, then the verdict and the fix. */
-  static void print(Diagnosis diagnosis, PrintStream out) {
+  /**
+   * One block per step, then the verdict and the fix; {@code options}, the Pomerium options the doctor was given, go
+   * into a command the fix suggests.
+   */
+  static void print(Diagnosis diagnosis, PrintStream out, PomeriumOptions.Restated options) {
     // Pomerium's URL, for the login command a fix names.
     String url = diagnosis.steps().stream().map(s -> s.failure().orElse(null))
         .filter(f -> f instanceof PomeriumException p && p.route() != null)
@@ -115,11 +120,12 @@ final class DoctorCommand implements Callable<Integer> {
         detail.lines().forEach(line -> out.println("    " + line));
       }
       if (step.outcome() == Diagnosis.Outcome.WARNING) {
-        step.fix().ifPresent(fix -> out.println("    fix: " + fix(step, fix, url)));
+        step.fix().ifPresent(fix -> out.println("    fix: " + fix(step, fix, url, options)));
       }
     }
     out.println(diagnosis.verdict());
-    diagnosis.firstFailure().ifPresent(step -> out.println("fix: " + fix(step, step.fix().orElse("-"), url)));
+    diagnosis.firstFailure().ifPresent(step -> out.println("fix: " + fix(step, step.fix().orElse("-"), url,
+        options)));
   }
 
   private static String outcome(Diagnosis.Outcome outcome) {
@@ -133,17 +139,20 @@ final class DoctorCommand implements Callable<Integer> {
   }
 
   /** The library's advice names its API; the command line's names its flags and commands. */
-  private static String fix(Diagnosis.Step step, String fix, String url) {
+  private static String fix(Diagnosis.Step step, String fix, String url, PomeriumOptions.Restated options) {
     if (step.failure().orElse(null) instanceof PomeriumTlsException tls) {
       return Errors.tlsFix(tls);
     }
     if (step.failure().orElse(null) instanceof HostKeyException e && e.kind() == HostKeyException.Kind.UNKNOWN) {
       String file = e.knownHostsFile() == null ? "~/.ssh/known_hosts" : e.knownHostsFile().toString();
+      String given = options.shellWords();
       return "check the fingerprint " + e.fingerprint() + " with the server's administrator, then add the key: "
-          + "jgit-pomerium keyscan " + e.host() + " >> " + file;
+          + PROGRAM + " keyscan " + (given.isEmpty() ? "" : given + " ") + PomeriumOptions.Restated.quoted(
+              e.host()) + " >> " + PomeriumOptions.Restated.quoted(file)
+          + (options.notes().isEmpty() ? "" : " (" + String.join("; ", options.notes()) + ")");
     }
     if (fix.startsWith("sign in (signIn(endpoint)")) {
-      return "sign in with 'jgit-pomerium login " + url + "', or give a token (--service-account-file FILE, or "
+      return "sign in with '" + PROGRAM + " login " + url + "', or give a token (--service-account-file FILE, or "
           + "JGIT_POMERIUM_TOKEN_FILE)";
     }
     return fix;

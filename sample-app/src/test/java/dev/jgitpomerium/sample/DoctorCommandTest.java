@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jgitpomerium.testkit.FakeForwardProxy;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -109,5 +110,33 @@ class DoctorCommandTest {
     testbed.run("doctor", "--help");
     assertTrue(testbed.out().contains("3   not checked: a ProxyCommand doctor does not run reaches the host"),
         testbed.out());
+  }
+
+  @Test
+  void anUnknownHostKeysFixIsAKeyscanCommandWithTheDoctorsOptionsThatWorksAndInlinesNoToken() throws Exception {
+    Path knownHosts = testbed.sshDirectory.resolve("known_hosts");
+    Files.writeString(knownHosts, "");
+
+    int status = testbed.run(testbed.withPomeriumFlags("doctor", "git@" + CliTestbed.HOST + ":"
+        + CliTestbed.REPOSITORY));
+
+    assertEquals(1, status, testbed.out() + testbed.err());
+    String fix = testbed.out().lines().reduce((a, b) -> b).orElseThrow();
+    String command = "java -jar jgit-pomerium.jar keyscan --pomerium-url " + testbed.gateway.url()
+        + " --alternate-ca-path " + testbed.caFile + " --service-account-file TOKEN_FILE git.corp.example.com >> "
+        + knownHosts;
+    assertTrue(fix.startsWith("fix: check the fingerprint SHA256:"), fix);
+    assertTrue(fix.endsWith(" with the server's administrator, then add the key: " + command + " (TOKEN_FILE: a file "
+        + "holding the --service-account token, which is never shown)"), fix);
+    assertFalse((testbed.out() + testbed.err()).contains(CliTestbed.TOKEN), "the token itself never appears");
+
+    // Run as suggested, with the token in a file: it prints the key the doctor could not find.
+    String[] words = command.substring("java -jar jgit-pomerium.jar ".length(), command.indexOf(" >> "))
+        .replace("TOKEN_FILE", testbed.tokenFile.toString()).split(" ");
+    assertEquals(0, testbed.run(words), testbed.err());
+    assertTrue(testbed.out().startsWith("git.corp.example.com "), testbed.out());
+    Files.writeString(knownHosts, testbed.out());
+    assertEquals(0, testbed.run(testbed.withPomeriumFlags("doctor", "git@" + CliTestbed.HOST + ":"
+        + CliTestbed.REPOSITORY)), testbed.out());
   }
 }
