@@ -152,7 +152,30 @@ class DoctorTest extends TestbedTest {
     PomeriumSignInRequiredException e =
         assertInstanceOf(PomeriumSignInRequiredException.class, failed.failure().orElseThrow());
     assertTrue(e.what().endsWith("(HTTP 401): the token was rejected"), e.what());
-    assertEquals("sign in again or renew the token", failed.fix().orElseThrow());
+    // A configured service-account token is sent before any sign-in: signing in again would change nothing.
+    assertEquals("renew the service-account token, or check that it was made for this Pomerium; signing in does not "
+        + "help while it is configured", failed.fix().orElseThrow());
+  }
+
+  @Test
+  void aRejectedIdentityTokenFailsAtConnectWithItsIssuerAndAudienceToCheck() {
+    testbed.gateway.enqueue(GatewayResponse.unauthorized());
+    Diagnosis.Step failed = failedAt(diagnose(PomeriumSshSessionFactory.builder().route(Testbed.HOST + ":22")
+        .pomeriumUrl(testbed.gateway.url()).addCaCertificatesPem(testbed.gateway.caCertificatePem())
+        .bearerToken(Testbed.TOKEN).tokenStore(TokenStore.inMemory()).homeDirectory(testbed.home.toFile())
+        .sshDirectory(testbed.sshDirectory.toFile()), Testbed.URI), Check.CONNECT);
+    assertEquals("check the token's issuer and audience against what the route accepts (Pomerium rejected the bearer "
+        + "token); signing in does not help while it is configured", failed.fix().orElseThrow());
+  }
+
+  @Test
+  void withNoTokenUnderCiTheFixNamesTheCiTokensNotASignIn() {
+    Diagnosis diagnosis = diagnose(testbed.signInFactory().environment(Map.of("CI", "true")::get), Testbed.URI);
+    String fix = "this looks like a CI run (CI is set), which never signs in: give the job's identity token "
+        + "(githubActionsOidcToken, bearerTokenFromEnvironment or kubernetesServiceAccountToken) or a service-account "
+        + "token (tokenFile; JGIT_POMERIUM_TOKEN_FILE)";
+    assertEquals(fix, diagnosis.step(Check.TOKEN).fix().orElseThrow());
+    assertEquals(fix, failedAt(diagnosis, Check.CONNECT).fix().orElseThrow());
   }
 
   @Test

@@ -69,7 +69,7 @@ final class DoctorCommand implements Callable<Integer> {
         if (i > 0) {
           main.out().println();
         }
-        print(diagnosis, main.out(), pomerium.restated());
+        print(diagnosis, main.out(), pomerium);
         failed |= diagnosis.firstFailure().isPresent();
         unchecked |= !diagnosis.checked();
       }
@@ -106,7 +106,7 @@ final class DoctorCommand implements Callable<Integer> {
    * One block per step, then the verdict and the fix; {@code options}, the Pomerium options the doctor was given, go
    * into a command the fix suggests.
    */
-  static void print(Diagnosis diagnosis, PrintStream out, PomeriumOptions.Restated options) {
+  static void print(Diagnosis diagnosis, PrintStream out, PomeriumOptions options) {
     // Pomerium's URL, for the login command a fix names.
     String url = diagnosis.steps().stream().map(s -> s.failure().orElse(null))
         .filter(f -> f instanceof PomeriumException p && p.route() != null)
@@ -139,12 +139,13 @@ final class DoctorCommand implements Callable<Integer> {
   }
 
   /** The library's advice names its API; the command line's names its flags and commands. */
-  private static String fix(Diagnosis.Step step, String fix, String url, PomeriumOptions.Restated options) {
+  private static String fix(Diagnosis.Step step, String fix, String url, PomeriumOptions pomerium) {
     if (step.failure().orElse(null) instanceof PomeriumTlsException tls) {
       return Errors.tlsFix(tls);
     }
     if (step.failure().orElse(null) instanceof HostKeyException e && e.kind() == HostKeyException.Kind.UNKNOWN) {
       String file = e.knownHostsFile() == null ? "~/.ssh/known_hosts" : e.knownHostsFile().toString();
+      PomeriumOptions.Restated options = pomerium.restated();
       String given = options.shellWords();
       return "check the fingerprint " + e.fingerprint() + " with the server's administrator, then add the key: "
           + PROGRAM + " keyscan " + (given.isEmpty() ? "" : given + " ") + PomeriumOptions.Restated.quoted(
@@ -154,6 +155,15 @@ final class DoctorCommand implements Callable<Integer> {
     if (fix.startsWith("sign in (signIn(endpoint)")) {
       return "sign in with '" + PROGRAM + " login " + url + "', or give a token (--service-account-file FILE, or "
           + "JGIT_POMERIUM_TOKEN_FILE)";
+    }
+    if (fix.startsWith("this looks like a CI run (")) {
+      return fix.substring(0, fix.indexOf("never signs in: ") + "never signs in: ".length()) + "give the job's "
+          + "identity token (--github-oidc, --bearer-token-env VARIABLE or --kubernetes-token-file FILE) or a "
+          + "service-account token (--service-account-file FILE)";
+    }
+    String fileToRenew = "renew the token in the service-account token file";
+    if (fix.startsWith(fileToRenew) && pomerium.serviceAccountFile != null) {
+      return "renew the service-account token in " + pomerium.serviceAccountFile + fix.substring(fileToRenew.length());
     }
     return fix;
   }

@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jgitpomerium.testkit.ChildProcesses;
 import dev.jgitpomerium.testkit.FakeForwardProxy;
+import dev.jgitpomerium.testkit.GatewayResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -138,5 +140,32 @@ class DoctorCommandTest {
     Files.writeString(knownHosts, testbed.out());
     assertEquals(0, testbed.run(testbed.withPomeriumFlags("doctor", "git@" + CliTestbed.HOST + ":"
         + CliTestbed.REPOSITORY)), testbed.out());
+  }
+
+  @Test
+  void aRejectedServiceAccountTokenFileIsToBeRenewedInThatFileNotBySigningIn() {
+    testbed.gateway.enqueue(GatewayResponse.unauthorized());
+    int status = testbed.run("doctor", "--pomerium-url", testbed.gateway.url(), "--alternate-ca-path",
+        testbed.caFile.toString(), "--service-account-file", testbed.tokenFile.toString(), CliTestbed.HOST);
+
+    assertEquals(1, status, testbed.out() + testbed.err());
+    assertTrue(testbed.out().endsWith("\nfix: renew the service-account token in " + testbed.tokenFile + ", or check "
+        + "that it was made for this Pomerium; signing in does not help while it is configured\n"), testbed.out());
+  }
+
+  /** A process of its own: CI is an environment variable. */
+  @Test
+  void withNoTokenUnderCiTheFixNamesTheCiTokenFlagsNotLogin() throws Exception {
+    try (ChildProcesses processes = new ChildProcesses(dir.resolve("processes"), testbed.home)) {
+      ChildProcesses.Result result = processes.run(dir, Map.of("CI", "true", "JGIT_POMERIUM_TOKEN_CACHE",
+          testbed.tokenCache.toString()), CliProcess.jgitPomerium(testbed.home, "doctor", "--pomerium-url",
+          testbed.gateway.url(), "--alternate-ca-path", testbed.caFile.toString(), CliTestbed.HOST));
+
+      assertEquals(1, result.exitCode(), result.describe());
+      assertTrue(result.stdout().endsWith("\nfix: this looks like a CI run (CI is set), which never signs in: give "
+          + "the job's identity token (--github-oidc, --bearer-token-env VARIABLE or --kubernetes-token-file FILE) or "
+          + "a service-account token (--service-account-file FILE)\n"), result.describe());
+      assertFalse(result.stdout().contains(" login "), result.describe());
+    }
   }
 }

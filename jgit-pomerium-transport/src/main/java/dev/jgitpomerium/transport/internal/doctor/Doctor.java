@@ -17,6 +17,7 @@ import dev.jgitpomerium.transport.internal.proxy.ProxyUrl;
 import dev.jgitpomerium.transport.internal.relay.Sockets;
 import dev.jgitpomerium.transport.internal.routing.Router;
 import dev.jgitpomerium.transport.internal.session.KnownHosts;
+import dev.jgitpomerium.transport.internal.signin.SignInOptions;
 import dev.jgitpomerium.transport.internal.sshconfig.SshConfig;
 import dev.jgitpomerium.transport.internal.token.Jwts;
 import dev.jgitpomerium.transport.internal.token.TokenChain;
@@ -303,9 +304,10 @@ public final class Doctor {
           runtime.tls().clientCertificateRequest(tls));
 
       start = System.nanoTime();
-      PomeriumToken token;
+      String ci = SignInOptions.ciVariable(router.environment());
+      Sent sent;
       try {
-        token = token(steps, start, route, runtime);
+        sent = token(steps, start, route, runtime, ci);
       } catch (PomeriumException e) {
         steps.failed(Check.TOKEN, start, List.of(), e, e.hint().orElse("correct the token setting"));
         return;
@@ -314,7 +316,7 @@ public final class Doctor {
       start = System.nanoTime();
       ResponseHead head;
       try {
-        head = dialer.exchange(route, tls, token);
+        head = dialer.exchange(route, tls, sent.token());
       } catch (PomeriumTlsException e) {
         // Under TLS 1.3 a refused client certificate shows only at the first exchange: the fault is TLS's.
         List<String> details = new ArrayList<>(steps.retract(Check.TLS));
@@ -326,9 +328,12 @@ public final class Doctor {
         return;
       }
       if (head.status() < 200 || head.status() >= 300) {
-        PomeriumException refusal = TunnelDialer.refusal(route, head, token);
+        PomeriumException refusal = TunnelDialer.refusal(route, head, sent.token());
+        boolean signInWanted = head.status() == 401 || (head.status() >= 300 && head.status() < 400);
+        String fix = !signInWanted ? null : sent.token() == null ? noTokenFix(ci) : rejectedTokenFix(sent.source());
         steps.failed(Check.CONNECT, start, List.of("CONNECT " + route.destination() + ": " + head),
-            refusal, refusal.hint().orElse("ask Pomerium's administrator what HTTP " + head.status() + " means here"));
+            refusal, fix != null ? fix : refusal.hint().orElse("ask Pomerium's administrator what HTTP "
+                + head.status() + " means here"));
         return;
       }
       steps.passed(Check.CONNECT, start, List.of("CONNECT " + route.destination() + ": " + head + ": tunnel open"));
@@ -391,8 +396,46 @@ public final class Doctor {
         + ", valid until " + x509.getNotAfter().toInstant();
   }
 
+  /** Prefix of the fix for a run under CI with no token: the command line names its own flags after it. */
+  public static final String CI_WITHOUT_A_TOKEN = "this looks like a CI run (";
+
+  /**
+   * What to do when no token was sent: sign in, or give one; under CI (which never signs in), the job's identity
+   * token or a service-account token.
+   */
+  private static String noTokenFix(String ci) {
+    return ci == null ? TunnelDialer.SIGN_IN_OR_GIVE_A_TOKEN : CI_WITHOUT_A_TOKEN + ci + " is set), which never "
+        + "signs in: give the job's identity token (githubActionsOidcToken, bearerTokenFromEnvironment or "
+        + "kubernetesServiceAccountToken) or a service-account token (tokenFile; JGIT_POMERIUM_TOKEN_FILE)";
+  }
+
+  /**
+   * What to do when Pomerium rejected the token from {@code source}: a configured machine token is renewed or fixed
+   * where it comes from (signing in does not help while one is configured: it is sent first); a cached sign-in is
+   * renewed by signing in.
+   */
+  static String rejectedTokenFix(String source) {
+    if (source == null || source.startsWith("the token cache")) {
+      return "sign in again or renew the token";
+    }
+    if (source.startsWith("service-account token")) {
+      return "renew the " + (source.endsWith("file") ? "token in the service-account token file" : "service-account "
+          + "token") + ", or check that it was made for this Pomerium; signing in does not help while it is "
+          + "configured";
+    }
+    if (source.equals("token command") || source.startsWith("the factory's own")) {
+      return "check the token " + (source.startsWith("the") ? source : "the " + source) + " gives (Pomerium "
+          + "rejected it); signing in does not help while it is configured";
+    }
+    return "check the token's issuer and audience against what the route accepts (Pomerium rejected the " + source
+        + "); signing in does not help while it is configured";
+  }
+
+  /** A token (null: none) and where it came from (or where none was found). */
+  private record Sent(PomeriumToken token, String source) {}
+
   /** The token a first attempt sends, as the token chain gives it without a sign-in. */
-  private static PomeriumToken token(Steps steps, long start, Route route, FactoryRuntime runtime)
+  private static Sent token(Steps steps, long start, Route route, FactoryRuntime runtime, String ci)
       throws PomeriumException {
     TokenRequest request = TokenRequest.initial(route);
     PomeriumToken token;
@@ -415,8 +458,8 @@ public final class Doctor {
     if (token == null) {
       steps.add(Check.TOKEN, Outcome.WARNING, start, List.of("no token: none from " + source
           + "; the doctor does not sign in, and goes on without one to show what Pomerium answers"), null,
-          TunnelDialer.SIGN_IN_OR_GIVE_A_TOKEN);
-      return null;
+          noTokenFix(ci));
+      return new Sent(null, source);
     }
     List<String> details = new ArrayList<>();
     details.add("from " + source + ", sent as Authorization: "
@@ -427,13 +470,14 @@ public final class Doctor {
       details.add("no expiry in it (not a JWT with an exp claim): Pomerium decides how long it is valid");
     } else if (expiry.get().isBefore(now)) {
       details.add("expired at " + expiry.get());
-      steps.add(Check.TOKEN, Outcome.WARNING, start, details, null, "renew the token, or sign in again");
-      return token;
+      steps.add(Check.TOKEN, Outcome.WARNING, start, details, null, source.startsWith("the token cache")
+          ? "renew the token, or sign in again" : "renew the token (" + source + ")");
+      return new Sent(token, source);
     } else {
       details.add("expires at " + expiry.get() + ", in " + humane(Duration.between(now, expiry.get())));
     }
     steps.add(Check.TOKEN, Outcome.PASSED, start, details, null, null);
-    return token;
+    return new Sent(token, source);
   }
 
   private static String humane(Duration d) {
