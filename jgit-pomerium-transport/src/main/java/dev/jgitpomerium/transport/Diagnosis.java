@@ -122,6 +122,16 @@ public record Diagnosis(String target, List<Step> steps) {
     Optional<Step> failed = firstFailure();
     if (failed.isPresent()) {
       Step step = failed.get();
+      if (step.failure().orElse(null) instanceof HostKeyException e && e.kind() != HostKeyException.Kind.UNKNOWN) {
+        // OpenSSH's text for these opens with a banner of '@': the verdict says what it means instead.
+        String where = (e.knownHostsFile() == null ? "known_hosts" : e.knownHostsFile().toString())
+            + (e.line() > 0 ? " line " + e.line() : "");
+        return "FAILED at " + step.check() + ": " + (e.kind() == HostKeyException.Kind.CHANGED
+            ? "the host key of " + e.host() + " has changed: the server offered the " + e.keyType() + " key "
+                + e.fingerprint() + ", and " + where + " holds another"
+            : "the host key of " + e.host() + " (" + e.keyType() + " " + e.fingerprint() + ") is revoked in "
+                + where);
+      }
       String why = step.failure().map(Throwable::getMessage)
           .map(m -> step.failure().get() instanceof PomeriumException p ? p.what() : m.lines().findFirst().orElse(m))
           .orElse(step.details().isEmpty() ? "" : step.details().get(step.details().size() - 1));

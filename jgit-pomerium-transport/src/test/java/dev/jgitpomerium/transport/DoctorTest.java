@@ -393,4 +393,23 @@ class DoctorTest extends TestbedTest {
         + "clientCertificatePkcs12 or clientCertificateFromStore)", failed.fix().orElseThrow());
     assertFalse(failed.fix().orElseThrow().contains("CA"), failed.toString());
   }
+
+  @Test
+  void aChangedHostKeysVerdictSaysWhichHostKeyAndLineNotOpenSshsBanner() throws Exception {
+    Path impostor = testbed.root.resolve("impostor");
+    Process keygen = new ProcessBuilder("ssh-keygen", "-q", "-t", "ecdsa", "-N", "", "-f", impostor.toString())
+        .redirectErrorStream(true).start();
+    assertEquals(0, keygen.waitFor(), new String(keygen.getInputStream().readAllBytes()));
+    String[] old = Files.readString(Path.of(impostor + ".pub")).strip().split(" ");
+    Path knownHosts = testbed.sshDirectory.resolve("known_hosts");
+    Files.writeString(knownHosts, "# the old key\n" + Testbed.HOST + " " + old[0] + " " + old[1] + "\n");
+
+    Diagnosis diagnosis = diagnose(testbed.factory(), Testbed.URI);
+
+    failedAt(diagnosis, Check.HOST_KEY);
+    String fingerprint = KeyUtils.getFingerPrint(BuiltinDigests.sha256, testbed.ssh.hostPublicKey());
+    assertEquals("FAILED at HOST_KEY: the host key of git.corp.example.com has changed: the server offered the "
+        + "ECDSA key " + fingerprint + ", and " + knownHosts
+        + " line 2 holds another", diagnosis.verdict());
+  }
 }
