@@ -217,7 +217,7 @@ public final class Doctor {
    * everything up to the last {@code @}, as a password may hold any character, percent-encoded ({@code %%40} in ssh
    * config) or not.
    */
-  public static String redacted(String line) {
+  static String redacted(String line) {
     String withoutToken = SERVICE_ACCOUNT.matcher(line).replaceAll("$1<redacted>");
     return FORWARD_PROXY.matcher(withoutToken).replaceAll(m -> Matcher.quoteReplacement(m.group(1)
         + withoutUserInfo(m.group(2))));
