@@ -85,9 +85,22 @@ public record Diagnosis(String target, List<Step> steps) {
     steps = List.copyOf(steps);
   }
 
-  /** Whether no step failed (warnings allowed). */
+  /**
+   * Whether the connection was followed past ssh config and no step failed (warnings allowed): false for a host
+   * behind a ProxyCommand the doctor does not run, which was not {@link #checked()}.
+   */
   public boolean ok() {
-    return firstFailure().isEmpty();
+    return firstFailure().isEmpty() && checked();
+  }
+
+  /**
+   * Whether any step after {@link Check#SSH_CONFIG} ran: false when every one of them is {@link
+   * Outcome#NOT_APPLICABLE} (a host reached through a ProxyCommand other than pomerium-cli's, which the doctor does
+   * not run), so nothing says whether a connection would work.
+   */
+  public boolean checked() {
+    return steps.stream().anyMatch(s -> s.check() != Check.SSH_CONFIG && s.outcome() != Outcome.NOT_APPLICABLE)
+        || firstFailure().isPresent();
   }
 
   /** The step where a connection fails, if any. */
@@ -102,17 +115,31 @@ public record Diagnosis(String target, List<Step> steps) {
   }
 
   /**
-   * One line: {@code OK: ...} when every step passed, {@code OK with warnings: ...}, or {@code FAILED at TLS: ...}
-   * with the first failure's first detail.
+   * One line: {@code OK: ...} when every step passed, {@code OK with warnings: ...}, {@code FAILED at TLS: ...}
+   * with the first failure's first detail, or {@code NOT CHECKED: ...} with why, when nothing past ssh config ran.
    */
   public String verdict() {
     Optional<Step> failed = firstFailure();
     if (failed.isPresent()) {
       Step step = failed.get();
+      if (step.failure().orElse(null) instanceof HostKeyException e && e.kind() != HostKeyException.Kind.UNKNOWN) {
+        // OpenSSH's text for these opens with a banner of '@': the verdict says what it means instead.
+        String where = (e.knownHostsFile() == null ? "known_hosts" : e.knownHostsFile().toString())
+            + (e.line() > 0 ? " line " + e.line() : "");
+        return "FAILED at " + step.check() + ": " + (e.kind() == HostKeyException.Kind.CHANGED
+            ? "the host key of " + e.host() + " has changed: the server offered the " + e.keyType() + " key "
+                + e.fingerprint() + ", and " + where + " holds another"
+            : "the host key of " + e.host() + " (" + e.keyType() + " " + e.fingerprint() + ") is revoked in "
+                + where);
+      }
       String why = step.failure().map(Throwable::getMessage)
           .map(m -> step.failure().get() instanceof PomeriumException p ? p.what() : m.lines().findFirst().orElse(m))
           .orElse(step.details().isEmpty() ? "" : step.details().get(step.details().size() - 1));
       return "FAILED at " + step.check() + ": " + why;
+    }
+    if (!checked()) {
+      return "NOT CHECKED: " + steps.stream().filter(s -> s.outcome() == Outcome.NOT_APPLICABLE)
+          .flatMap(s -> s.details().stream()).findFirst().orElse("no step after ssh config ran");
     }
     boolean warned = steps.stream().anyMatch(s -> s.outcome() == Outcome.WARNING);
     return (warned ? "OK with warnings: " : "OK: ") + "a connection to " + target + " would work";

@@ -152,7 +152,30 @@ class DoctorTest extends TestbedTest {
     PomeriumSignInRequiredException e =
         assertInstanceOf(PomeriumSignInRequiredException.class, failed.failure().orElseThrow());
     assertTrue(e.what().endsWith("(HTTP 401): the token was rejected"), e.what());
-    assertEquals("sign in again or renew the token", failed.fix().orElseThrow());
+    // A configured service-account token is sent before any sign-in: signing in again would change nothing.
+    assertEquals("renew the service-account token, or check that it was made for this Pomerium; signing in does not "
+        + "help while it is configured", failed.fix().orElseThrow());
+  }
+
+  @Test
+  void aRejectedIdentityTokenFailsAtConnectWithItsIssuerAndAudienceToCheck() {
+    testbed.gateway.enqueue(GatewayResponse.unauthorized());
+    Diagnosis.Step failed = failedAt(diagnose(PomeriumSshSessionFactory.builder().route(Testbed.HOST + ":22")
+        .pomeriumUrl(testbed.gateway.url()).addCaCertificatesPem(testbed.gateway.caCertificatePem())
+        .bearerToken(Testbed.TOKEN).tokenStore(TokenStore.inMemory()).homeDirectory(testbed.home.toFile())
+        .sshDirectory(testbed.sshDirectory.toFile()), Testbed.URI), Check.CONNECT);
+    assertEquals("check the token's issuer and audience against what the route accepts (Pomerium rejected the bearer "
+        + "token); signing in does not help while it is configured", failed.fix().orElseThrow());
+  }
+
+  @Test
+  void withNoTokenUnderCiTheFixNamesTheCiTokensNotASignIn() {
+    Diagnosis diagnosis = diagnose(testbed.signInFactory().environment(Map.of("CI", "true")::get), Testbed.URI);
+    String fix = "this looks like a CI run (CI is set), which never signs in: give the job's identity token "
+        + "(githubActionsOidcToken, bearerTokenFromEnvironment or kubernetesServiceAccountToken) or a service-account "
+        + "token (tokenFile; JGIT_POMERIUM_TOKEN_FILE)";
+    assertEquals(fix, diagnosis.step(Check.TOKEN).fix().orElseThrow());
+    assertEquals(fix, failedAt(diagnosis, Check.CONNECT).fix().orElseThrow());
   }
 
   @Test
@@ -231,20 +254,67 @@ class DoctorTest extends TestbedTest {
   }
 
   @Test
-  void anyOtherProxyCommandIsNamedAndNotRun() throws Exception {
+  void anyOtherProxyCommandIsShownOnceNotRunAndTheVerdictSaysNothingWasChecked() throws Exception {
     Path ran = testbed.root.resolve("ran");
-    testbed.scene.writeSshConfig("Host git.corp.example.com\n  ProxyCommand touch " + ran + "\n");
+    testbed.scene.writeSshConfig("Host git.corp.example.com\n  ProxyCommand touch " + ran + " -P alice:Pr0xyPass\n");
     Diagnosis diagnosis = diagnose(PomeriumSshSessionFactory.builder().homeDirectory(testbed.home.toFile())
-        .sshDirectory(testbed.sshDirectory.toFile()), Testbed.HOST);
+        .sshDirectory(testbed.sshDirectory.toFile()), "git@" + Testbed.HOST + ":x.git");
 
-    assertTrue(diagnosis.ok(), diagnosis.toString());
+    assertFalse(diagnosis.ok(), diagnosis.toString());
+    assertFalse(diagnosis.checked(), diagnosis.toString());
+    assertTrue(diagnosis.firstFailure().isEmpty(), diagnosis.toString());
+    assertEquals("NOT CHECKED: git.corp.example.com is reached through a ProxyCommand (see SSH_CONFIG), which doctor "
+        + "does not run; run it by hand with ssh -v git@git.corp.example.com", diagnosis.verdict());
     assertEquals(Outcome.PASSED, diagnosis.step(Check.SSH_CONFIG).outcome());
     for (Diagnosis.Step step : diagnosis.steps().subList(1, diagnosis.steps().size())) {
       assertEquals(Outcome.NOT_APPLICABLE, step.outcome(), step.toString());
-      assertEquals(List.of("the connection goes through the ProxyCommand 'touch " + ran + "', which the doctor does "
-          + "not run"), step.details());
     }
+    // As ssh -G shows it: once, where ssh config is read, never again.
+    String rendered = rendered(diagnosis);
+    assertEquals(1, rendered.split("Pr0xyPass", -1).length - 1, rendered);
+    assertTrue(details(diagnosis.step(Check.SSH_CONFIG)).contains("ProxyCommand touch " + ran + " -P "), rendered);
     assertFalse(Files.exists(ran), "the doctor ran the ProxyCommand");
+  }
+
+  /** Everything a diagnosis shows: each step's details, failure and fix, and the verdict. */
+  private static String rendered(Diagnosis diagnosis) {
+    StringBuilder all = new StringBuilder(diagnosis.verdict()).append('\n');
+    for (Diagnosis.Step step : diagnosis.steps()) {
+      all.append(details(step)).append('\n').append(step.fix().orElse("")).append('\n');
+      for (Throwable t = step.failure().orElse(null); t != null; t = t.getCause()) {
+        all.append(t).append('\n');
+      }
+    }
+    return all.toString();
+  }
+
+  @Test
+  void noTokenNorProxyPasswordOfAPomeriumCliLineAppearsInEitherFlagForm() throws Exception {
+    String password = "Pr0xy:p@ss/w%rd";
+    try (FakeForwardProxy proxy = httpProxy().requireCredentials("alice", password)) {
+      // ssh config doubles a URL's %: %%3A is %3A (':'), %%40 is %40 ('@'), %%2F is '/', %%25 is '%'.
+      String inConfig = "Pr0xy%%3Ap%%40ss%%2Fw%%25rd";
+      for (String flags : List.of(" --service-account " + Testbed.TOKEN + " --forward-proxy http://alice:" + inConfig
+          + "@" + proxy.authority(), " --service-account=" + Testbed.TOKEN + " --forward-proxy=\"http://alice:"
+          + inConfig + "@" + proxy.authority() + "\"")) {
+        testbed.scene.writeSshConfig("Host git.corp.example.com\n  ProxyCommand pomerium-cli tcp --listen - "
+            + "--pomerium-url " + testbed.gateway.url() + " --alternate-ca-path " + testbed.scene.caFile() + flags
+            + " %h:%p\n");
+        Diagnosis diagnosis = diagnose(PomeriumSshSessionFactory.builder()
+            .tokenStore(TokenStore.directory(testbed.tokenCache)).homeDirectory(testbed.home.toFile())
+            .sshDirectory(testbed.sshDirectory.toFile()), "git@git.corp.example.com:group/project.git");
+
+        assertTrue(diagnosis.ok(), diagnosis.toString());
+        String config = details(diagnosis.step(Check.SSH_CONFIG));
+        assertTrue(config.contains("--service-account" + (flags.contains("=") ? "=" : " ") + "<redacted> "
+            + "--forward-proxy" + (flags.contains("=") ? "=\"http://***@" : " http://***@") + proxy.authority()),
+            config);
+        String rendered = rendered(diagnosis);
+        for (String secret : List.of(Testbed.TOKEN, "Pr0xy", password)) {
+          assertFalse(rendered.contains(secret), secret + " in " + rendered);
+        }
+      }
+    }
   }
 
   @Test
@@ -289,5 +359,58 @@ class DoctorTest extends TestbedTest {
     failedAt(diagnosis, Check.DNS);
     assertEquals("FAILED at DNS: Could not resolve hostname nowhere.invalid: Name or service not known",
         diagnosis.verdict());
+  }
+
+  @Test
+  void withoutTheClientCertificatePomeriumAsksForItFailsAtTlsSayingOneIsNeeded() throws Exception {
+    restartTestbed("mtls", gateway -> gateway.requireClientCertificate(true));
+    Diagnosis.Step failed = failedAt(diagnose(testbed.factory(), Testbed.URI), Check.TLS);
+    PomeriumTlsException e = assertInstanceOf(PomeriumTlsException.class, failed.failure().orElseThrow());
+    assertTrue(e.clientCertificateRefused(), e.toString());
+    assertTrue(e.what().startsWith("Pomerium at localhost:" + testbed.gateway.port() + " asked for a client "
+        + "certificate and none was given (for git.corp.example.com:22; TLS: "), e.what());
+    assertEquals("give one (clientCertificate(cert, key), clientCertificatePkcs12 or clientCertificateFromStore)",
+        failed.fix().orElseThrow());
+    assertTrue(details(failed).contains("Pomerium asked for a client certificate issued by CN=jgit-pomerium testkit CA,"
+        + "OU=PomeriumGateway: none was sent"), details(failed));
+  }
+
+  @Test
+  void anExpiredClientCertificateFailsAtTlsSayingWhenItExpired() throws Exception {
+    restartTestbed("mtls", gateway -> gateway.requireClientCertificate(true));
+    Path cert = testbed.root.resolve("client.pem");
+    Path key = testbed.root.resolve("client-key.pem");
+    java.time.Instant expired = java.time.Instant.now().minus(java.time.Duration.ofDays(1))
+        .truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    testbed.gateway.issueClientCertificate("build-agent", expired.minus(java.time.Duration.ofDays(30)), expired)
+        .writeTo(cert, key);
+
+    Diagnosis.Step failed = failedAt(diagnose(testbed.factory().clientCertificate(cert, key), Testbed.URI),
+        Check.TLS);
+    PomeriumTlsException e = assertInstanceOf(PomeriumTlsException.class, failed.failure().orElseThrow());
+    assertTrue(e.what().startsWith("Pomerium at localhost:" + testbed.gateway.port() + " refused the client "
+        + "certificate CN=build-agent: it expired at " + expired + " (for git.corp.example.com:22; TLS: "), e.what());
+    assertEquals("renew the client certificate, or give the one Pomerium expects (clientCertificate, "
+        + "clientCertificatePkcs12 or clientCertificateFromStore)", failed.fix().orElseThrow());
+    assertFalse(failed.fix().orElseThrow().contains("CA"), failed.toString());
+  }
+
+  @Test
+  void aChangedHostKeysVerdictSaysWhichHostKeyAndLineNotOpenSshsBanner() throws Exception {
+    Path impostor = testbed.root.resolve("impostor");
+    Process keygen = new ProcessBuilder("ssh-keygen", "-q", "-t", "ecdsa", "-N", "", "-f", impostor.toString())
+        .redirectErrorStream(true).start();
+    assertEquals(0, keygen.waitFor(), new String(keygen.getInputStream().readAllBytes()));
+    String[] old = Files.readString(Path.of(impostor + ".pub")).strip().split(" ");
+    Path knownHosts = testbed.sshDirectory.resolve("known_hosts");
+    Files.writeString(knownHosts, "# the old key\n" + Testbed.HOST + " " + old[0] + " " + old[1] + "\n");
+
+    Diagnosis diagnosis = diagnose(testbed.factory(), Testbed.URI);
+
+    failedAt(diagnosis, Check.HOST_KEY);
+    String fingerprint = KeyUtils.getFingerPrint(BuiltinDigests.sha256, testbed.ssh.hostPublicKey());
+    assertEquals("FAILED at HOST_KEY: the host key of git.corp.example.com has changed: the server offered the "
+        + "ECDSA key " + fingerprint + ", and " + knownHosts
+        + " line 2 holds another", diagnosis.verdict());
   }
 }

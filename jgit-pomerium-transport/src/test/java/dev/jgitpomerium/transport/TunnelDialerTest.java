@@ -326,7 +326,11 @@ class TunnelDialerTest extends TestbedTest {
     Path key = dir.resolve("client-key.pem");
     testbed.gateway.issueClientCertificate("build-agent").writeTo(cert, key);
 
-    assertThrows(PomeriumException.class, () -> dialer(testbed.factory()).open(route()).close());
+    PomeriumTlsException none = assertThrows(PomeriumTlsException.class,
+        () -> dialer(testbed.factory()).open(route()).close());
+    assertTrue(none.clientCertificateRefused(), none.toString());
+    assertTrue(none.getMessage().startsWith("Pomerium at localhost:" + testbed.gateway.port() + " asked for a client "
+        + "certificate and none was given (for " + route().destination() + "; TLS: "), none.getMessage());
     try (Tunnel tunnel = dialer(testbed.factory().clientCertificate(cert, key)).open(route())) {
       assertEquals(route(), tunnel.route());
     }

@@ -30,8 +30,14 @@ import picocli.CommandLine.ParentCommand;
     exitCodeListHeading = "%nExit status:%n",
     exitCodeList = {"0:every step passed (some perhaps with a warning)",
         "1:a step failed: the verdict names it (without URL|HOST: for any of the routes)",
-        "2:usage: an unknown option, URL|HOST is not an SSH URL or host, or neither it nor a route is given"})
+        "2:usage: an unknown option, URL|HOST is not an SSH URL or host, or neither it nor a route is given",
+        "3:not checked: a ProxyCommand doctor does not run reaches the host"})
 final class DoctorCommand implements Callable<Integer> {
+  /** Nothing failed, but a connection was not followed past ssh config: not the 0 of a connection that works. */
+  static final int NOT_CHECKED = 3;
+  /** How a fix names this program: as the README runs it, the shaded jar (no installed command is assumed). */
+  static final String PROGRAM = "java -jar jgit-pomerium.jar";
+
   @ParentCommand Main main;
   @Mixin PomeriumOptions pomerium;
   @Mixin SshOptions ssh;
@@ -45,7 +51,8 @@ final class DoctorCommand implements Callable<Integer> {
     PomeriumSshSessionFactory.Builder builder = PomeriumSshSessionFactory.builderFromEnvironment();
     pomerium.applyTo(builder, target != null && pomerium.namesPomerium() ? List.of(destination()) : List.of());
     ssh.applyTo(builder, main.err());
-    boolean ok = true;
+    boolean failed = false;
+    boolean unchecked = false;
     try (PomeriumSshSessionFactory factory = builder.build()) {
       List<String> targets = target != null ? List.of(target) : factory.routes().stream()
           .map(r -> "ssh://" + SshTarget.hostAndPort(r.host(), r.port())).toList();
@@ -62,11 +69,12 @@ final class DoctorCommand implements Callable<Integer> {
         if (i > 0) {
           main.out().println();
         }
-        print(diagnosis, main.out());
-        ok &= diagnosis.ok();
+        print(diagnosis, main.out(), pomerium);
+        failed |= diagnosis.firstFailure().isPresent();
+        unchecked |= !diagnosis.checked();
       }
     }
-    return ok ? 0 : Errors.FAILURE;
+    return failed ? Errors.FAILURE : unchecked ? NOT_CHECKED : 0;
   }
 
   /**
@@ -94,8 +102,11 @@ final class DoctorCommand implements Callable<Integer> {
     }
   }
 
-  /** One block per step, then the verdict and the fix. */
-  static void print(Diagnosis diagnosis, PrintStream out) {
+  /**
+   * One block per step, then the verdict and the fix; {@code options}, the Pomerium options the doctor was given, go
+   * into a command the fix suggests.
+   */
+  static void print(Diagnosis diagnosis, PrintStream out, PomeriumOptions options) {
     // Pomerium's URL, for the login command a fix names.
     String url = diagnosis.steps().stream().map(s -> s.failure().orElse(null))
         .filter(f -> f instanceof PomeriumException p && p.route() != null)
@@ -109,11 +120,12 @@ final class DoctorCommand implements Callable<Integer> {
         detail.lines().forEach(line -> out.println("    " + line));
       }
       if (step.outcome() == Diagnosis.Outcome.WARNING) {
-        step.fix().ifPresent(fix -> out.println("    fix: " + fix(step, fix, url)));
+        step.fix().ifPresent(fix -> out.println("    fix: " + fix(step, fix, url, options)));
       }
     }
     out.println(diagnosis.verdict());
-    diagnosis.firstFailure().ifPresent(step -> out.println("fix: " + fix(step, step.fix().orElse("-"), url)));
+    diagnosis.firstFailure().ifPresent(step -> out.println("fix: " + fix(step, step.fix().orElse("-"), url,
+        options)));
   }
 
   private static String outcome(Diagnosis.Outcome outcome) {
@@ -127,18 +139,31 @@ final class DoctorCommand implements Callable<Integer> {
   }
 
   /** The library's advice names its API; the command line's names its flags and commands. */
-  private static String fix(Diagnosis.Step step, String fix, String url) {
-    if (step.failure().orElse(null) instanceof PomeriumTlsException) {
-      return "if Pomerium uses a private CA, pass its certificate with --alternate-ca-path <ca.pem>";
+  private static String fix(Diagnosis.Step step, String fix, String url, PomeriumOptions pomerium) {
+    if (step.failure().orElse(null) instanceof PomeriumTlsException tls) {
+      return Errors.tlsFix(tls);
     }
     if (step.failure().orElse(null) instanceof HostKeyException e && e.kind() == HostKeyException.Kind.UNKNOWN) {
       String file = e.knownHostsFile() == null ? "~/.ssh/known_hosts" : e.knownHostsFile().toString();
+      PomeriumOptions.Restated options = pomerium.restated();
+      String given = options.shellWords();
       return "check the fingerprint " + e.fingerprint() + " with the server's administrator, then add the key: "
-          + "jgit-pomerium keyscan " + e.host() + " >> " + file;
+          + PROGRAM + " keyscan " + (given.isEmpty() ? "" : given + " ") + PomeriumOptions.Restated.quoted(
+              e.host()) + " >> " + PomeriumOptions.Restated.quoted(file)
+          + (options.notes().isEmpty() ? "" : " (" + String.join("; ", options.notes()) + ")");
     }
     if (fix.startsWith("sign in (signIn(endpoint)")) {
-      return "sign in with 'jgit-pomerium login " + url + "', or give a token (--service-account-file FILE, or "
+      return "sign in with '" + PROGRAM + " login " + url + "', or give a token (--service-account-file FILE, or "
           + "JGIT_POMERIUM_TOKEN_FILE)";
+    }
+    if (fix.startsWith("this looks like a CI run (")) {
+      return fix.substring(0, fix.indexOf("never signs in: ") + "never signs in: ".length()) + "give the job's "
+          + "identity token (--github-oidc, --bearer-token-env VARIABLE or --kubernetes-token-file FILE) or a "
+          + "service-account token (--service-account-file FILE)";
+    }
+    String fileToRenew = "renew the token in the service-account token file";
+    if (fix.startsWith(fileToRenew) && pomerium.serviceAccountFile != null) {
+      return "renew the service-account token in " + pomerium.serviceAccountFile + fix.substring(fileToRenew.length());
     }
     return fix;
   }

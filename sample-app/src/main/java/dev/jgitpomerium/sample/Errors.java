@@ -61,7 +61,7 @@ final class Errors {
     PomeriumException pomerium = PomeriumException.causeOf(failure).orElse(null);
     if (pomerium instanceof PomeriumTlsException tls) {
       // The library's advice names its API; the command line's names its flag.
-      return tls.what() + "; if Pomerium uses a private CA, pass its certificate with --alternate-ca-path <ca.pem>";
+      return tls.what() + "; " + tlsFix(tls);
     }
     if (pomerium != null) {
       // The same for a private CA of an https:// proxy: the CA flag serves both.
@@ -73,6 +73,17 @@ final class Errors {
       return "the SSH host key of " + hostOf(failure) + " was not accepted (Host key verification failed)";
     }
     return message;
+  }
+
+  /** What to do about a failed TLS handshake with Pomerium, in the command line's flags. */
+  static String tlsFix(PomeriumTlsException tls) {
+    if (!tls.clientCertificateRefused()) {
+      return "if Pomerium uses a private CA, pass its certificate with --alternate-ca-path <ca.pem>";
+    }
+    return tls.hint().orElse("").startsWith("renew")
+        ? "renew the client certificate, or give the one Pomerium expects (--client-cert FILE --client-key FILE, "
+            + "--client-cert-pkcs12 FILE, or --client-cert-from-store)"
+        : "give one with --client-cert FILE --client-key FILE, --client-cert-pkcs12 FILE, or --client-cert-from-store";
   }
 
   static int exitCode(Throwable failure) {

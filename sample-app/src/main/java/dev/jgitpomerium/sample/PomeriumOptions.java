@@ -242,4 +242,83 @@ public final class PomeriumOptions {
   boolean namesPomerium() {
     return pomeriumUrl != null || !routes.isEmpty();
   }
+
+  /**
+   * These options as a command line gives them again, for a command a message suggests: files by path, names as
+   * given, but never a secret: a --service-account token becomes {@code --service-account-file TOKEN_FILE} and a
+   * --forward-proxy URL with credentials is left out; {@code notes} says so.
+   */
+  Restated restated() {
+    List<String> args = new ArrayList<>();
+    List<String> notes = new ArrayList<>();
+    if (pomeriumUrl != null) {
+      args.addAll(List.of("--pomerium-url", pomeriumUrl));
+    }
+    routes.forEach(route -> args.addAll(List.of("--route", route)));
+    if (alternateCaPath != null) {
+      args.addAll(List.of("--alternate-ca-path", alternateCaPath.toString()));
+    }
+    if (caCert != null) {
+      args.addAll(List.of("--ca-cert", caCert.strip()));
+    }
+    if (clientCert != null && clientKey != null) {
+      args.addAll(List.of("--client-cert", clientCert.toString(), "--client-key", clientKey.toString()));
+    }
+    if (clientCertPkcs12 != null) {
+      args.addAll(List.of("--client-cert-pkcs12", clientCertPkcs12.toString()));
+    }
+    if (clientCertPasswordFile != null) {
+      args.addAll(List.of("--client-cert-password-file", clientCertPasswordFile.toString()));
+    }
+    if (clientCertFromStore) {
+      args.add("--client-cert-from-store");
+    }
+    if (clientCertIssuer != null) {
+      args.addAll(List.of("--client-cert-issuer", clientCertIssuer));
+    }
+    if (clientCertSubject != null) {
+      args.addAll(List.of("--client-cert-subject", clientCertSubject));
+    }
+    if (disableTlsVerification) {
+      args.add("--disable-tls-verification");
+    }
+    if (serviceAccount != null) {
+      args.addAll(List.of("--service-account-file", "TOKEN_FILE"));
+      notes.add("TOKEN_FILE: a file holding the --service-account token, which is never shown");
+    }
+    if (serviceAccountFile != null) {
+      args.addAll(List.of("--service-account-file", serviceAccountFile.toString()));
+    }
+    if (githubOidc && githubOidcAudience == null) {
+      args.add("--github-oidc");
+    }
+    if (githubOidcAudience != null) {
+      args.addAll(List.of("--github-oidc-audience", githubOidcAudience));
+    }
+    if (bearerTokenEnv != null) {
+      args.addAll(List.of("--bearer-token-env", bearerTokenEnv));
+    }
+    if (kubernetesTokenFile != null) {
+      args.addAll(List.of("--kubernetes-token-file", kubernetesTokenFile.toString()));
+    }
+    if (forwardProxy != null && forwardProxy.contains("@")) {
+      notes.add("the --forward-proxy URL holds credentials, so it is left out: give it as JGIT_POMERIUM_FORWARD_PROXY "
+          + "in the environment");
+    } else if (forwardProxy != null) {
+      args.addAll(List.of("--forward-proxy", forwardProxy));
+    }
+    return new Restated(args, notes);
+  }
+
+  /** Options as {@link #restated()} gives them, and what was left out or stands for a secret. */
+  record Restated(List<String> args, List<String> notes) {
+    /** The arguments as a POSIX shell reads them, quoted where needed. */
+    String shellWords() {
+      return args.stream().map(Restated::quoted).collect(java.util.stream.Collectors.joining(" "));
+    }
+
+    static String quoted(String word) {
+      return word.matches("[A-Za-z0-9_@%+=:,./-]+") ? word : "'" + word.replace("'", "'\\''") + "'";
+    }
+  }
 }

@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.jgitpomerium.testkit.ChildProcesses;
 import dev.jgitpomerium.testkit.Pkcs12Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -119,5 +122,46 @@ class ClientCertificateCommandTest {
     assertTrue(line.contains("the platform certificate stores (KeychainStore on macOS, Windows-MY on Windows) are not "
         + "available on Linux: use a PEM client certificate and key, or a PKCS#12 file"), line);
     assertEquals(0, testbed.gateway.requestCount(), "nothing is sent without the certificate the line asks for");
+  }
+
+  @Test
+  void withoutAClientCertificateTheErrorSaysPomeriumAskedForOneAndWhichFlagsGiveIt() {
+    int status = testbed.run(testbed.withPomeriumFlags("ls-remote", CliTestbed.URI));
+
+    assertEquals(1, status, testbed.err());
+    String line = testbed.errorLine();
+    assertTrue(line.contains(": Pomerium at localhost:" + testbed.gateway.port() + " asked for a client certificate "
+        + "and none was given (for git.corp.example.com:22; TLS: "), line);
+    assertTrue(line.endsWith("); give one with --client-cert FILE --client-key FILE, --client-cert-pkcs12 FILE, or "
+        + "--client-cert-from-store"), line);
+    assertFalse(line.contains("--alternate-ca-path"), line);
+  }
+
+  @Test
+  void anExpiredClientCertificateIsNamedWithItsExpiryInTheErrorAndTheDoctorsFixWithoutVerbose() throws Exception {
+    Instant expired = Instant.now().minus(Duration.ofDays(2)).truncatedTo(ChronoUnit.SECONDS);
+    Path cert = dir.resolve("old.pem");
+    Path key = dir.resolve("old-key.pem");
+    testbed.gateway.issueClientCertificate("old-laptop", expired.minus(Duration.ofDays(90)), expired)
+        .writeTo(cert, key);
+    String fix = "renew the client certificate, or give the one Pomerium expects (--client-cert FILE --client-key "
+        + "FILE, --client-cert-pkcs12 FILE, or --client-cert-from-store)";
+
+    int status = testbed.run(testbed.withPomeriumFlags("ls-remote", CliTestbed.URI, "--client-cert", cert.toString(),
+        "--client-key", key.toString()));
+
+    assertEquals(1, status, testbed.err());
+    String line = testbed.errorLine();
+    assertTrue(line.contains(" refused the client certificate CN=old-laptop: it expired at " + expired), line);
+    assertTrue(line.endsWith("; " + fix), line);
+
+    status = testbed.run(testbed.withPomeriumFlags("doctor", CliTestbed.URI, "--client-cert", cert.toString(),
+        "--client-key", key.toString()));
+
+    assertEquals(1, status, testbed.out() + testbed.err());
+    List<String> last = testbed.out().lines().skip(testbed.out().lines().count() - 2).toList();
+    assertTrue(last.get(0).startsWith("FAILED at TLS: Pomerium at localhost:" + testbed.gateway.port()
+        + " refused the client certificate CN=old-laptop: it expired at " + expired), testbed.out());
+    assertEquals("fix: " + fix, last.get(1));
   }
 }

@@ -5,6 +5,7 @@ import dev.jgitpomerium.transport.Diagnosis.Check;
 import dev.jgitpomerium.transport.Diagnosis.Outcome;
 import dev.jgitpomerium.transport.PomeriumException;
 import dev.jgitpomerium.transport.PomeriumProxyException;
+import dev.jgitpomerium.transport.PomeriumTlsException;
 import dev.jgitpomerium.transport.PomeriumToken;
 import dev.jgitpomerium.transport.Route;
 import dev.jgitpomerium.transport.SshConfigException;
@@ -16,9 +17,11 @@ import dev.jgitpomerium.transport.internal.proxy.ProxyUrl;
 import dev.jgitpomerium.transport.internal.relay.Sockets;
 import dev.jgitpomerium.transport.internal.routing.Router;
 import dev.jgitpomerium.transport.internal.session.KnownHosts;
+import dev.jgitpomerium.transport.internal.signin.SignInOptions;
 import dev.jgitpomerium.transport.internal.sshconfig.SshConfig;
 import dev.jgitpomerium.transport.internal.token.Jwts;
 import dev.jgitpomerium.transport.internal.token.TokenChain;
+import dev.jgitpomerium.transport.internal.tunnel.ClientCertificateRequest;
 import dev.jgitpomerium.transport.internal.tunnel.Failures;
 import dev.jgitpomerium.transport.internal.tunnel.ResponseHead;
 import dev.jgitpomerium.transport.internal.tunnel.TunnelDialer;
@@ -41,6 +44,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import javax.net.ssl.SSLSession;
@@ -60,7 +64,10 @@ public final class Doctor {
   private static final int MAX_BANNER_BYTES = 8192;
   /** Certificates that expire sooner are warned about. */
   private static final Duration EXPIRY_WARNING = Duration.ofDays(14);
-  private static final Pattern SERVICE_ACCOUNT = Pattern.compile("(--service-account(?:=|\\s+))(\\S+)");
+  /** A flag's value in a ProxyCommand line: quoted as ssh_config quotes, or up to the next blank. */
+  private static final String VALUE = "(\"[^\"]*\"?|'[^']*'?|\\S+)";
+  private static final Pattern SERVICE_ACCOUNT = Pattern.compile("(--service-account(?:=|\\s+))" + VALUE);
+  private static final Pattern FORWARD_PROXY = Pattern.compile("(--forward-proxy(?:=|\\s+))" + VALUE);
 
   /** Judges the host key a connection to {@code host:port} gets (see {@code HostKeyScans.probe}). */
   @FunctionalInterface
@@ -142,11 +149,12 @@ public final class Doctor {
     if (decision instanceof Router.Pomerium pomerium) {
       throughPomerium(steps, pomerium);
     } else if (decision instanceof Router.ProxyCommand command) {
-      String why = "the connection goes through the ProxyCommand '" + redacted(command.line()) + "', which the "
-          + "doctor does not run";
-      for (Check check : List.of(Check.PROXY, Check.DNS, Check.TCP, Check.TLS, Check.TOKEN, Check.CONNECT,
-          Check.SSH_BANNER, Check.HOST_KEY)) {
-        steps.notApplicable(check, why);
+      // The command itself shows once, at SSH_CONFIG (as ssh -G shows it): it may hold a password of its own.
+      steps.notApplicable(Check.PROXY, target.host() + " is reached through a ProxyCommand (see SSH_CONFIG), which "
+          + "doctor does not run; run it by hand with " + sshVerbose(target));
+      for (Check check : List.of(Check.DNS, Check.TCP, Check.TLS, Check.TOKEN, Check.CONNECT, Check.SSH_BANNER,
+          Check.HOST_KEY)) {
+        steps.notApplicable(check, "not checked: the ProxyCommand makes this part of the connection");
       }
       return steps.diagnosis(target);
     } else {
@@ -154,6 +162,12 @@ public final class Doctor {
     }
     hostKey(steps, entry, target);
     return steps.diagnosis(target);
+  }
+
+  /** The OpenSSH command line that tries the connection the doctor cannot follow, with OpenSSH's own trace. */
+  private static String sshVerbose(Target target) {
+    return "ssh -v" + (target.port() > 0 && target.port() != 22 ? " -p " + target.port() : "") + " "
+        + (target.user() != null ? target.user() + "@" : "") + target.host();
   }
 
   private List<String> sshConfigDetails(Target target, SshConfig.Resolution resolution, Router.Decision decision) {
@@ -197,9 +211,26 @@ public final class Doctor {
     return otherwise == null ? "" : " (" + otherwise + ")";
   }
 
-  /** A pomerium-cli line may carry {@code --service-account JWT}: the token is never shown. */
+  /**
+   * A pomerium-cli line may carry {@code --service-account JWT} and {@code --forward-proxy
+   * http://user:password@proxy}: neither the token nor the proxy's user info is ever shown. The user info is
+   * everything up to the last {@code @}, as a password may hold any character, percent-encoded ({@code %%40} in ssh
+   * config) or not.
+   */
   static String redacted(String line) {
-    return SERVICE_ACCOUNT.matcher(line).replaceAll("$1<redacted>");
+    String withoutToken = SERVICE_ACCOUNT.matcher(line).replaceAll("$1<redacted>");
+    return FORWARD_PROXY.matcher(withoutToken).replaceAll(m -> Matcher.quoteReplacement(m.group(1)
+        + withoutUserInfo(m.group(2))));
+  }
+
+  private static String withoutUserInfo(String url) {
+    int at = url.lastIndexOf('@');
+    if (at < 0) {
+      return url;
+    }
+    int scheme = url.indexOf("://");
+    int start = scheme >= 0 && scheme < at ? scheme + 3 : url.startsWith("\"") || url.startsWith("'") ? 1 : 0;
+    return url.substring(0, start) + "***" + url.substring(at);
   }
 
   private void throughPomerium(Steps steps, Router.Pomerium pomerium) {
@@ -268,12 +299,15 @@ public final class Doctor {
         steps.failed(Check.TLS, start, details, e, e.hint().orElse("check Pomerium's certificate"));
         return;
       }
-      tls(steps, start, tls.getSession(), route, runtime.tls().verificationDisabled());
+      long tlsStart = start;
+      tls(steps, start, tls.getSession(), route, runtime.tls().verificationDisabled(),
+          runtime.tls().clientCertificateRequest(tls));
 
       start = System.nanoTime();
-      PomeriumToken token;
+      String ci = SignInOptions.ciVariable(router.environment());
+      Sent sent;
       try {
-        token = token(steps, start, route, runtime);
+        sent = token(steps, start, route, runtime, ci);
       } catch (PomeriumException e) {
         steps.failed(Check.TOKEN, start, List.of(), e, e.hint().orElse("correct the token setting"));
         return;
@@ -282,15 +316,24 @@ public final class Doctor {
       start = System.nanoTime();
       ResponseHead head;
       try {
-        head = dialer.exchange(route, tls, token);
+        head = dialer.exchange(route, tls, sent.token());
+      } catch (PomeriumTlsException e) {
+        // Under TLS 1.3 a refused client certificate shows only at the first exchange: the fault is TLS's.
+        List<String> details = new ArrayList<>(steps.retract(Check.TLS));
+        details.add(e.what());
+        steps.failed(Check.TLS, tlsStart, details, e, e.hint().orElse("check the client certificate"));
+        return;
       } catch (PomeriumException e) {
         steps.failed(Check.CONNECT, start, List.of(), e, e.hint().orElse("check that this address is Pomerium"));
         return;
       }
       if (head.status() < 200 || head.status() >= 300) {
-        PomeriumException refusal = TunnelDialer.refusal(route, head, token);
+        PomeriumException refusal = TunnelDialer.refusal(route, head, sent.token());
+        boolean signInWanted = head.status() == 401 || (head.status() >= 300 && head.status() < 400);
+        String fix = !signInWanted ? null : sent.token() == null ? noTokenFix(ci) : rejectedTokenFix(sent.source());
         steps.failed(Check.CONNECT, start, List.of("CONNECT " + route.destination() + ": " + head),
-            refusal, refusal.hint().orElse("ask Pomerium's administrator what HTTP " + head.status() + " means here"));
+            refusal, fix != null ? fix : refusal.hint().orElse("ask Pomerium's administrator what HTTP "
+                + head.status() + " means here"));
         return;
       }
       steps.passed(Check.CONNECT, start, List.of("CONNECT " + route.destination() + ": " + head + ": tunnel open"));
@@ -310,7 +353,8 @@ public final class Doctor {
         + choice.reason();
   }
 
-  private static void tls(Steps steps, long start, SSLSession session, Route route, boolean verificationDisabled) {
+  private static void tls(Steps steps, long start, SSLSession session, Route route, boolean verificationDisabled,
+      Optional<ClientCertificateRequest> clientCertificate) {
     List<String> details = new ArrayList<>();
     List<String> warnings = new ArrayList<>();
     details.add(session.getProtocol() + ", " + session.getCipherSuite());
@@ -332,6 +376,9 @@ public final class Doctor {
         }
       }
     }
+    clientCertificate.ifPresent(asked -> details.add("Pomerium asked for a client certificate"
+        + (asked.issuers().isEmpty() ? "" : " issued by " + String.join(" or ", asked.issuers())) + ": "
+        + (asked.sent().isEmpty() ? "none was sent" : "sent " + certificate(asked.sent().get(0)))));
     if (verificationDisabled) {
       warnings.add("TLS verification is disabled: the chain and the name " + route.endpoint().host()
           + " were not checked, and anyone on the path could take the token");
@@ -349,8 +396,46 @@ public final class Doctor {
         + ", valid until " + x509.getNotAfter().toInstant();
   }
 
+  /** Prefix of the fix for a run under CI with no token: the command line names its own flags after it. */
+  public static final String CI_WITHOUT_A_TOKEN = "this looks like a CI run (";
+
+  /**
+   * What to do when no token was sent: sign in, or give one; under CI (which never signs in), the job's identity
+   * token or a service-account token.
+   */
+  private static String noTokenFix(String ci) {
+    return ci == null ? TunnelDialer.SIGN_IN_OR_GIVE_A_TOKEN : CI_WITHOUT_A_TOKEN + ci + " is set), which never "
+        + "signs in: give the job's identity token (githubActionsOidcToken, bearerTokenFromEnvironment or "
+        + "kubernetesServiceAccountToken) or a service-account token (tokenFile; JGIT_POMERIUM_TOKEN_FILE)";
+  }
+
+  /**
+   * What to do when Pomerium rejected the token from {@code source}: a configured machine token is renewed or fixed
+   * where it comes from (signing in does not help while one is configured: it is sent first); a cached sign-in is
+   * renewed by signing in.
+   */
+  static String rejectedTokenFix(String source) {
+    if (source == null || source.startsWith("the token cache")) {
+      return "sign in again or renew the token";
+    }
+    if (source.startsWith("service-account token")) {
+      return "renew the " + (source.endsWith("file") ? "token in the service-account token file" : "service-account "
+          + "token") + ", or check that it was made for this Pomerium; signing in does not help while it is "
+          + "configured";
+    }
+    if (source.equals("token command") || source.startsWith("the factory's own")) {
+      return "check the token " + (source.startsWith("the") ? source : "the " + source) + " gives (Pomerium "
+          + "rejected it); signing in does not help while it is configured";
+    }
+    return "check the token's issuer and audience against what the route accepts (Pomerium rejected the " + source
+        + "); signing in does not help while it is configured";
+  }
+
+  /** A token (null: none) and where it came from (or where none was found). */
+  private record Sent(PomeriumToken token, String source) {}
+
   /** The token a first attempt sends, as the token chain gives it without a sign-in. */
-  private static PomeriumToken token(Steps steps, long start, Route route, FactoryRuntime runtime)
+  private static Sent token(Steps steps, long start, Route route, FactoryRuntime runtime, String ci)
       throws PomeriumException {
     TokenRequest request = TokenRequest.initial(route);
     PomeriumToken token;
@@ -373,8 +458,8 @@ public final class Doctor {
     if (token == null) {
       steps.add(Check.TOKEN, Outcome.WARNING, start, List.of("no token: none from " + source
           + "; the doctor does not sign in, and goes on without one to show what Pomerium answers"), null,
-          TunnelDialer.SIGN_IN_OR_GIVE_A_TOKEN);
-      return null;
+          noTokenFix(ci));
+      return new Sent(null, source);
     }
     List<String> details = new ArrayList<>();
     details.add("from " + source + ", sent as Authorization: "
@@ -385,13 +470,14 @@ public final class Doctor {
       details.add("no expiry in it (not a JWT with an exp claim): Pomerium decides how long it is valid");
     } else if (expiry.get().isBefore(now)) {
       details.add("expired at " + expiry.get());
-      steps.add(Check.TOKEN, Outcome.WARNING, start, details, null, "renew the token, or sign in again");
-      return token;
+      steps.add(Check.TOKEN, Outcome.WARNING, start, details, null, source.startsWith("the token cache")
+          ? "renew the token, or sign in again" : "renew the token (" + source + ")");
+      return new Sent(token, source);
     } else {
       details.add("expires at " + expiry.get() + ", in " + humane(Duration.between(now, expiry.get())));
     }
     steps.add(Check.TOKEN, Outcome.PASSED, start, details, null, null);
-    return token;
+    return new Sent(token, source);
   }
 
   private static String humane(Duration d) {
@@ -599,6 +685,14 @@ public final class Doctor {
             : failure.getMessage().lines().findFirst().orElse(""));
       }
       add(check, Outcome.FAILED, start, all, failure, fix);
+    }
+
+    /** Takes back the step for {@code check} and every later one; returns the details it had. */
+    List<String> retract(Check check) {
+      List<String> details = steps.stream().filter(s -> s.check() == check).findFirst()
+          .map(Diagnosis.Step::details).orElse(List.of());
+      steps.removeIf(s -> s.check().ordinal() >= check.ordinal());
+      return details;
     }
 
     void notApplicable(Check check, String why) {

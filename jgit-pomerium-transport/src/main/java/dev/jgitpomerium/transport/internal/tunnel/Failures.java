@@ -163,6 +163,16 @@ public final class Failures {
   }
 
   static PomeriumTlsException tls(Route route, IOException cause) {
+    if (cause instanceof ClientCertificateRequest.Refused refused) {
+      ClientCertificateRequest request = refused.request();
+      String hint = request.configured()
+          ? "renew the client certificate, or give the one Pomerium expects (clientCertificate, "
+              + "clientCertificatePkcs12 or clientCertificateFromStore)"
+          : "give one (clientCertificate(cert, key), clientCertificatePkcs12 or clientCertificateFromStore)";
+      return new PomeriumTlsException(route, PomeriumException.NO_STATUS, "Pomerium at " + route.endpoint() + " "
+          + request.what(java.time.Instant.now()) + " (for " + route.destination() + "; TLS: " + cause.getMessage()
+          + "); " + hint, hint, true, cause);
+    }
     String hint = "if Pomerium uses a private CA, add its certificate (addCaCertificates, or jgit.pomerium.caFile)";
     return new PomeriumTlsException(route, PomeriumException.NO_STATUS, "TLS handshake with Pomerium at "
         + route.endpoint() + " failed (for " + route.destination() + "): " + cause.getMessage() + "; " + hint, hint,

@@ -20,6 +20,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import javax.net.ssl.KeyManager;
@@ -32,6 +33,7 @@ import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
+import javax.net.ssl.X509KeyManager;
 import javax.net.ssl.X509TrustManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,6 +68,7 @@ public final class TlsSetup {
   public static final int HANDSHAKES_PER_CONTEXT = 256;
 
   private final KeyManager[] keyManagers;
+  private final ClientCertificateRequest.Recorder recorder;
   private final X509TrustManager trustManager;
   private final AtomicInteger handshakes = new AtomicInteger();
   private volatile SSLSocketFactory socketFactory;
@@ -73,7 +76,11 @@ public final class TlsSetup {
 
   private TlsSetup(KeyManager[] keyManagers, X509TrustManager trustManager, boolean verificationDisabled)
       throws GeneralSecurityException {
-    this.keyManagers = keyManagers;
+    // Even with no identity of its own, a key manager tells whether Pomerium asked for one.
+    X509KeyManager configured = keyManagers == null ? null : Arrays.stream(keyManagers)
+        .filter(X509KeyManager.class::isInstance).map(X509KeyManager.class::cast).findFirst().orElse(null);
+    this.recorder = new ClientCertificateRequest.Recorder(configured);
+    this.keyManagers = keyManagers != null && configured == null ? keyManagers : new KeyManager[] {recorder};
     this.trustManager = trustManager;
     this.socketFactory = newSocketFactory();
     this.verificationDisabled = verificationDisabled;
@@ -218,9 +225,30 @@ public final class TlsSetup {
       } catch (IOException suppressed) {
         e.addSuppressed(suppressed);
       }
-      throw e;
+      throw clientCertificateRefused(tls, e).orElse(e);
     }
     return tls;
+  }
+
+  /** Whether Pomerium asked for a client certificate on {@code tls}, and what was sent. */
+  public Optional<ClientCertificateRequest> clientCertificateRequest(SSLSocket tls) {
+    return recorder.request(tls);
+  }
+
+  /**
+   * {@code failure} of {@code tls}, as the refusal of its client certificate when Pomerium asked for one and the
+   * failure is not this side's own verdict on Pomerium's certificate, nor a timeout.
+   */
+  Optional<IOException> clientCertificateRefused(SSLSocket tls, IOException failure) {
+    if (failure instanceof java.net.SocketTimeoutException) {
+      return Optional.empty();
+    }
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof CertificateException) {
+        return Optional.empty();
+      }
+    }
+    return recorder.request(tls).map(asked -> new ClientCertificateRequest.Refused(asked, failure));
   }
 
   /**

@@ -23,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLSocket;
 import org.slf4j.Logger;
@@ -243,10 +244,15 @@ public final class TunnelDialer {
       return head;
     } catch (SocketTimeoutException e) {
       throw Failures.timedOut(route, "its answer to CONNECT", timeout, e);
-    } catch (ProtocolException | EOFException e) {
-      throw Failures.malformed(route, e);
     } catch (IOException e) {
-      throw Failures.interrupted(route, e);
+      // Under TLS 1.3 Pomerium judges the client certificate after the client's handshake has ended: its refusal
+      // (an alert, a reset, a broken pipe) shows here, at the first write or read.
+      Optional<IOException> refused = settings.tls().clientCertificateRefused(tls, e);
+      if (refused.isPresent()) {
+        throw Failures.tls(route, refused.get());
+      }
+      throw e instanceof ProtocolException || e instanceof EOFException ? Failures.malformed(route, e)
+          : Failures.interrupted(route, e);
     }
   }
 
