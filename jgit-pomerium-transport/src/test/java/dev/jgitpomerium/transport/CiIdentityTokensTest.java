@@ -265,6 +265,20 @@ class CiIdentityTokensTest extends TestbedTest {
   }
 
   @Test
+  void aKubernetesTokenFileHoldingSomethingElseSaysToCheckWhatWritesItNotToMountIt() throws Exception {
+    trustIssuers();
+    Path garbled = Files.writeString(dir.resolve("garbled-token"), "eyJhbGciOi JSUzI1NiJ9\n");
+    try (PomeriumSshSessionFactory pomerium = ciFactory().kubernetesServiceAccountToken(garbled).build()) {
+      String message = assertThrows(TransportException.class, () -> lsRemote(pomerium)).getMessage();
+      assertTrue(message.contains("token file " + garbled + " does not hold a token"), message);
+      assertTrue(message.contains("A projected serviceAccountToken file holds one JWT and nothing else: check what "
+          + "writes this file."), message);
+      assertFalse(message.contains("Mount a projected"), message);
+    }
+    assertEquals(0, testbed.gateway.requestCount(), "nothing was sent");
+  }
+
+  @Test
   void aRouteThatTakesNoBearerJwtsAsksForSignInAndTheErrorSaysWhatTheRouteNeeds() {
     environment.put("POMERIUM_ID_TOKEN", gitlab.mint("project_path:group/project", AUDIENCE));
     try (PomeriumSshSessionFactory pomerium = ciFactory().bearerTokenFromEnvironment("POMERIUM_ID_TOKEN").build()) {

@@ -93,8 +93,11 @@ public sealed interface WorkloadIdentity {
         try {
           token = TokenFiles.read(file, PomeriumToken.Scheme.BEARER);
         } catch (IOException e) {
-          throw new HintedIOException(e.getMessage() + ".", "Mount a projected serviceAccountToken volume there "
-              + "(with the audience Pomerium expects), or give the path where it is mounted.");
+          // A file that is there but holds something else needs another fix than a volume that is missing.
+          throw new HintedIOException(e.getMessage() + ".", e.getCause() instanceof IllegalArgumentException
+              ? "A projected serviceAccountToken file holds one JWT and nothing else: check what writes this file."
+              : "Mount a projected serviceAccountToken volume there (with the audience Pomerium expects), or give the "
+                  + "path where it is mounted.");
         }
         return checked(request, token, what, "The kubelet renews a projected token well before it expires: check "
             + "that the volume is a projected serviceAccountToken and that the kubelet is running.");
