@@ -91,7 +91,8 @@ class DoctorCommandTest {
 
       assertEquals(0, status, testbed.out() + testbed.err());
       String all = testbed.out() + testbed.err();
-      assertTrue(all.contains("--service-account=<redacted> --forward-proxy http://***@" + proxy.authority()), all);
+      assertTrue(all.contains("--service-account=<redacted> --forward-proxy 'http://***@" + proxy.authority() + "'"),
+          all);
       for (String secret : List.of(CliTestbed.TOKEN, "Pr0xy", password)) {
         assertFalse(all.contains(secret), secret + " in " + all);
       }
