@@ -1,5 +1,6 @@
 package dev.jgitpomerium.transport;
 
+import dev.jgitpomerium.transport.internal.routing.RedactedCommandLine;
 import java.net.InetSocketAddress;
 import java.net.Proxy;
 import java.util.Objects;
@@ -102,7 +103,8 @@ public final class ConnectionPath {
   public String toString() {
     return switch (kind) {
       case POMERIUM -> "via Pomerium https://" + route.endpoint().authority() + " (" + origin + ")";
-      case PROXY_COMMAND -> "via ProxyCommand '" + proxyCommand + "'";
+      // A pomerium-cli line the shell runs (it has a redirection, say) may carry a token or a proxy password.
+      case PROXY_COMMAND -> "via ProxyCommand '" + RedactedCommandLine.of(proxyCommand) + "'";
       case DIRECT -> proxy.type() == Proxy.Type.DIRECT || !(proxy.address() instanceof InetSocketAddress address)
           ? "directly"
           : "through the JVM's " + proxy.type() + " proxy " + address.getHostString() + ":" + address.getPort();

@@ -11,6 +11,7 @@ import dev.jgitpomerium.transport.Diagnosis.Check;
 import dev.jgitpomerium.transport.Diagnosis.Outcome;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.sshd.common.config.keys.KeyUtils;
@@ -289,14 +290,23 @@ class DoctorTest extends TestbedTest {
   }
 
   @Test
-  void noTokenNorProxyPasswordOfAPomeriumCliLineAppearsInEitherFlagForm() throws Exception {
+  void noTokenNorProxyPasswordOfAPomeriumCliLineAppearsWhicheverWayItsFlagsAreQuoted() throws Exception {
     String password = "Pr0xy:p@ss/w%rd";
     try (FakeForwardProxy proxy = httpProxy().requireCredentials("alice", password)) {
       // ssh config doubles a URL's %: %%3A is %3A (':'), %%40 is %40 ('@'), %%2F is '/', %%25 is '%'.
-      String inConfig = "Pr0xy%%3Ap%%40ss%%2Fw%%25rd";
-      for (String flags : List.of(" --service-account " + Testbed.TOKEN + " --forward-proxy http://alice:" + inConfig
-          + "@" + proxy.authority(), " --service-account=" + Testbed.TOKEN + " --forward-proxy=\"http://alice:"
-          + inConfig + "@" + proxy.authority() + "\"")) {
+      String url = "http://alice:Pr0xy%%3Ap%%40ss%%2Fw%%25rd@" + proxy.authority();
+      String shownUrl = "'http://***@" + proxy.authority() + "'";
+      Map<String, String> shown = new LinkedHashMap<>();
+      shown.put(" --service-account " + Testbed.TOKEN + " --forward-proxy " + url,
+          " --service-account <redacted> --forward-proxy " + shownUrl);
+      shown.put(" --service-account=" + Testbed.TOKEN + " --forward-proxy=\"" + url + "\"",
+          " --service-account=<redacted> --forward-proxy=" + shownUrl);
+      shown.put(" \"--service-account\" \"" + Testbed.TOKEN + "\" --forward-proxy \"" + url + "\"",
+          " \"--service-account\" <redacted> --forward-proxy " + shownUrl);
+      shown.put(" \"--service-account=" + Testbed.TOKEN + "\" '--forward-proxy=" + url + "'",
+          " --service-account=<redacted> --forward-proxy=" + shownUrl);
+      for (Map.Entry<String, String> form : shown.entrySet()) {
+        String flags = form.getKey();
         testbed.scene.writeSshConfig("Host git.corp.example.com\n  ProxyCommand pomerium-cli tcp --listen - "
             + "--pomerium-url " + testbed.gateway.url() + " --alternate-ca-path " + testbed.scene.caFile() + flags
             + " %h:%p\n");
@@ -306,9 +316,7 @@ class DoctorTest extends TestbedTest {
 
         assertTrue(diagnosis.ok(), diagnosis.toString());
         String config = details(diagnosis.step(Check.SSH_CONFIG));
-        assertTrue(config.contains("--service-account" + (flags.contains("=") ? "=" : " ") + "<redacted> "
-            + "--forward-proxy" + (flags.contains("=") ? "=\"http://***@" : " http://***@") + proxy.authority()),
-            config);
+        assertTrue(config.contains(form.getValue() + " %h:%p ("), config);
         String rendered = rendered(diagnosis);
         for (String secret : List.of(Testbed.TOKEN, "Pr0xy", password)) {
           assertFalse(rendered.contains(secret), secret + " in " + rendered);

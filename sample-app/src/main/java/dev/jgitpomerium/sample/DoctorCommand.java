@@ -147,10 +147,11 @@ final class DoctorCommand implements Callable<Integer> {
       String file = e.knownHostsFile() == null ? "~/.ssh/known_hosts" : e.knownHostsFile().toString();
       PomeriumOptions.Restated options = pomerium.restated();
       String given = options.shellWords();
-      return "check the fingerprint " + e.fingerprint() + " with the server's administrator, then add the key: "
-          + PROGRAM + " keyscan " + (given.isEmpty() ? "" : given + " ") + PomeriumOptions.Restated.quoted(
-              e.host()) + " >> " + PomeriumOptions.Restated.quoted(file)
-          + (options.notes().isEmpty() ? "" : " (" + String.join("; ", options.notes()) + ")");
+      // The command alone on its own line, so that it can be pasted into a shell as it is.
+      return "check the fingerprint " + e.fingerprint() + " with the server's administrator, then add the key with"
+          + " this command" + (options.notes().isEmpty() ? "" : " (" + String.join("; ", options.notes()) + ")")
+          + ":\n    " + PROGRAM + " keyscan " + (given.isEmpty() ? "" : given + " ") + PomeriumOptions.Restated.quoted(
+              e.host()) + " >> " + PomeriumOptions.Restated.quoted(file);
     }
     if (fix.startsWith("sign in (signIn(endpoint)")) {
       return "sign in with '" + PROGRAM + " login " + url + "', or give a token (--service-account-file FILE, or "

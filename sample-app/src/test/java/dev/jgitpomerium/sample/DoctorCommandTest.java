@@ -91,7 +91,8 @@ class DoctorCommandTest {
 
       assertEquals(0, status, testbed.out() + testbed.err());
       String all = testbed.out() + testbed.err();
-      assertTrue(all.contains("--service-account=<redacted> --forward-proxy http://***@" + proxy.authority()), all);
+      assertTrue(all.contains("--service-account=<redacted> --forward-proxy 'http://***@" + proxy.authority() + "'"),
+          all);
       for (String secret : List.of(CliTestbed.TOKEN, "Pr0xy", password)) {
         assertFalse(all.contains(secret), secret + " in " + all);
       }
@@ -123,13 +124,21 @@ class DoctorCommandTest {
         + CliTestbed.REPOSITORY));
 
     assertEquals(1, status, testbed.out() + testbed.err());
-    String fix = testbed.out().lines().reduce((a, b) -> b).orElseThrow();
+    List<String> lines = testbed.out().lines().toList();
+    String fix = lines.get(lines.size() - 2);
+    String printed = lines.get(lines.size() - 1);
     String command = "java -jar jgit-pomerium.jar keyscan --pomerium-url " + testbed.gateway.url()
         + " --alternate-ca-path " + testbed.caFile + " --service-account-file TOKEN_FILE git.corp.example.com >> "
         + knownHosts;
     assertTrue(fix.startsWith("fix: check the fingerprint SHA256:"), fix);
-    assertTrue(fix.endsWith(" with the server's administrator, then add the key: " + command + " (TOKEN_FILE: a file "
-        + "holding the --service-account token, which is never shown)"), fix);
+    assertTrue(fix.endsWith(" with the server's administrator, then add the key with this command (TOKEN_FILE: a"
+        + " file holding the --service-account token, which is never shown):"), fix);
+    assertEquals("    " + command, printed);
+    // Pasted into a shell, the line is one command that bash reads without a syntax error.
+    try (ChildProcesses processes = new ChildProcesses(dir.resolve("processes"), testbed.home)) {
+      ChildProcesses.Result parsed = processes.run(dir, List.of("bash", "-n", "-c", printed));
+      assertEquals(0, parsed.exitCode(), parsed.describe());
+    }
     assertFalse((testbed.out() + testbed.err()).contains(CliTestbed.TOKEN), "the token itself never appears");
 
     // Run as suggested, with the token in a file: it prints the key the doctor could not find.

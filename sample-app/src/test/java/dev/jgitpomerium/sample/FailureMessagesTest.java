@@ -164,6 +164,23 @@ class FailureMessagesTest extends CliTestbedTest {
   }
 
   @Test
+  void aMistypedFlagOfAPomeriumCliLineIsNamedWithoutTheTokenItWasMeantToCarryEvenVerbose() throws Exception {
+    String token = "svc-acct-SECRET-TOKEN-1234";
+    testbed.writeSshConfig("Host " + CliTestbed.HOST + "\n  ProxyCommand pomerium-cli tcp --listen - --pomerium-url "
+        + testbed.gateway.url() + " --service-acount " + token + " %h:%p\n");
+    for (String command : List.of("ls-remote", "doctor", "keyscan")) {
+      String target = command.equals("ls-remote") ? CliTestbed.URI : CliTestbed.HOST;
+      int status = testbed.run("-v", command, target);
+      String all = testbed.out() + testbed.err();
+      assertNotEquals(0, status, command + ": " + all);
+      assertTrue(all.contains("the pomerium-cli ProxyCommand has an unknown flag --service-acount (pomerium-cli would"
+          + " refuse it too)"), command + ": " + all);
+      assertFalse(all.contains(token) || all.contains("SECRET"), command + ": " + all);
+    }
+    assertEquals(0, testbed.gateway.requestCount());
+  }
+
+  @Test
   void sshConfigProxyCommandForAnotherHostDoesNotRouteThisOne() throws Exception {
     testbed.ssh.writeKnownHosts(testbed.sshDirectory.resolve("known_hosts"), "127.0.0.1");
     testbed.writeSshConfig("Host other.corp.example.com\n  " + testbed.proxyCommand() + "\n\n"

@@ -15,6 +15,7 @@ import dev.jgitpomerium.transport.internal.config.FactoryRuntime;
 import dev.jgitpomerium.transport.internal.proxy.ProxyChoice;
 import dev.jgitpomerium.transport.internal.proxy.ProxyUrl;
 import dev.jgitpomerium.transport.internal.relay.Sockets;
+import dev.jgitpomerium.transport.internal.routing.RedactedCommandLine;
 import dev.jgitpomerium.transport.internal.routing.Router;
 import dev.jgitpomerium.transport.internal.session.KnownHosts;
 import dev.jgitpomerium.transport.internal.signin.SignInOptions;
@@ -44,8 +45,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
@@ -64,10 +63,6 @@ public final class Doctor {
   private static final int MAX_BANNER_BYTES = 8192;
   /** Certificates that expire sooner are warned about. */
   private static final Duration EXPIRY_WARNING = Duration.ofDays(14);
-  /** A flag's value in a ProxyCommand line: quoted as ssh_config quotes, or up to the next blank. */
-  private static final String VALUE = "(\"[^\"]*\"?|'[^']*'?|\\S+)";
-  private static final Pattern SERVICE_ACCOUNT = Pattern.compile("(--service-account(?:=|\\s+))" + VALUE);
-  private static final Pattern FORWARD_PROXY = Pattern.compile("(--forward-proxy(?:=|\\s+))" + VALUE);
 
   /** Judges the host key a connection to {@code host:port} gets (see {@code HostKeyScans.probe}). */
   @FunctionalInterface
@@ -211,26 +206,9 @@ public final class Doctor {
     return otherwise == null ? "" : " (" + otherwise + ")";
   }
 
-  /**
-   * A pomerium-cli line may carry {@code --service-account JWT} and {@code --forward-proxy
-   * http://user:password@proxy}: neither the token nor the proxy's user info is ever shown. The user info is
-   * everything up to the last {@code @}, as a password may hold any character, percent-encoded ({@code %%40} in ssh
-   * config) or not.
-   */
+  /** The line as {@link RedactedCommandLine} shows it: no token, no proxy password. */
   static String redacted(String line) {
-    String withoutToken = SERVICE_ACCOUNT.matcher(line).replaceAll("$1<redacted>");
-    return FORWARD_PROXY.matcher(withoutToken).replaceAll(m -> Matcher.quoteReplacement(m.group(1)
-        + withoutUserInfo(m.group(2))));
-  }
-
-  private static String withoutUserInfo(String url) {
-    int at = url.lastIndexOf('@');
-    if (at < 0) {
-      return url;
-    }
-    int scheme = url.indexOf("://");
-    int start = scheme >= 0 && scheme < at ? scheme + 3 : url.startsWith("\"") || url.startsWith("'") ? 1 : 0;
-    return url.substring(0, start) + "***" + url.substring(at);
+    return RedactedCommandLine.of(line);
   }
 
   private void throughPomerium(Steps steps, Router.Pomerium pomerium) {

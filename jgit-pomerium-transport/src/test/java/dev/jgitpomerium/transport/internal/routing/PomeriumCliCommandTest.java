@@ -108,4 +108,61 @@ class PomeriumCliCommandTest {
     assertEquals("secret-jwt-value", c.serviceAccount());
     assertFalse(c.toString().contains("secret-jwt-value"), c.toString());
   }
+
+  private static String refusal(String line) {
+    return assertThrows(IllegalArgumentException.class,
+        () -> PomeriumCliCommand.parse(line, "git.corp.example.com", 22, "git"), line).getMessage();
+  }
+
+  @Test
+  void aMistypedFlagIsRefusedByNameWithoutItsValueAsPomeriumCliRefusesIt() {
+    String token = "svc-acct-SECRET-TOKEN-1234";
+    for (String flags : new String[] {"--service-acount " + token, "--service-acount=" + token,
+        "--service-acount '" + token + "'", "\"--service-acount\" \"" + token + "\""}) {
+      String message = refusal("pomerium-cli tcp --listen - --pomerium-url https://p.example.com " + flags + " %h:%p");
+      assertEquals("the pomerium-cli ProxyCommand has an unknown flag --service-acount (pomerium-cli would refuse it"
+          + " too)", message);
+    }
+    assertEquals("the pomerium-cli ProxyCommand has an unknown flag --foo (pomerium-cli would refuse it too)",
+        refusal("pomerium-cli tcp --foo bar %h:%p"));
+    assertEquals("the pomerium-cli ProxyCommand has an unknown flag -x (pomerium-cli would refuse it too)",
+        refusal("pomerium-cli tcp -xSECRET %h:%p"));
+    // pomerium-cli has no --log-level nor this project's own options; this project's tcp has them.
+    refusal("pomerium-cli tcp --route h:22 %h:%p");
+    assertEquals("git.corp.example.com:22",
+        parse("jgit-pomerium tcp --github-oidc --bearer-token-env CI_TOKEN -v --route=h:22 %h:%p").destination());
+    assertEquals("the jgit-pomerium ProxyCommand has an unknown flag --github-oid (jgit-pomerium would refuse it"
+        + " too)", refusal("java -jar /opt/jgit-pomerium.jar tcp --github-oid %h:%p"));
+  }
+
+  @Test
+  void everyFlagOfPomeriumClisTcpIsAcceptedBooleansTakingOnlyTrueOrFalseAfterAnEqualsSign() {
+    PomeriumCliCommand c = parse("pomerium-cli tcp --listen=- --pomerium-url https://p.example.com --browser-cmd b"
+        + " --service-account-file f --alternate-ca-path a --ca-cert Zm9v --client-cert c --client-key k"
+        + " --client-cert-issuer CN=x --client-cert-subject O=y --forward-proxy http://proxy:3128"
+        + " --disable-tls-verification=T --client-cert-from-store=0 -- %h:%p");
+    assertTrue(c.disableTlsVerification());
+    assertFalse(c.clientCertFromStore());
+    assertEquals("git.corp.example.com:22", c.destination());
+    assertEquals("the pomerium-cli ProxyCommand's --disable-tls-verification takes true or false after '='"
+        + " (pomerium-cli would refuse any other value)",
+        refusal("pomerium-cli tcp --disable-tls-verification=SECRET %h:%p"));
+    // A boolean flag takes no separate word: the word is then a second destination.
+    assertTrue(refusal("pomerium-cli tcp --disable-tls-verification SECRET %h:%p").contains("2 destinations"));
+    assertEquals("the pomerium-cli ProxyCommand has --help, so pomerium-cli would print its help or version and"
+        + " open no tunnel", refusal("pomerium-cli tcp --help %h:%p"));
+  }
+
+  @Test
+  void twoDestinationsOrADestinationThatIsNotHostAndPortAreRefusedWithoutQuotingAWordThatMayBeASecret() {
+    assertEquals("the pomerium-cli ProxyCommand names 2 destinations where it takes one (the words after the flags;"
+        + " pomerium-cli would refuse it too): is a flag mistyped, or a value given to a flag that takes none?",
+        refusal("pomerium-cli tcp svc-acct-SECRET-TOKEN-1234 %h:%p"));
+    assertEquals("the destination (the word after the flags) is not host:port",
+        refusal("pomerium-cli tcp svc-acct-SECRET-TOKEN-1234"));
+    assertEquals("the destination (the word after the flags) is not host:port",
+        refusal("pomerium-cli tcp eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln"));
+    // A word that is host:port shaped is no secret and is quoted, as the route it fails to be.
+    assertTrue(refusal("pomerium-cli tcp git.corp.example.com:99999").contains("'git.corp.example.com:99999'"));
+  }
 }
