@@ -1,6 +1,6 @@
 package dev.jgitpomerium.transport;
 
-import dev.jgitpomerium.transport.internal.routing.RedactedCommandLine;
+import dev.jgitpomerium.transport.internal.routing.ProxyCommands;
 import java.net.InetSocketAddress;
 import java.net.Proxy;
 import java.util.Objects;
@@ -13,7 +13,8 @@ import java.util.Optional;
  *
  * <p>{@link #toString()} is one phrase for people, as the command line's {@code -v} shows it after {@code host:port}:
  * {@code via Pomerium https://pomerium.corp.example.com:443 (route from ~/.ssh/config ProxyCommand)}, {@code via
- * ProxyCommand 'ssh -W git.corp.example.com:22 bastion'}, {@code directly}. It never contains a token.
+ * ProxyCommand 'ssh ...'}, {@code directly}. It never contains a token: of a ProxyCommand it shows the program alone,
+ * since the rest of its line may hold a password ({@link #proxyCommand()} has the whole line).
  */
 public final class ConnectionPath {
   /** The three ways a connection can go. */
@@ -103,8 +104,7 @@ public final class ConnectionPath {
   public String toString() {
     return switch (kind) {
       case POMERIUM -> "via Pomerium https://" + route.endpoint().authority() + " (" + origin + ")";
-      // A pomerium-cli line the shell runs (it has a redirection, say) may carry a token or a proxy password.
-      case PROXY_COMMAND -> "via ProxyCommand '" + RedactedCommandLine.of(proxyCommand) + "'";
+      case PROXY_COMMAND -> "via " + ProxyCommands.named(proxyCommand, null);
       case DIRECT -> proxy.type() == Proxy.Type.DIRECT || !(proxy.address() instanceof InetSocketAddress address)
           ? "directly"
           : "through the JVM's " + proxy.type() + " proxy " + address.getHostString() + ":" + address.getPort();

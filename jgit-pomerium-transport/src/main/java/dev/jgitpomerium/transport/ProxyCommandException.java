@@ -6,7 +6,9 @@ import java.util.Optional;
 
 /**
  * The {@code ProxyCommand} that ssh config gives a host failed before the SSH server spoke through it: it exited,
- * closed its output, or sent nothing in time. The message names the host, the command and what happened, then the last
+ * closed its output, or sent nothing in time. The message names the host, the command (by its program and where it is
+ * configured, {@code ProxyCommand 'proxytunnel ...' (~/.ssh/config line 3)}, never by its whole line, whose arguments
+ * may hold a password) and what happened, then the last
  * lines the command wrote to its standard error ({@link #standardError()}, also logged as they came, under {@link
  * PomeriumLoggers#PROXY_COMMAND}, which is where OpenSSH shows them), joined by {@code " / "}.
  *
@@ -30,7 +32,10 @@ public final class ProxyCommandException extends IOException {
     this.standardError = List.copyOf(standardError);
   }
 
-  /** What failed, naming the host and the command: the message without the command's standard error. */
+  /**
+   * What failed, naming the host and the command by its program and where it is configured: the message without the
+   * command's standard error.
+   */
   public String what() {
     return what;
   }

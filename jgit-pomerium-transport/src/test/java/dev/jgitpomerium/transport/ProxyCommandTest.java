@@ -32,6 +32,14 @@ class ProxyCommandTest extends TestbedTest {
   }
 
   @Test
+  void aProxyCommandIsShownAsTheWayAConnectionGoesByItsProgramAloneEvenAPomeriumCliLineTheShellRuns() {
+    String line = "pomerium-cli tcp \"--service-account\" \"svc-SECRET\" %h:%p 2>/dev/null";
+    String shown = ConnectionPath.proxyCommand(line).toString();
+    assertEquals("via ProxyCommand 'pomerium-cli ...'", shown);
+    assertFalse(shown.contains("svc-SECRET"), shown);
+  }
+
+  @Test
   void aSocatProxyCommandCarriesACloneAndAPushAndEndsWithTheConnection() throws Exception {
     assertTrue(Files.isExecutable(Path.of("/usr/bin/socat")), "needs Debian's socat; ./test.sh installs it");
     Path pids = dir.resolve("proxycommand.pids");
@@ -62,8 +70,8 @@ class ProxyCommandTest extends TestbedTest {
         "  ProxyCommand sh -c 'echo \"bastion: permission denied for %r\" >&2; exit 3'");
     try (PomeriumSshSessionFactory pomerium = factory()) {
       TransportException e = assertThrows(TransportException.class, () -> testbed.cloneThrough(pomerium, "clone"));
-      assertTrue(e.getMessage().contains("ProxyCommand for git.corp.example.com:22 exited with status 3 before the "
-          + "SSH server spoke"), e.getMessage());
+      assertTrue(e.getMessage().contains("ProxyCommand 'sh ...' (" + configLine(2) + ") for git.corp.example.com:22"
+          + " exited with status 3 before the SSH server spoke"), e.getMessage());
       assertTrue(e.getMessage().contains("bastion: permission denied for git"), e.getMessage());
     }
     assertFalse(Files.exists(dir.resolve("clone/.git")));
@@ -77,10 +85,34 @@ class ProxyCommandTest extends TestbedTest {
       TransportException e = assertThrows(TransportException.class, () -> testbed.cloneThrough(pomerium, "clone"));
       ProxyCommandException failure = ProxyCommandException.causeOf(e).orElseThrow();
       assertEquals(List.of("bastion: no route", "bastion: giving up"), failure.standardError());
-      assertTrue(failure.what().startsWith("ProxyCommand for git.corp.example.com:22 exited with status 3 before the "
-          + "SSH server spoke: sh -c "), failure.what());
+      assertEquals("ProxyCommand 'sh ...' (" + configLine(2) + ") for git.corp.example.com:22 exited with status 3"
+          + " before the SSH server spoke", failure.what());
       assertEquals(failure.what() + ": bastion: no route / bastion: giving up", failure.getMessage());
     }
+  }
+
+  @Test
+  void aFailedProxyCommandIsNamedByItsProgramAloneSinceItsArgumentsMayHoldAPassword() throws Exception {
+    String secret = "Pr0xyPassw0rd";
+    writeSshConfig("Host git.corp.example.com",
+        "  ProxyCommand " + dir.resolve("bin/proxytunnel") + " -p 127.0.0.1:3129 -P alice:" + secret + " -d %h:%p");
+    try (PomeriumSshSessionFactory pomerium = factory()) {
+      TransportException e = assertThrows(TransportException.class, () -> testbed.cloneThrough(pomerium, "clone"));
+      ProxyCommandException failure = ProxyCommandException.causeOf(e).orElseThrow();
+      assertEquals("ProxyCommand 'proxytunnel ...' (" + configLine(2) + ") for git.corp.example.com:22 exited with"
+          + " status 127 before the SSH server spoke", failure.what());
+      // What the shell says, as OpenSSH shows it: the program, not its arguments.
+      assertTrue(failure.standardError().get(0).contains(dir.resolve("bin/proxytunnel") + ": "),
+          failure.standardError().toString());
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        assertFalse(String.valueOf(t.getMessage()).contains(secret), t.toString());
+      }
+    }
+  }
+
+  /** Where the ProxyCommand on {@code line} of the test's ssh config is, as messages name it. */
+  private String configLine(int line) {
+    return testbed.sshDirectory.resolve("config") + " line " + line;
   }
 
   @Test

@@ -142,7 +142,8 @@ class SshConfigParityTest extends TestbedTest {
 
     try (PomeriumSshSessionFactory pomerium = configOnly(Map.of("PATH", "/usr/bin:/bin"))) {
       Exception e = assertThrows(Exception.class, () -> cloneWith(pomerium, Testbed.URI, "clone"));
-      assertTrue(String.valueOf(rootMessage(e)).contains("ProxyCommand for " + Testbed.HOST + ":22 exited"),
+      assertTrue(String.valueOf(rootMessage(e)).contains("ProxyCommand 'pomerium-cli-not-installed ...' (")
+          && String.valueOf(rootMessage(e)).contains(" for " + Testbed.HOST + ":22 exited"),
           String.valueOf(rootMessage(e)));
     }
     assertEquals(0, testbed.gateway.requestCount());

@@ -120,12 +120,12 @@ final class DoctorCommand implements Callable<Integer> {
         detail.lines().forEach(line -> out.println("    " + line));
       }
       if (step.outcome() == Diagnosis.Outcome.WARNING) {
-        step.fix().ifPresent(fix -> out.println("    fix: " + fix(step, fix, url, options)));
+        step.fix().ifPresent(fix -> out.println("    fix: " + fix(step, fix, url, options, diagnosis.target())));
       }
     }
     out.println(diagnosis.verdict());
     diagnosis.firstFailure().ifPresent(step -> out.println("fix: " + fix(step, step.fix().orElse("-"), url,
-        options)));
+        options, diagnosis.target())));
   }
 
   private static String outcome(Diagnosis.Outcome outcome) {
@@ -138,8 +138,12 @@ final class DoctorCommand implements Callable<Integer> {
     };
   }
 
-  /** The library's advice names its API; the command line's names its flags and commands. */
-  private static String fix(Diagnosis.Step step, String fix, String url, PomeriumOptions pomerium) {
+  /**
+   * The library's advice names its API; the command line's names its flags and commands. A keyscan scans {@code
+   * target}, the host as given, whose ssh config leads to the server (the key's name may be a HostKeyAlias that has
+   * no Host block of its own).
+   */
+  private static String fix(Diagnosis.Step step, String fix, String url, PomeriumOptions pomerium, String target) {
     if (step.failure().orElse(null) instanceof PomeriumTlsException tls) {
       return Errors.tlsFix(tls);
     }
@@ -151,7 +155,7 @@ final class DoctorCommand implements Callable<Integer> {
       return "check the fingerprint " + e.fingerprint() + " with the server's administrator, then add the key with"
           + " this command" + (options.notes().isEmpty() ? "" : " (" + String.join("; ", options.notes()) + ")")
           + ":\n    " + PROGRAM + " keyscan " + (given.isEmpty() ? "" : given + " ") + PomeriumOptions.Restated.quoted(
-              e.host()) + " >> " + PomeriumOptions.Restated.quoted(file);
+              target) + " >> " + PomeriumOptions.Restated.quoted(file);
     }
     if (fix.startsWith("sign in (signIn(endpoint)")) {
       return "sign in with '" + PROGRAM + " login " + url + "', or give a token (--service-account-file FILE, or "

@@ -152,6 +152,36 @@ class DoctorCommandTest {
   }
 
   @Test
+  void anUnknownHostKeysFixWithAHostKeyAliasScansTheHostAsGivenAndItsLineMakesTheDoctorPass() throws Exception {
+    Path knownHosts = testbed.sshDirectory.resolve("known_hosts");
+    Files.writeString(knownHosts, "");
+    testbed.writeSshConfig("Host aliased\n  HostName " + CliTestbed.HOST + "\n  HostKeyAlias gitalias\n");
+
+    assertEquals(1, testbed.run(testbed.withPomeriumFlags("doctor", "git@aliased:" + CliTestbed.REPOSITORY)),
+        testbed.out() + testbed.err());
+    String fix = testbed.out().lines().reduce((a, b) -> b).orElseThrow();
+    // Not "keyscan ... gitalias": the alias has no Host block, and Pomerium no route for it.
+    String scan = " aliased >> " + knownHosts;
+    assertTrue(fix.contains(" keyscan --pomerium-url ") && fix.contains(scan), fix);
+
+    String[] words = fix.substring(fix.indexOf("keyscan --pomerium-url "), fix.indexOf(scan) + " aliased".length())
+        .replace("TOKEN_FILE", testbed.tokenFile.toString()).split(" ");
+    assertEquals(0, testbed.run(words), testbed.err());
+    assertTrue(testbed.out().startsWith("gitalias "), testbed.out());
+    Files.writeString(knownHosts, testbed.out());
+    assertEquals(0, testbed.run(testbed.withPomeriumFlags("doctor", "git@aliased:" + CliTestbed.REPOSITORY)),
+        testbed.out());
+  }
+
+  @Test
+  void disabledTlsVerificationIsWarnedOfOnceAlthoughTheDoctorConnectsSeveralTimes() {
+    String warning = "Warning: TLS verification is disabled for Pomerium at ";
+    testbed.run(testbed.withPomeriumFlags("doctor", "--disable-tls-verification", "git@" + CliTestbed.HOST + ":"
+        + CliTestbed.REPOSITORY));
+    assertEquals(1, testbed.err().split(warning, -1).length - 1, testbed.out() + testbed.err());
+  }
+
+  @Test
   void aRejectedServiceAccountTokenFileIsToBeRenewedInThatFileNotBySigningIn() {
     testbed.gateway.enqueue(GatewayResponse.unauthorized());
     int status = testbed.run("doctor", "--pomerium-url", testbed.gateway.url(), "--alternate-ca-path",

@@ -260,6 +260,38 @@ class KeyscanCommandTest {
   }
 
   @Test
+  void theAdviceForAnUnknownHostWithAHostKeyAliasScansTheHostAsGivenNotTheAliasAndWorksAsWritten() throws Exception {
+    Files.writeString(home.resolve(".ssh/config"), String.join("\n",
+        "Host aliased",
+        "  HostName 127.0.0.1",
+        "  Port " + server.port(),
+        "  HostKeyAlias gitalias",
+        "Host *",
+        "  User " + OpenSshServer.USER,
+        "  IdentityFile " + server.clientKey(),
+        "  StrictHostKeyChecking yes",
+        ""), UTF_8);
+    String[] lsRemote = {"ls-remote", "aliased:" + server.repoPath(REPOSITORY)};
+    ChildProcesses.Result refused = environment.processes().run(work, CliProcess.jgitPomerium(home, lsRemote));
+    assertEquals(1, refused.exitCode(), refused.describe());
+    Path knownHosts = home.resolve(".ssh/known_hosts");
+    // The alias has no Host block of its own: scanning it would reach nothing.
+    String keyscan = "keyscan aliased:" + server.port() + " >> " + knownHosts;
+    assertTrue(refused.stderr().contains("`java -jar jgit-pomerium.jar " + keyscan + "` (it records the key under "
+        + "the HostKeyAlias gitalias)"), refused.describe());
+    assertFalse(refused.stderr().contains("keyscan gitalias"), refused.describe());
+
+    // The command as advised prints the keys under the alias; with them the connection passes.
+    ChildProcesses.Result scan = keyscanDirectly("aliased:" + server.port());
+    assertEquals(0, scan.exitCode(), scan.describe());
+    assertEquals(sshKeyscan("gitalias"), sortedLines(scan.stdout()), scan.describe());
+    Files.writeString(knownHosts, scan.stdout(), UTF_8);
+    ChildProcesses.Result accepted = environment.processes().run(work, CliProcess.jgitPomerium(home, lsRemote));
+    assertEquals(0, accepted.exitCode(), accepted.describe());
+    assertTrue(accepted.stdout().contains("refs/heads/main"), accepted.describe());
+  }
+
+  @Test
   void theAdviceForAnUnknownIpv6HostWorksAsWritten() throws Exception {
     // Host * StrictHostKeyChecking yes, an empty known_hosts: the connection is refused with advice.
     String url = "ssh://" + OpenSshServer.USER + "@[::1]:" + server.port() + server.repoPath(REPOSITORY);

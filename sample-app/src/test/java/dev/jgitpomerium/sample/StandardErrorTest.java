@@ -139,6 +139,24 @@ class StandardErrorTest extends CliTestbedTest {
   }
 
   @Test
+  void aFailedProxyCommandIsNamedByItsProgramAndPlaceNeverByItsLineWhichMayHoldAPassword() throws Exception {
+    String secret = "Pr0xyPassw0rd";
+    writeConfig("IdentityFile " + server.clientKey(), "ProxyCommand " + dir.resolve("no-such-dir/proxytunnel")
+        + " -p 127.0.0.1:3129 -P alice:" + secret + " -d %h:%p");
+    ChildProcesses.Result openSsh = openSshLsRemote();
+    assertFalse(openSsh.stderr().contains(secret), openSsh::describe);
+
+    assertEquals(1, testbed.run("-v", "ls-remote", uri), testbed.err());
+
+    String all = testbed.out() + testbed.err();
+    assertFalse(all.contains(secret), "the ProxyCommand's password is shown:\n" + all);
+    // The failure names the program and its place in ssh config; -v adds the way the connection went.
+    assertTrue(testbed.err().contains(": ProxyCommand 'proxytunnel ...' (~/.ssh/config line 5) for 127.0.0.1:"
+        + server.port() + " exited with status 127 before the SSH server spoke\n"), all);
+    assertTrue(testbed.err().contains(" via ProxyCommand 'proxytunnel ...'\n"), "-v names the program:\n" + all);
+  }
+
+  @Test
   void threeWrongPassphrasesOnATerminalEndInTheOneLineWithoutALogOrStackTrace() throws Exception {
     Path key = server.newClientKey("id_ed25519_protected", PASSPHRASE);
     List<String> command = CliProcess.jgitPomerium(testbed.home, "ls-remote", "-i", key.toString(), uri);

@@ -90,17 +90,26 @@ public final class ForwardProxies {
   }
 
   /**
-   * The way to {@code endpoint}, and why; logged (without credentials) at info level the first time, then at debug.
+   * The way to Pomerium at {@code endpoint}, and why; logged (without credentials) at info level the first time,
+   * then at debug.
    *
    * @throws ProxyException if the setting that applies cannot be used (an {@code HTTPS_PROXY} that is no proxy URL)
    */
   public ProxyChoice choose(PomeriumEndpoint endpoint) throws ProxyException {
+    return choose(endpoint, "Pomerium at " + endpoint);
+  }
+
+  /**
+   * As {@link #choose(PomeriumEndpoint)} for any host, which the log calls {@code what}: the sign-in's HTTP client
+   * also reaches hosts that are not Pomerium (a CI token endpoint).
+   */
+  public ProxyChoice choose(PomeriumEndpoint endpoint, String what) throws ProxyException {
     ProxyChoice choice = decide(endpoint);
     // Where a proxy is configured: at info once per endpoint and way (so that -v shows it), not for every connection.
     if (!choice.reason().equals(NONE_CONFIGURED) && logged.add(endpoint.authority() + " " + choice)) {
-      log.info("Pomerium at {} is reached {}", endpoint, choice);
+      log.info("{} is reached {}", what, choice);
     } else {
-      log.debug("Pomerium at {} is reached {}", endpoint, choice);
+      log.debug("{} is reached {}", what, choice);
     }
     return choice;
   }

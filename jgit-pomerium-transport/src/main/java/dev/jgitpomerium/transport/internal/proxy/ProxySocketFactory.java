@@ -85,7 +85,8 @@ public final class ProxySocketFactory extends SocketFactory {
       }
       PomeriumEndpoint target = PomeriumEndpoint.of(address.getHostString(), address.getPort());
       Duration connectTimeout = timeout > 0 ? Duration.ofMillis(timeout) : Duration.ofSeconds(10);
-      Socket s = proxies.choose(target).connect(target, connectTimeout, responseTimeout);
+      // Any host the HTTP client asks for (Pomerium, or a CI token endpoint): the log names it, not as Pomerium.
+      Socket s = proxies.choose(target, target.authority()).connect(target, connectTimeout, responseTimeout);
       s.setSoTimeout(soTimeout);
       delegate = s;
       if (closed) {

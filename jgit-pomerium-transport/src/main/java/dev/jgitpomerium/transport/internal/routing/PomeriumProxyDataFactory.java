@@ -54,7 +54,7 @@ public final class PomeriumProxyDataFactory implements ProxyDataFactory {
     Tunnel tunnel;
     try {
       tunnel = decision instanceof Router.ProxyCommand command
-          ? ProxyCommands.open(command.line(), remote.getHostString() + ":" + remote.getPort(),
+          ? ProxyCommands.open(command.line(), command.source(), remote.getHostString() + ":" + remote.getPort(),
               command.environment())
           : ((Router.Pomerium) decision).open();
     } catch (IOException e) {

@@ -33,6 +33,10 @@ import org.slf4j.LoggerFactory;
  * <p>The command is started before JGit connects and must show signs of life (the SSH server's first bytes) within the
  * start timeout; one that exits first fails the connection with its exit status and last lines of standard error.
  * Its standard error goes to the log; the process (and its children) end when the connection ends.
+ *
+ * <p>Messages and logs name the command by its program and where it is configured ({@link #named}), never by its
+ * whole line: its arguments often hold a proxy password or a token, and OpenSSH too shows only the command's own
+ * standard error.
  */
 public final class ProxyCommands {
   private static final Logger log = LoggerFactory.getLogger(dev.jgitpomerium.transport.PomeriumLoggers.PROXY_COMMAND);
@@ -42,14 +46,17 @@ public final class ProxyCommands {
   private ProxyCommands() {}
 
   /**
-   * Starts {@code command} (a ProxyCommand with its %-tokens expanded) for {@code target} ({@code host:port}) and
-   * returns its stream once it speaks; {@code environment} gives {@code SHELL}.
+   * Starts {@code command} (a ProxyCommand with its %-tokens expanded, configured at {@code source}, e.g. {@code
+   * ~/.ssh/config line 3}, or null) for {@code target} ({@code host:port}) and returns its stream once it speaks;
+   * {@code environment} gives {@code SHELL}.
    */
-  public static Tunnel open(String command, String target, UnaryOperator<String> environment) throws IOException {
+  public static Tunnel open(String command, String source, String target, UnaryOperator<String> environment)
+      throws IOException {
     String shell = environment.apply("SHELL");
     ProcessBuilder builder = new ProcessBuilder(isWindows() ? List.of("cmd", "/c", command)
         : List.of(shell == null || shell.isEmpty() ? "/bin/sh" : shell, "-c", "exec " + command));
-    log.debug("starting ProxyCommand for {}: {}", target, command);
+    String named = named(command, source);
+    log.debug("starting {} for {}", named, target);
     Process process = builder.start();
     Deque<String> lastErrors = new ArrayDeque<>();
     Thread errors = new Thread(() -> logErrors(process.getErrorStream(), lastErrors, target),
@@ -74,15 +81,15 @@ public final class ProxyCommands {
       first = firstByte.get(START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       end(process);
-      throw new ProxyCommandException("ProxyCommand for " + target + " sent nothing within "
-          + START_TIMEOUT.toSeconds() + " s: " + command, List.of(), null);
+      throw new ProxyCommandException(named + " for " + target + " sent nothing within "
+          + START_TIMEOUT.toSeconds() + " s", List.of(), null);
     } catch (InterruptedException e) {
       end(process);
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted while starting the ProxyCommand for " + target);
     } catch (ExecutionException e) {
       end(process);
-      throw new ProxyCommandException("ProxyCommand for " + target + " failed: " + e.getCause(), List.of(),
+      throw new ProxyCommandException(named + " for " + target + " failed: " + e.getCause(), List.of(),
           e.getCause());
     }
     if (first == -1) {
@@ -99,11 +106,48 @@ public final class ProxyCommands {
       synchronized (lastErrors) {
         tail = List.copyOf(lastErrors);
       }
-      throw new ProxyCommandException("ProxyCommand for " + target + " " + (status >= 0 ? "exited with status "
-          + status : "closed its output") + " before the SSH server spoke: " + command, tail, null);
+      throw new ProxyCommandException(named + " for " + target + " " + (status >= 0 ? "exited with status "
+          + status : "closed its output") + " before the SSH server spoke", tail, null);
     }
     stdout.unread(first);
-    return Tunnel.command("ProxyCommand " + command, stdout, process.getOutputStream(), () -> end(process));
+    return Tunnel.command(named, stdout, process.getOutputStream(), () -> end(process));
+  }
+
+  /**
+   * {@code ProxyCommand 'proxytunnel ...' (~/.ssh/config line 3)}: the command named by its program alone (the last
+   * part of its first word, quotes removed), then where it is configured when {@code source} is not null; what
+   * messages and logs show of a ProxyCommand, since the rest of its line may hold a secret.
+   */
+  public static String named(String line, String source) {
+    String program = program(line);
+    boolean more = !line.strip().equals(program);
+    return "ProxyCommand '" + program + (more ? " ..." : "") + "'" + (source == null ? "" : " (" + source + ")");
+  }
+
+  /** The program a ProxyCommand line runs: its first word without quotes and without its directory. */
+  public static String program(String line) {
+    String rest = line.strip();
+    StringBuilder word = new StringBuilder();
+    char quote = 0;
+    for (int i = 0; i < rest.length(); i++) {
+      char c = rest.charAt(i);
+      if (quote != 0) {
+        if (c == quote) {
+          quote = 0;
+        } else {
+          word.append(c);
+        }
+      } else if (c == '\'' || c == '"') {
+        quote = c;
+      } else if (Character.isWhitespace(c)) {
+        break;
+      } else {
+        word.append(c);
+      }
+    }
+    String program = word.toString();
+    int slash = Math.max(program.lastIndexOf('/'), isWindows() ? program.lastIndexOf('\\') : -1);
+    return slash >= 0 && slash < program.length() - 1 ? program.substring(slash + 1) : program;
   }
 
   public static boolean isWindows() {

@@ -55,8 +55,11 @@ public final class Router {
     }
   }
 
-  /** Through the host's ProxyCommand, its %-tokens expanded, run with {@code SHELL} from {@code environment}. */
-  public record ProxyCommand(String line, UnaryOperator<String> environment) implements Decision {}
+  /**
+   * Through the host's ProxyCommand, its %-tokens expanded, run with {@code SHELL} from {@code environment};
+   * {@code source} is where it is configured ({@code ~/.ssh/config line 3}), or null when that is not known.
+   */
+  public record ProxyCommand(String line, UnaryOperator<String> environment, String source) implements Decision {}
 
   /** As stock JGit connects: to the host's address, or through the JVM's proxy. */
   public record Direct() implements Decision {}
@@ -243,7 +246,7 @@ public final class Router {
       Optional<PomeriumCliCommand> command = PomeriumCliCommand.parse(line, env, ProxyCommands.isWindows());
       if (command.isEmpty()) {
         // Any other ProxyCommand is run as OpenSSH would, and its stdin/stdout carry the connection.
-        return new ProxyCommand(line, env);
+        return new ProxyCommand(line, env, entry.proxyCommandSource());
       }
       FactoryRuntime lineRuntime = byProxyCommand.computeIfAbsent(line,
           l -> lineConfig.apply(config.get(), command.get()).compile());

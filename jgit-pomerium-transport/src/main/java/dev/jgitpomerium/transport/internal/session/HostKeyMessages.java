@@ -143,16 +143,23 @@ final class HostKeyMessages {
       }
     }
     String where = file != null ? file.toString() : "~/.ssh/known_hosts";
-    // As in a git URL: an IPv6 literal with a port is bracketed (keyscan reads ::1:22 as no port at all).
-    String keyscanTarget = target.port() == 22 ? target.host()
-        : (target.host().contains(":") ? "[" + target.host() + "]" : target.host()) + ":" + target.port();
+    // The host as the URL gives it (an IPv6 literal with a port bracketed, as keyscan reads it), not a HostKeyAlias:
+    // keyscan follows its ssh config to the server and records the key under the alias.
     message.append("\nTo trust it, check that fingerprint with the server's administrator, then add the key to ")
-        .append(where).append(": for a host behind Pomerium `java -jar jgit-pomerium.jar keyscan ")
-        .append(keyscanTarget).append(" >> ").append(where).append("`, otherwise `ssh-keyscan ")
-        .append(target.port() == 22 ? "" : "-p " + target.port() + " ").append(target.host()).append(" >> ")
-        .append(where).append("`; or connect once with StrictHostKeyChecking accept-new (in ~/.ssh/config), or "
-            + "interactively (on the jgit-pomerium command line's terminal, or through SSH_ASKPASS with "
-            + "SSH_ASKPASS_REQUIRE=force).\nHost key verification failed.");
+        .append(where).append(": ");
+    if (target.alias()) {
+      // ssh-keyscan reads no ssh config: it would record the key under the server's name, not the HostKeyAlias.
+      message.append("`java -jar jgit-pomerium.jar keyscan ").append(target.scanAs()).append(" >> ").append(where)
+          .append("` (it records the key under the HostKeyAlias ").append(target.host()).append(')');
+    } else {
+      message.append("for a host behind Pomerium `java -jar jgit-pomerium.jar keyscan ").append(target.scanAs())
+          .append(" >> ").append(where).append("`, otherwise `ssh-keyscan ")
+          .append(target.port() == 22 ? "" : "-p " + target.port() + " ").append(target.host()).append(" >> ")
+          .append(where).append('`');
+    }
+    message.append("; or connect once with StrictHostKeyChecking accept-new (in ~/.ssh/config), or "
+        + "interactively (on the jgit-pomerium command line's terminal, or through SSH_ASKPASS with "
+        + "SSH_ASKPASS_REQUIRE=force).\nHost key verification failed.");
     return new HostKeyException(HostKeyException.Kind.UNKNOWN, target.name(), type(key), fingerprint(key), null, file,
         0, message.toString());
   }

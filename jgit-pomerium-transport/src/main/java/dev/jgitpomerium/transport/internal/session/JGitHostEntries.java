@@ -1,5 +1,6 @@
 package dev.jgitpomerium.transport.internal.session;
 
+import dev.jgitpomerium.transport.internal.sshconfig.SshConfig;
 import java.lang.reflect.Field;
 import org.apache.sshd.client.config.hosts.HostConfigEntry;
 import org.apache.sshd.common.AttributeRepository;
@@ -78,6 +79,13 @@ final class JGitHostEntries {
     HostConfigEntry entry = hostEntry(config);
     String alias = entry == null ? null : entry.getProperty(HOST_KEY_ALIAS);
     return alias == null || alias.isBlank() ? null : alias.strip();
+  }
+
+  /** The host as written in the git URL ({@link SshConfig#HOST_AS_GIVEN}), or null. */
+  static String hostAsGiven(Configuration config) {
+    HostConfigEntry entry = hostEntry(config);
+    String host = entry == null ? null : entry.getProperty(SshConfig.HOST_AS_GIVEN);
+    return host == null || host.isBlank() ? null : host;
   }
 
   /** See {@link KnownHosts#canReadHostKeyAlias()}. */

@@ -5,6 +5,7 @@ import static dev.jgitpomerium.transport.internal.session.HostKeyMessages.descri
 import static dev.jgitpomerium.transport.internal.session.HostKeyMessages.refuseChanged;
 import static dev.jgitpomerium.transport.internal.session.HostKeyMessages.refuseRevoked;
 import static dev.jgitpomerium.transport.internal.session.HostKeyMessages.unknownHost;
+import static dev.jgitpomerium.transport.internal.session.JGitHostEntries.hostAsGiven;
 import static dev.jgitpomerium.transport.internal.session.JGitHostEntries.hostEntry;
 import static dev.jgitpomerium.transport.internal.session.JGitHostEntries.hostKeyAlias;
 import static dev.jgitpomerium.transport.internal.session.JGitHostEntries.session;
@@ -384,13 +385,21 @@ public final class KnownHosts implements ServerKeyDatabase {
   /** The name keys are looked up and recorded under: the HostKeyAlias, else the host (and port, if not 22). */
   private Target target(InetSocketAddress remote, Configuration config) {
     String alias = hostKeyAlias(config);
+    String given = hostAsGiven(config);
+    int port = remote.getPort();
+    // What the keyscan hint scans: the host as given, whose ssh config gives the HostName, route and HostKeyAlias.
+    String scanAs = given == null ? null : asKeyscanReadsIt(given, port);
     if (alias != null) {
-      return new Target(alias, 22, null);
+      return new Target(alias, 22, null, scanAs != null ? scanAs : alias, true);
     }
     String host = Ipv6Literals.shortForm(remote.getHostString());
-    int port = remote.getPort();
     String ip = remote.isUnresolved() || proxied.test(host, port) ? null : remote.getAddress().getHostAddress();
-    return new Target(host, port, ip);
+    return new Target(host, port, ip, scanAs != null ? scanAs : asKeyscanReadsIt(host, port), false);
+  }
+
+  /** As in a git URL: an IPv6 literal with a port bracketed (keyscan reads ::1:22 as no port at all). */
+  private static String asKeyscanReadsIt(String host, int port) {
+    return port == 22 ? host : (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
   }
 
   /**

@@ -223,8 +223,12 @@ final class KnownHostsFiles {
     }
   }
 
-  /** The name a host's keys are looked up and recorded under; its address for the question (null when proxied). */
-  record Target(String host, int port, String ip) {
+  /**
+   * The name a host's keys are looked up and recorded under; its address for the question (null when proxied);
+   * {@code scanAs}, the host as jgit-pomerium's keyscan is to be given it (as written in the git URL, so that ssh
+   * config applies to the scan as to the connection), and whether {@code host} is a HostKeyAlias.
+   */
+  record Target(String host, int port, String ip, String scanAs, boolean alias) {
     /** As known_hosts writes it. */
     String name() {
       return port == 22 ? host : "[" + host + "]:" + port;

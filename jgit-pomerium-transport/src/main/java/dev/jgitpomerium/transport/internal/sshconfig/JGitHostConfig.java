@@ -42,6 +42,7 @@ record JGitHostConfig(Map<String, String> options, Map<String, List<String>> lis
     single.put("HostName", r.hostName());
     single.put("Port", Integer.toString(r.port()));
     single.put("User", r.user());
+    single.put(SshConfig.HOST_AS_GIVEN, r.originalHost());
     multi.remove("IdentityFile");
     if (!r.identityFiles().isEmpty()) {
       multi.put("IdentityFile", r.identityFiles());

@@ -52,6 +52,13 @@ public final class SshConfig {
   private static final Logger log = LoggerFactory.getLogger(SshConfig.class);
 
   /**
+   * The option of {@link Resolution#toJGit()} that carries the host as written in the git URL ({@code %n}), which
+   * JGit's host entry does not keep: the name to scan a host key of (its Host block, HostKeyAlias and route follow).
+   * No ssh config keyword has this name.
+   */
+  public static final String HOST_AS_GIVEN = "JGitPomeriumHostAsGiven";
+
+  /**
    * Where a resolution looks: {@code home} is the user's home for {@code ~} and {@code %d} in values (OpenSSH's
    * passwd entry), {@code includeHome} the one for {@code ~} in Include (OpenSSH's glob takes {@code $HOME}), {@code
    * sshDirectory} holds relative Includes (OpenSSH's {@code ~/.ssh}); {@code environment} answers {@code ${VAR}} and

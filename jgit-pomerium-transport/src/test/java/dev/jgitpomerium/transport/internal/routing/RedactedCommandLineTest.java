@@ -2,8 +2,6 @@ package dev.jgitpomerium.transport.internal.routing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.jgitpomerium.transport.ConnectionPath;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -31,12 +29,5 @@ class RedactedCommandLineTest {
   })
   void secretsAreHiddenWhicheverWayTheFlagAndItsValueAreQuotedAndTheRestIsShownAsWritten(String line, String shown) {
     assertEquals(shown, RedactedCommandLine.of(line));
-  }
-
-  @Test
-  void aPomeriumCliLineTheShellRunsIsShownRedactedAsTheWayAConnectionGoes() {
-    assertEquals("via ProxyCommand 'pomerium-cli tcp \"--service-account\" <redacted> %h:%p 2>/dev/null'",
-        ConnectionPath.proxyCommand("pomerium-cli tcp \"--service-account\" \"svc-SECRET\" %h:%p 2>/dev/null")
-            .toString());
   }
 }
