@@ -3,6 +3,7 @@ package dev.jgitpomerium.testkit;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import dev.jgitpomerium.testkit.internal.Daemons;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -103,24 +104,16 @@ public final class OpenSshServer implements AutoCloseable {
     Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwx--x--x"));
     OpenSshServer server = new OpenSshServer(directory, sshdConfigLines);
     server.certificatePrincipals = certificatePrincipals;
-    try {
-      server.createKeys();
+    return Daemons.startedOrClosed(server, started -> {
+      started.createKeys();
       if (certificatePrincipals != null) {
-        server.certifyHostKeys();
+        started.certifyHostKeys();
       }
       for (String name : repositoryNames) {
-        server.createRepository(name);
+        started.createRepository(name);
       }
-      server.startSshd();
-      return server;
-    } catch (IOException | InterruptedException | RuntimeException | Error e) {
-      try {
-        server.close();
-      } catch (IOException | InterruptedException | RuntimeException suppressed) {
-        e.addSuppressed(suppressed);
-      }
-      throw e;
-    }
+      started.startSshd();
+    });
   }
 
   /** The port sshd listens on, at 127.0.0.1. */

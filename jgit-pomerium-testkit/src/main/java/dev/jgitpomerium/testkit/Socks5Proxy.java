@@ -101,18 +101,8 @@ public final class Socks5Proxy implements AutoCloseable {
     /** Starts microsocks; returns once its port accepts connections. */
     public Socks5Proxy start() throws IOException, InterruptedException {
       Path nssWrapper = requireInstalled();
-      Socks5Proxy proxy = new Socks5Proxy(this, Files.createTempDirectory("jgit-pomerium-socks5-"));
-      try {
-        proxy.startMicrosocks(nssWrapper);
-        return proxy;
-      } catch (IOException | InterruptedException | RuntimeException | Error e) {
-        try {
-          proxy.close();
-        } catch (IOException | InterruptedException | RuntimeException suppressed) {
-          e.addSuppressed(suppressed);
-        }
-        throw e;
-      }
+      return Daemons.startedOrClosed(new Socks5Proxy(this, Files.createTempDirectory("jgit-pomerium-socks5-")),
+          proxy -> proxy.startMicrosocks(nssWrapper));
     }
   }
 

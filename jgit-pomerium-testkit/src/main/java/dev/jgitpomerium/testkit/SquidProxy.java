@@ -132,19 +132,10 @@ public final class SquidProxy implements AutoCloseable {
     public SquidProxy start() throws IOException, InterruptedException {
       requireInstalled(user != null);
       Path directory = Files.createTempDirectory("jgit-pomerium-squid-");
-      SquidProxy proxy = new SquidProxy(this, directory);
-      try {
+      return Daemons.startedOrClosed(new SquidProxy(this, directory), proxy -> {
         proxy.prepare();
         proxy.startSquid();
-        return proxy;
-      } catch (IOException | InterruptedException | RuntimeException | Error e) {
-        try {
-          proxy.close();
-        } catch (IOException | InterruptedException | RuntimeException suppressed) {
-          e.addSuppressed(suppressed);
-        }
-        throw e;
-      }
+      });
     }
   }
 

@@ -18,12 +18,34 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 
 /**
- * What the testkit's fixtures around real daemons (squid, microsocks) share: a free loopback port, a wait until a
+ * What the testkit's fixtures around real daemons (sshd, squid, microsocks) share: a free loopback port, a wait until a
  * port accepts connections (a connect probe, never a sleep or a file), a stop that takes the daemon's helpers along,
  * and the removal of the daemon's directory.
  */
 public final class Daemons {
   private Daemons() {}
+
+  /** The start of a fixture that is already made and must be closed if it fails. */
+  @FunctionalInterface
+  public interface Start<T> {
+    void run(T fixture) throws IOException, InterruptedException;
+  }
+
+  /** Runs {@code start} on {@code fixture}; if that fails, closes the fixture (and what it started) and rethrows. */
+  public static <T extends AutoCloseable> T startedOrClosed(T fixture, Start<T> start)
+      throws IOException, InterruptedException {
+    try {
+      start.run(fixture);
+      return fixture;
+    } catch (IOException | InterruptedException | RuntimeException | Error e) {
+      try {
+        fixture.close();
+      } catch (Exception suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
+  }
 
   /** A port on 127.0.0.1 that was free a moment ago (the caller retries if another process takes it meanwhile). */
   public static int freePort() throws IOException {
