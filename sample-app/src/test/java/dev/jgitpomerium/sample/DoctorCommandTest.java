@@ -174,14 +174,6 @@ class DoctorCommandTest {
   }
 
   @Test
-  void disabledTlsVerificationIsWarnedOfOnceAlthoughTheDoctorConnectsSeveralTimes() {
-    String warning = "Warning: TLS verification is disabled for Pomerium at ";
-    testbed.run(testbed.withPomeriumFlags("doctor", "--disable-tls-verification", "git@" + CliTestbed.HOST + ":"
-        + CliTestbed.REPOSITORY));
-    assertEquals(1, testbed.err().split(warning, -1).length - 1, testbed.out() + testbed.err());
-  }
-
-  @Test
   void aRejectedServiceAccountTokenFileIsToBeRenewedInThatFileNotBySigningIn() {
     testbed.gateway.enqueue(GatewayResponse.unauthorized());
     int status = testbed.run("doctor", "--pomerium-url", testbed.gateway.url(), "--alternate-ca-path",

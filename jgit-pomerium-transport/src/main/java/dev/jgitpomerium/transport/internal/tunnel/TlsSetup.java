@@ -21,8 +21,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import javax.net.ssl.KeyManager;
@@ -49,9 +47,6 @@ public final class TlsSetup {
   private static final Logger log = LoggerFactory.getLogger(dev.jgitpomerium.transport.PomeriumLoggers.TLS);
   private static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
   private static final Pattern IP_LITERAL = Pattern.compile("^[0-9.]+$|:");
-
-  /** The endpoints whose disabled verification has been warned of. */
-  private final Set<String> warned = ConcurrentHashMap.newKeySet();
   /** Distinct TLS configurations whose contexts are shared between factories. */
   private static final int SHARED_CONTEXTS = 8;
   /**
@@ -205,8 +200,7 @@ public final class TlsSetup {
 
   /** Layers TLS over {@code raw} and completes the handshake within the socket's current read timeout. */
   public SSLSocket handshake(Socket raw, PomeriumEndpoint endpoint) throws IOException {
-    // Once per endpoint, as the command line promises: a run may open several tunnels (the doctor, a fetch's retry).
-    if (verificationDisabled && warned.add(endpoint.authority())) {
+    if (verificationDisabled) {
       log.warn("TLS verification is disabled for Pomerium at {}: anyone on the network path can impersonate it and "
           + "receive your Pomerium token", endpoint);
     }
