@@ -166,6 +166,12 @@ public class PomeriumProperties {
    */
   private String forwardProxy;
 
+  /**
+   * Whether operations to the same host share an SSH connection: {@code no}, {@code yes}, or how long an idle one is
+   * kept ({@code 30s}, {@code 10m}). Default: shared, kept 60 s, unless the host's ssh config says otherwise.
+   */
+  private String connectionReuse;
+
   /** The values by the library's setting names ({@code jgit.pomerium.tokenFile}); null where unset. */
   Map<String, String> settings() {
     Map<String, String> settings = new LinkedHashMap<>();
@@ -200,6 +206,7 @@ public class PomeriumProperties {
     settings.put(PREFIX + "bearerTokenEnv", bearerTokenEnv);
     settings.put(PREFIX + "kubernetesTokenFile", kubernetesTokenFile);
     settings.put(PREFIX + "forwardProxy", forwardProxy);
+    settings.put(PREFIX + "connectionReuse", connectionReuse);
     return settings;
   }
 
@@ -565,5 +572,15 @@ public class PomeriumProperties {
   /** Sets {@code jgit.pomerium.forward-proxy}; null unsets it. */
   public void setForwardProxy(String forwardProxy) {
     this.forwardProxy = forwardProxy;
+  }
+
+  /** {@code jgit.pomerium.connection-reuse} as given (not yet parsed); null when unset. */
+  public String getConnectionReuse() {
+    return connectionReuse;
+  }
+
+  /** Sets {@code jgit.pomerium.connection-reuse}; null unsets it. */
+  public void setConnectionReuse(String connectionReuse) {
+    this.connectionReuse = connectionReuse;
   }
 }

@@ -16,6 +16,8 @@ import dev.jgitpomerium.transport.internal.doctor.Doctor;
 import dev.jgitpomerium.transport.internal.proxy.ForwardProxies;
 import dev.jgitpomerium.transport.internal.proxy.ProxyException;
 import dev.jgitpomerium.transport.internal.relay.LoopbackRelay;
+import dev.jgitpomerium.transport.internal.reuse.ConnectionPool;
+import dev.jgitpomerium.transport.internal.reuse.ReusePolicy;
 import dev.jgitpomerium.transport.internal.routing.PomeriumCliCommand;
 import dev.jgitpomerium.transport.internal.routing.PomeriumProxyDataFactory;
 import dev.jgitpomerium.transport.internal.routing.Router;
@@ -117,9 +119,16 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
   public static final int DEFAULT_SERVER_ALIVE_SECONDS = 30;
   /** Unanswered keepalives before a session is given up when nothing sets {@code ServerAliveCountMax}; OpenSSH's. */
   public static final int DEFAULT_SERVER_ALIVE_COUNT_MAX = 3;
+  /**
+   * How long an SSH connection nobody uses stays open for the next operation to the same destination, when neither
+   * code, environment nor ~/.ssh/config's {@code ControlPersist} says (see {@link Builder#connectionReuse}).
+   */
+  public static final int DEFAULT_CONNECTION_REUSE_SECONDS = 60;
 
   /** How long a tunnel opened for JGit waits for JGit to claim it; JGit does so within milliseconds. */
   private static final Duration GRANT_TTL = Duration.ofSeconds(10);
+  /** How long opening a channel on a shared connection may take when JGit's operation has no timeout. */
+  private static final Duration CHANNEL_OPEN_TIMEOUT = Duration.ofSeconds(30);
 
   /** The configuration, made at build() or, for the ServiceLoader's factory, read at first use. */
   private final Lazy<Config> config;
@@ -131,6 +140,7 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
   /** Keys that could not be decrypted, for the message of a login that fails. */
   private final KeyPassphrases.Log passphrases = new KeyPassphrases.Log();
   private final ConnectionFailures failures;
+  private final ConnectionPool connections = new ConnectionPool(this::reusePolicy);
 
   /**
    * Reads its configuration lazily from system properties and environment variables ({@code jgit.pomerium.*} /
@@ -339,11 +349,21 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
   }
 
   /**
-   * Opens the session as JGit does, then turns Nagle's algorithm off on it and keeps it alive (see {@link
-   * Builder#serverAliveInterval}).
+   * A session on a connection to the same destination that this factory already has open, or on a new one (see
+   * {@link Builder#connectionReuse}).
    */
   @Override
   public SshdSession getSession(URIish uri, CredentialsProvider credentialsProvider, FS fs, int timeoutMillis)
+      throws TransportException {
+    Duration channelTimeout = timeoutMillis > 0 ? Duration.ofMillis(timeoutMillis) : CHANNEL_OPEN_TIMEOUT;
+    return connections.session(uri, () -> open(uri, credentialsProvider, fs, timeoutMillis), channelTimeout);
+  }
+
+  /**
+   * Opens a connection as JGit does, then turns Nagle's algorithm off on it and keeps it alive (see {@link
+   * Builder#serverAliveInterval}).
+   */
+  private ConnectionPool.Opened open(URIish uri, CredentialsProvider credentialsProvider, FS fs, int timeoutMillis)
       throws TransportException {
     SessionLookups lookups = new SessionLookups();
     SshdSession session = SessionLookups.during(lookups, () -> {
@@ -360,7 +380,16 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
     FactoryRuntime current = router.runtime();
     KeepAlive.start(session, uri, current.serverAliveInterval(), current.serverAliveCountMax(), lookups.target(),
         current.listener());
-    return session;
+    return new ConnectionPool.Opened(session, lookups.target());
+  }
+
+  /** The reuse policy set in code or the environment, or null. */
+  private ReusePolicy reusePolicy() {
+    try {
+      return router.runtime().connectionReuse();
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      return ReusePolicy.OFF; // misconfigured: the connection itself reports it
+    }
   }
 
   /** known_hosts as OpenSSH treats it; see {@link KnownHosts}. */
@@ -477,9 +506,13 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
     }
   }
 
-  /** Ends every tunnel and pending sign-in of this factory and stops its relay, then closes JGit's sessions. */
+  /**
+   * Closes the SSH connections it keeps for reuse, ends every tunnel and pending sign-in of this factory and stops its
+   * relay, then closes JGit's sessions.
+   */
   @Override
   public void close() {
+    connections.close();
     router.close();
     relay.close();
     super.close();
@@ -570,6 +603,7 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
     private WorkloadIdentity workloadIdentity;
     private String forwardProxy;
     private String forwardProxySource;
+    private ReusePolicy connectionReuse;
 
     private Builder() {}
 
@@ -610,6 +644,7 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
       workloadIdentity = config.workloadIdentity();
       forwardProxy = config.forwardProxy();
       forwardProxySource = config.forwardProxySource();
+      connectionReuse = config.connectionReuse();
     }
 
     /**
@@ -1102,6 +1137,40 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
     }
 
     /**
+     * Shares one authenticated SSH connection between the JGit operations of this factory that go to the same
+     * destination (user, host and port), each operation on a channel of its own, concurrent ones too, as OpenSSH's
+     * {@code ControlMaster} shares one between ssh processes. A connection no operation has used for {@code keepIdle}
+     * is closed ({@link Duration#ZERO}: as soon as the last operation ends); one the server or Pomerium closed, or
+     * that refuses another channel (OpenSSH's {@code MaxSessions}), is replaced without failing the operation.
+     * Host keys are checked and the user authenticated once per connection, as with OpenSSH's master connection: a
+     * {@code CredentialsProvider} given to a later operation is not asked. {@link #close()} ends them all.
+     *
+     * <p>Default: on for every host, {@value PomeriumSshSessionFactory#DEFAULT_CONNECTION_REUSE_SECONDS} s idle, unless
+     * the host's ~/.ssh/config says {@code ControlMaster no} or {@code ControlPath none} (off) or sets {@code
+     * ControlPersist} ({@code no}: while in use; {@code yes}: until the factory closes; a time). Set here, it applies
+     * to every host whatever ssh config says.
+     *
+     * @throws IllegalArgumentException if {@code keepIdle} is negative or longer than a day
+     */
+    public Builder connectionReuse(Duration keepIdle) {
+      Objects.requireNonNull(keepIdle, "keepIdle == null");
+      if (keepIdle.isNegative() || keepIdle.compareTo(Duration.ofDays(1)) > 0) {
+        throw new IllegalArgumentException("connectionReuse keeps an idle connection from 0 to 1 day: " + keepIdle);
+      }
+      this.connectionReuse = ReusePolicy.keepIdle(keepIdle);
+      return this;
+    }
+
+    /**
+     * Every operation opens an SSH connection of its own and closes it at the end, as JGit does by itself, whatever
+     * ~/.ssh/config says (see {@link #connectionReuse}).
+     */
+    public Builder noConnectionReuse() {
+      this.connectionReuse = ReusePolicy.OFF;
+      return this;
+    }
+
+    /**
      * Builds the factory. With no route, only hosts whose ~/.ssh/config ProxyCommand runs {@code pomerium-cli tcp}
      * go through Pomerium.
      *
@@ -1127,7 +1196,7 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
           console, environment, extraCas, clientChain, clientKey, tlsVerificationDisabled, connectTimeout,
           responseTimeout, serverAliveInterval, serverAliveCountMax, listener, homeDirectory, sshDirectory,
           identityFiles, knownHostsFiles, clientKeyStore, clientCertIssuer, clientCertSubject, workloadIdentity,
-          forwardProxy, forwardProxySource);
+          forwardProxy, forwardProxySource, connectionReuse);
     }
 
     /** The configuration for hosts behind a pomerium-cli ProxyCommand {@code line}: {@code base}, with its options. */

@@ -1,6 +1,7 @@
 package dev.jgitpomerium.transport;
 
 import dev.jgitpomerium.transport.internal.config.SystemConfiguration;
+import dev.jgitpomerium.transport.internal.reuse.ReusePolicy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -92,6 +93,14 @@ final class SettingValues {
       case BEARER_TOKEN_ENV -> b.bearerTokenFromEnvironment((String) value);
       case KUBERNETES_TOKEN_FILE -> b.kubernetesServiceAccountToken((Path) value);
       case FORWARD_PROXY -> b.forwardProxy((String) value, describedAs);
+      case CONNECTION_REUSE -> {
+        ReusePolicy policy = (ReusePolicy) value;
+        if (policy.enabled()) {
+          b.connectionReuse(policy.keepIdle());
+        } else {
+          b.noConnectionReuse();
+        }
+      }
       default -> throw new AssertionError(key);
     }
   }

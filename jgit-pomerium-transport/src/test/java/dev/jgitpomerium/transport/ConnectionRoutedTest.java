@@ -122,11 +122,21 @@ class ConnectionRoutedTest extends TestbedTest {
 
   @Test
   void eachConnectionIsReportedOnce() throws Exception {
-    try (PomeriumSshSessionFactory pomerium = testbed.factory().eventListener(listener).build()) {
+    try (PomeriumSshSessionFactory pomerium = testbed.factory().noConnectionReuse().eventListener(listener).build()) {
       testbed.cloneThrough(pomerium, "clone").close();
       Git.lsRemoteRepository().setRemote(Testbed.URI).setTransportConfigCallback(pomerium).call();
     }
     assertEquals(2, paths.size(), events::toString);
     assertEquals(2, testbed.gateway.requestCount());
+  }
+
+  @Test
+  void operationsOnASharedConnectionAreNotReportedAgain() throws Exception {
+    try (PomeriumSshSessionFactory pomerium = testbed.factory().eventListener(listener).build()) {
+      testbed.cloneThrough(pomerium, "clone").close();
+      Git.lsRemoteRepository().setRemote(Testbed.URI).setTransportConfigCallback(pomerium).call();
+    }
+    assertEquals(1, paths.size(), events::toString);
+    assertEquals(1, testbed.gateway.requestCount());
   }
 }

@@ -8,6 +8,7 @@ import dev.jgitpomerium.transport.TokenSource;
 import dev.jgitpomerium.transport.TokenStore;
 import dev.jgitpomerium.transport.internal.Lazy;
 import dev.jgitpomerium.transport.internal.proxy.ForwardProxies;
+import dev.jgitpomerium.transport.internal.reuse.ReusePolicy;
 import dev.jgitpomerium.transport.internal.signin.SignInConsole;
 import dev.jgitpomerium.transport.internal.signin.SignInOptions;
 import dev.jgitpomerium.transport.internal.token.CommandTokenSource;
@@ -50,6 +51,7 @@ import okhttp3.OkHttpClient;
  * @param clientCertIssuer with {@code clientCertSubject}, chooses among {@code clientKeyStore}'s certificates
  * @param workloadIdentity a CI or Kubernetes identity token, in the chain's place of {@code bearer} (the Builder keeps
  *     at most one of the two)
+ * @param connectionReuse set in code or the environment, or null (ssh config and the default decide)
  */
 public record Config(
     List<String> routeSpecs,
@@ -86,7 +88,8 @@ public record Config(
     CertificateFilter clientCertSubject,
     WorkloadIdentity workloadIdentity,
     String forwardProxy,
-    String forwardProxySource) {
+    String forwardProxySource,
+    ReusePolicy connectionReuse) {
 
   public Config {
     routeSpecs = List.copyOf(routeSpecs);
@@ -165,6 +168,6 @@ public record Config(
       source = new TokenChain(machine, store, signIn, http, listener);
     }
     return new FactoryRuntime(all, source, store, tls, connectTimeout, responseTimeout, listener, http,
-        serverAliveInterval, serverAliveCountMax, forwardProxies);
+        serverAliveInterval, serverAliveCountMax, forwardProxies, connectionReuse);
   }
 }

@@ -6,6 +6,7 @@ import dev.jgitpomerium.transport.TokenSource;
 import dev.jgitpomerium.transport.TokenStore;
 import dev.jgitpomerium.transport.internal.Lazy;
 import dev.jgitpomerium.transport.internal.proxy.ForwardProxies;
+import dev.jgitpomerium.transport.internal.reuse.ReusePolicy;
 import dev.jgitpomerium.transport.internal.token.TokenChain;
 import dev.jgitpomerium.transport.internal.tunnel.HttpClients;
 import dev.jgitpomerium.transport.internal.tunnel.TlsSetup;
@@ -31,7 +32,8 @@ public record FactoryRuntime(
     Lazy<OkHttpClient> http,
     Duration serverAliveInterval,
     Integer serverAliveCountMax,
-    ForwardProxies forwardProxies) {
+    ForwardProxies forwardProxies,
+    ReusePolicy connectionReuse) {
 
   public FactoryRuntime {
     routes = List.copyOf(routes);

@@ -1,6 +1,7 @@
 package dev.jgitpomerium.transport.internal.config;
 
 import dev.jgitpomerium.transport.TokenStore;
+import dev.jgitpomerium.transport.internal.reuse.ReusePolicy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -61,7 +62,8 @@ public final class SystemConfiguration {
     GITHUB_OIDC_AUDIENCE("jgit.pomerium.githubOidcAudience", true, "JGIT_POMERIUM_GITHUB_OIDC_AUDIENCE"),
     BEARER_TOKEN_ENV("jgit.pomerium.bearerTokenEnv", true, "JGIT_POMERIUM_BEARER_TOKEN_ENV"),
     KUBERNETES_TOKEN_FILE("jgit.pomerium.kubernetesTokenFile", true, "JGIT_POMERIUM_KUBERNETES_TOKEN_FILE"),
-    FORWARD_PROXY("jgit.pomerium.forwardProxy", true, "JGIT_POMERIUM_FORWARD_PROXY");
+    FORWARD_PROXY("jgit.pomerium.forwardProxy", true, "JGIT_POMERIUM_FORWARD_PROXY"),
+    CONNECTION_REUSE("jgit.pomerium.connectionReuse", true, "JGIT_POMERIUM_CONNECTION_REUSE");
 
     public final String setting;
     /** The system property, or null: a token in a system property would show in process listings. */
@@ -258,6 +260,8 @@ public final class SystemConfiguration {
         return bool(value);
       case CLIENT_CERT_ISSUER, CLIENT_CERT_SUBJECT:
         return value;
+      case CONNECTION_REUSE:
+        return connectionReuse(value);
       case GITHUB_OIDC:
         boolean on = bool(value);
         if (on) {
@@ -313,6 +317,23 @@ public final class SystemConfiguration {
       return bool(value);
     } catch (IllegalArgumentException e) {
       return false;
+    }
+  }
+
+  /** {@code no} (off), {@code yes} (on, the default idle time), or how long an idle connection is kept. */
+  private static ReusePolicy connectionReuse(String value) {
+    switch (value.strip().toLowerCase(Locale.ROOT)) {
+      case "true", "yes", "on":
+        return ReusePolicy.keepIdle(ReusePolicy.DEFAULT_KEEP_IDLE);
+      case "false", "no", "off":
+        return ReusePolicy.OFF;
+      default:
+        try {
+          return ReusePolicy.keepIdle(duration(value));
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("expected no, yes or how long to keep an idle connection (60s, 5m), not '"
+              + value + "'");
+        }
     }
   }
 

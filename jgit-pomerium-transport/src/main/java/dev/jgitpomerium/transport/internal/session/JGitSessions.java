@@ -1,11 +1,15 @@
 package dev.jgitpomerium.transport.internal.session;
 
 import java.io.IOException;
+import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
 import java.net.StandardSocketOptions;
+import java.util.function.Supplier;
+import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.io.IoSession;
 import org.apache.sshd.common.io.nio2.Nio2Session;
+import org.eclipse.jgit.transport.URIish;
 import org.eclipse.jgit.transport.sshd.SshdSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,6 +22,9 @@ import org.slf4j.LoggerFactory;
 public final class JGitSessions {
   private static final Logger log = LoggerFactory.getLogger(JGitSessions.class);
   private static final Field SESSION_FIELD = sessionField();
+  private static final Constructor<SshdSession> CONSTRUCTOR = constructor();
+  /** Never started, so stopping it (JGit does when a session disconnects) does nothing. */
+  private static final SshClient DORMANT_CLIENT = new SshClient();
 
   private JGitSessions() {}
 
@@ -27,6 +34,38 @@ public final class JGitSessions {
       field.setAccessible(true);
       return ClientSession.class.isAssignableFrom(field.getType()) ? field : null;
     } catch (NoSuchFieldException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  private static Constructor<SshdSession> constructor() {
+    try {
+      Constructor<SshdSession> c = SshdSession.class.getDeclaredConstructor(URIish.class, Supplier.class);
+      c.setAccessible(true);
+      return c;
+    } catch (NoSuchMethodException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /** Whether JGit sessions can be made on an sshd session of this library's choosing ({@link #sessionOn}). */
+  public static boolean canShare() {
+    return SESSION_FIELD != null && CONSTRUCTOR != null;
+  }
+
+  /**
+   * A JGit session on {@code session}, which JGit did not open: for a connection shared between JGit operations. Its
+   * {@code disconnect()} closes {@code session} and stops a client that was never started. Null (logged) if this JGit
+   * version does not allow it.
+   */
+  public static SshdSession sessionOn(URIish uri, ClientSession session) {
+    try {
+      SshdSession jgit = CONSTRUCTOR.newInstance(uri, (Supplier<SshClient>) () -> DORMANT_CLIENT);
+      SESSION_FIELD.set(jgit, session);
+      return jgit;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      log.info("SSH connections are not shared: this JGit version does not make sessions as jgit-pomerium expects "
+          + "({})", e.toString());
       return null;
     }
   }

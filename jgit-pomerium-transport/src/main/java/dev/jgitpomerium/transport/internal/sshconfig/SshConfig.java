@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -57,6 +58,8 @@ public final class SshConfig {
    * No ssh config keyword has this name.
    */
   public static final String HOST_AS_GIVEN = "JGitPomeriumHostAsGiven";
+  /** {@code ControlPersist yes} (or 0): a shared connection stays until its factory closes. */
+  public static final Duration PERSIST_UNTIL_CLOSED = ChronoUnit.FOREVER.getDuration();
 
   /**
    * Where a resolution looks: {@code home} is the user's home for {@code ~} and {@code %d} in values (OpenSSH's
@@ -101,10 +104,11 @@ public final class SshConfig {
    * file and line of the ProxyCommand.
    */
   public record HostEntry(String host, int port, String user, String proxyCommand, Duration serverAliveInterval,
-      Integer serverAliveCountMax, String originalHost, String hostKeyAlias, String proxyCommandSource) {
+      Integer serverAliveCountMax, String originalHost, String hostKeyAlias, String proxyCommandSource,
+      Boolean controlMaster, Duration controlPersist) {
 
     public HostEntry(String host, int port, String user, String proxyCommand) {
-      this(host, port, user, proxyCommand, null, null, host, null, null);
+      this(host, port, user, proxyCommand, null, null, host, null, null, null, null);
     }
 
     /** OpenSSH's ProxyCommand tokens: %h host, %k host key alias, %n host as written, %p port, %r user, %% percent. */
@@ -336,7 +340,52 @@ public final class SshConfig {
           interval == null || interval.first().equals("none") ? null : Duration.ofSeconds(convtime(interval.first())),
           count == null ? null : Integer.parseInt(count.first()), originalHost,
           alias == null ? null : alias.first().toLowerCase(Locale.ROOT),
-          command == null || command.file() == null ? null : command.where());
+          command == null || command.file() == null ? null : command.where(), controlMaster(), controlPersist());
+    }
+
+    /**
+     * Whether this host's connections may be shared: false for {@code ControlMaster no} or {@code ControlPath none},
+     * true for the other {@code ControlMaster} values, null when neither is written.
+     */
+    private Boolean controlMaster() {
+      Value master = options.single("controlmaster");
+      Value path = options.single("controlpath");
+      if (path != null && path.first().equalsIgnoreCase("none")) {
+        return false;
+      }
+      if (master == null) {
+        return null;
+      }
+      String value = master.first().toLowerCase(Locale.ROOT);
+      return !(value.equals("no") || value.equals("false"));
+    }
+
+    /**
+     * {@code ControlPersist} as OpenSSH reads it: {@code no} keeps a shared connection only while it is used (zero),
+     * {@code yes} or a time of 0 until the factory closes ({@link #PERSIST_UNTIL_CLOSED}), a time that long idle;
+     * null when not written.
+     *
+     * @throws SshConfigException for a value OpenSSH refuses too
+     */
+    private Duration controlPersist() throws SshConfigException {
+      Value persist = options.single("controlpersist");
+      if (persist == null) {
+        return null;
+      }
+      String value = persist.first().toLowerCase(Locale.ROOT);
+      switch (value) {
+        case "no", "false":
+          return Duration.ZERO;
+        case "yes", "true":
+          return PERSIST_UNTIL_CLOSED;
+        default:
+          long seconds = convtime(value);
+          if (seconds < 0) {
+            throw new SshConfigException(persist.file(), persist.line(),
+                persist.where() + ": invalid time value \"" + persist.first() + "\"", null);
+          }
+          return seconds == 0 ? PERSIST_UNTIL_CLOSED : Duration.ofSeconds(seconds);
+      }
     }
 
     /**

@@ -1,0 +1,344 @@
+package dev.jgitpomerium.transport.internal.reuse;
+
+import dev.jgitpomerium.transport.internal.session.JGitSessions;
+import dev.jgitpomerium.transport.internal.sshconfig.SshConfig;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.apache.sshd.client.session.ClientSession;
+import org.eclipse.jgit.errors.TransportException;
+import org.eclipse.jgit.transport.URIish;
+import org.eclipse.jgit.transport.sshd.SshdSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The SSH connections of one factory, shared by destination: a JGit operation gets a session that opens its channel
+ * on a connection to the same user, host and port that has room, waits for one being opened, or opens one. When the
+ * last operation on a connection ends, the connection stays for its keep-idle time ({@link ReusePolicy}), then is
+ * closed; one the server closed is dropped once its operations end. What the factory decides per destination (ssh
+ * config, identities, known_hosts, the route) is the same for every operation, so the destination is the key.
+ */
+public final class ConnectionPool implements Closeable {
+  private static final Logger log = LoggerFactory.getLogger(ConnectionPool.class);
+  /** OpenSSH's default {@code MaxSessions}: an OpenSSH server refuses more channels on one connection. */
+  static final int DEFAULT_CHANNELS_PER_CONNECTION = 10;
+  /** How long closing a connection waits for the server to confirm, so the sshd client stops with nothing pending. */
+  private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
+
+  /** Where a connection goes: the user as the URL gives it (null: ssh config's or the local one), host and port. */
+  public record Destination(String user, String host, int port) {
+    static Destination of(URIish uri) {
+      return new Destination(uri.getUser(), uri.getHost().toLowerCase(Locale.ROOT), uri.getPort());
+    }
+
+    @Override
+    public String toString() {
+      return (user != null ? user + "@" : "") + host + (port > 0 ? ":" + port : "");
+    }
+  }
+
+  /** A connection a {@link Connector} opened, with the target's ssh config entry (null without ssh config). */
+  public record Opened(SshdSession session, SshConfig.HostEntry target) {}
+
+  /** Opens a new SSH connection as the factory does without reuse: tunnel, host key, authentication, keepalive. */
+  @FunctionalInterface
+  public interface Connector {
+    Opened open() throws TransportException;
+  }
+
+  private final Supplier<ReusePolicy> policy;
+  private final Map<Destination, List<SharedConnection>> connections = new HashMap<>();
+  private boolean closed;
+
+  /** @param policy the policy set in code or the environment, or null; asked at each new connection */
+  public ConnectionPool(Supplier<ReusePolicy> policy) {
+    this.policy = policy;
+  }
+
+  /**
+   * A JGit session for {@code uri}: on a shared connection when reuse applies, else the one {@code connector} opens.
+   *
+   * @param channelTimeout how long opening a channel may take
+   */
+  public SshdSession session(URIish uri, Connector connector, Duration channelTimeout) throws TransportException {
+    ReusePolicy set = policy.get();
+    if (set != null && !set.enabled() || !JGitSessions.canShare()) {
+      return connector.open().session();
+    }
+    Lease lease = new Lease(this, uri, connector, channelTimeout);
+    SshdSession own = attach(lease, false);
+    if (own != null) {
+      return own;
+    }
+    SshdSession face = JGitSessions.sessionOn(uri, lease.face());
+    if (face == null) {
+      lease.release();
+      return connector.open().session();
+    }
+    return face;
+  }
+
+  /**
+   * Gives {@code lease} a connection with room: one open, one being opened (waiting for it), or a new one.
+   *
+   * @param personal when ssh config says the connection is not to be shared: true to make one for this lease anyway
+   *     (a replacement), false to return the session the connector opened
+   * @return null when attached; the connector's session when it is not to be shared and {@code personal} is false
+   */
+  SshdSession attach(Lease lease, boolean personal) throws TransportException {
+    Destination destination = Destination.of(lease.uri());
+    while (true) {
+      SharedConnection connection;
+      boolean opener = false;
+      synchronized (this) {
+        if (closed) {
+          throw new TransportException(lease.uri(), "the SSH session factory has been closed");
+        }
+        connection = withRoom(destination);
+        if (connection == null) {
+          connection = new SharedConnection(destination, false);
+          connections.computeIfAbsent(destination, d -> new ArrayList<>()).add(connection);
+          opener = true;
+        }
+        take(connection);
+      }
+      if (opener) {
+        return open(connection, lease, personal);
+      }
+      boolean open;
+      try {
+        open = connection.awaitOpen();
+      } catch (InterruptedException e) {
+        release(connection);
+        Thread.currentThread().interrupt();
+        throw new TransportException(lease.uri(), "interrupted while waiting for the SSH connection", e);
+      }
+      if (open) {
+        lease.attachTo(connection);
+        log.debug("SSH connection to {} shared: {} operation(s) on it", destination, connection.leases);
+        return null;
+      }
+      // Its opener failed or may not share it: open one of our own.
+    }
+  }
+
+  private SshdSession open(SharedConnection connection, Lease lease, boolean personal) throws TransportException {
+    Opened opened;
+    try {
+      opened = lease.connector().open();
+    } catch (TransportException | RuntimeException e) {
+      abandon(connection);
+      throw e;
+    }
+    Duration keepIdle = ReusePolicy.keepIdleFor(policy.get(), opened.target());
+    ClientSession client = JGitSessions.clientSession(opened.session(), connection.destination.toString());
+    if (client == null || keepIdle == null && !personal) {
+      abandon(connection);
+      return opened.session();
+    }
+    SharedConnection target = connection;
+    if (keepIdle == null) {
+      abandon(connection);
+      target = new SharedConnection(connection.destination, true);
+      target.leases = 1;
+      keepIdle = Duration.ZERO;
+    }
+    Duration keep = keepIdle;
+    SharedConnection established = target;
+    synchronized (this) {
+      established.session = opened.session();
+      established.client = client;
+      established.keepIdle = keep;
+      established.state = SharedConnection.State.OPEN;
+    }
+    opened.session().addCloseListener(s -> lost(established));
+    established.opened();
+    lease.attachTo(established);
+    log.debug("SSH connection to {} opened{}", established.destination,
+        established.personal ? " for one operation (ssh config: not shared)" : ", to be shared");
+    return null;
+  }
+
+  /** A connection of {@code destination} that takes another lease, or null. Drops the lost ones on the way. */
+  private SharedConnection withRoom(Destination destination) {
+    List<SharedConnection> list = connections.get(destination);
+    if (list == null) {
+      return null;
+    }
+    for (Iterator<SharedConnection> it = list.iterator(); it.hasNext(); ) {
+      SharedConnection c = it.next();
+      if (c.state == SharedConnection.State.OPEN && !c.usable()) {
+        c.state = SharedConnection.State.LOST;
+        it.remove();
+        if (c.leases == 0) {
+          retireLater(c);
+        }
+        continue;
+      }
+      if (c.leases < c.capacity) {
+        return c;
+      }
+    }
+    return null;
+  }
+
+  private void take(SharedConnection c) {
+    c.leases++;
+    if (c.idleTimer != null) {
+      c.idleTimer.cancel(false);
+      c.idleTimer = null;
+    }
+  }
+
+  private synchronized void abandon(SharedConnection c) {
+    c.state = SharedConnection.State.GONE;
+    remove(c);
+    c.abandoned();
+  }
+
+  private void remove(SharedConnection c) {
+    List<SharedConnection> list = connections.get(c.destination);
+    if (list != null) {
+      list.remove(c);
+      if (list.isEmpty()) {
+        connections.remove(c.destination);
+      }
+    }
+  }
+
+  /** A lease on {@code c} ended: an idle connection waits for its keep-idle time, a lost one closes. */
+  synchronized void release(SharedConnection c) {
+    c.leases--;
+    if (c.leases > 0 || c.state == SharedConnection.State.OPENING || c.state == SharedConnection.State.GONE) {
+      return;
+    }
+    if (closed || !c.usable() || c.keepIdle.isZero() || c.personal) {
+      retireLater(c);
+    } else if (!c.keepIdle.equals(SshConfig.PERSIST_UNTIL_CLOSED)) {
+      try {
+        c.idleTimer = c.client.getFactoryManager().getScheduledExecutorService()
+            .schedule(() -> expire(c), c.keepIdle.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (RuntimeException e) { // its sshd client is stopping
+        retireLater(c);
+      }
+    }
+  }
+
+  /**
+   * {@code lease} found its connection unable to take its channel: refused by the server ({@code refused}, as
+   * OpenSSH's {@code MaxSessions} does; the connection then takes no more than it has) or closed. Moves the lease to
+   * another connection, opening one if none has room.
+   */
+  void replace(Lease lease, SharedConnection from, boolean refused) throws TransportException {
+    synchronized (this) {
+      if (refused && from.usable()) {
+        from.capacity = Math.max(1, from.leases - 1);
+        log.debug("SSH connection to {} refused another channel: it takes {}", from.destination, from.capacity);
+      }
+    }
+    release(from);
+    attach(lease, true);
+  }
+
+  private void expire(SharedConnection c) {
+    synchronized (this) {
+      if (c.leases > 0 || c.state != SharedConnection.State.OPEN) {
+        return;
+      }
+      log.debug("SSH connection to {} idle for {}: closing it", c.destination, c.keepIdle);
+      retireLater(c);
+    }
+  }
+
+  /** The server (or Pomerium, or a failed keepalive) closed {@code c}: no new lease goes to it. */
+  private synchronized void lost(SharedConnection c) {
+    if (c.state != SharedConnection.State.OPEN) {
+      return;
+    }
+    log.debug("SSH connection to {} closed by the other side", c.destination);
+    c.state = SharedConnection.State.LOST;
+    remove(c);
+    if (c.leases == 0) {
+      retireLater(c);
+    }
+  }
+
+  /** Takes {@code c} out of the pool and closes it on a thread of its own (never the sshd client's, which stops). */
+  private void retireLater(SharedConnection c) {
+    if (!retire(c)) {
+      return;
+    }
+    Thread closer = new Thread(() -> close(c), "jgit-pomerium-ssh-close");
+    closer.setDaemon(true);
+    closer.start();
+  }
+
+  private boolean retire(SharedConnection c) {
+    if (c.state == SharedConnection.State.GONE) {
+      return false;
+    }
+    c.state = SharedConnection.State.GONE;
+    remove(c);
+    if (c.idleTimer != null) {
+      c.idleTimer.cancel(false);
+    }
+    return true;
+  }
+
+  /** Closes the session, waiting (bounded) for the server to confirm, before JGit stops the sshd client. */
+  private static void close(SharedConnection c) {
+    try {
+      if (c.client != null) {
+        c.client.close(false).await(CLOSE_WAIT.toMillis());
+      }
+    } catch (IOException | RuntimeException e) {
+      log.debug("closing the SSH connection to {}: {}", c.destination, e.toString());
+    } finally {
+      c.session.disconnect();
+    }
+  }
+
+  /** Closes every connection, waiting for each; sessions still in use end with them. */
+  @Override
+  public void close() {
+    List<SharedConnection> all = new ArrayList<>();
+    synchronized (this) {
+      closed = true;
+      for (List<SharedConnection> list : connections.values()) {
+        all.addAll(list);
+      }
+      all.forEach(this::retire);
+    }
+    for (SharedConnection c : all) {
+      if (c.session != null) {
+        close(c);
+      }
+    }
+  }
+
+  /** Open connections, those in use and idle ones (for tests and diagnostics). */
+  public synchronized int openConnections() {
+    int n = 0;
+    for (List<SharedConnection> list : connections.values()) {
+      n += (int) list.stream().filter(c -> c.state == SharedConnection.State.OPEN).count();
+    }
+    return n;
+  }
+
+  static InterruptedIOException interrupted(InterruptedException e) {
+    Thread.currentThread().interrupt();
+    InterruptedIOException io = new InterruptedIOException("interrupted while opening an SSH channel");
+    io.initCause(e);
+    return io;
+  }
+}

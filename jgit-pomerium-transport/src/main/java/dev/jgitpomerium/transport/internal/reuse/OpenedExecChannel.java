@@ -1,0 +1,83 @@
+package dev.jgitpomerium.transport.internal.reuse;
+
+import java.io.IOException;
+import java.nio.charset.Charset;
+import java.time.Duration;
+import java.util.Map;
+import org.apache.sshd.client.channel.ChannelExec;
+import org.apache.sshd.client.future.OpenFuture;
+import org.apache.sshd.common.SshException;
+import org.apache.sshd.common.channel.PtyChannelConfigurationHolder;
+import org.apache.sshd.common.channel.exception.SshChannelOpenException;
+import org.apache.sshd.common.session.ConnectionService;
+
+/**
+ * An exec channel on a shared connection, opened when JGit asks for it rather than when JGit opens it: if the
+ * connection refuses it while other operations use it (OpenSSH's {@code MaxSessions}) or has been closed, the lease
+ * moves to another connection (opening one if need be) and the channel is made there, so the operation does not fail
+ * for it. JGit's own {@code open()} then gets the outcome of that first open.
+ */
+final class OpenedExecChannel extends ChannelExec {
+  /** Refusals in a row before the operation fails: each move lowers a connection's capacity or drops it. */
+  private static final int ATTEMPTS = 4;
+
+  private OpenFuture opened;
+
+  private OpenedExecChannel(String command, Charset charset, PtyChannelConfigurationHolder pty, Map<String, ?> env) {
+    super(command, charset, pty, env);
+  }
+
+  private OpenedExecChannel(String command, PtyChannelConfigurationHolder pty, Map<String, ?> env) {
+    super(command, pty, env);
+  }
+
+  /** Opens {@code command}'s channel on {@code lease}'s connection, or on another one when that one cannot take it. */
+  static ChannelExec open(Lease lease, String command, Charset charset, PtyChannelConfigurationHolder pty,
+      Map<String, ?> env) throws IOException {
+    Duration timeout = lease.channelTimeout();
+    for (int attempt = 1; ; attempt++) {
+      SharedConnection connection = lease.connection();
+      boolean othersOnIt = connection.leases > 1;
+      OpenedExecChannel channel = charset != null ? new OpenedExecChannel(command, charset, pty, env)
+          : new OpenedExecChannel(command, pty, env);
+      OpenFuture opening;
+      try {
+        connection.client.getService(ConnectionService.class).registerChannel(channel);
+        opening = channel.openFirst();
+      } catch (IOException | RuntimeException e) {
+        channel.close(true);
+        if (attempt < ATTEMPTS && !connection.usable()) {
+          lease.replace(connection, false);
+          continue;
+        }
+        throw e;
+      }
+      if (!opening.await(timeout.toMillis())) {
+        channel.close(true);
+        throw new SshException("the SSH server did not open a channel within " + timeout.toSeconds() + " s");
+      }
+      if (opening.isOpened()) {
+        return channel;
+      }
+      Throwable why = opening.getException();
+      channel.close(true);
+      boolean refused = why instanceof SshChannelOpenException && othersOnIt && connection.usable();
+      if (attempt < ATTEMPTS && (refused || !connection.usable())) {
+        lease.replace(connection, refused);
+        continue;
+      }
+      throw why instanceof IOException io ? io : new SshException(String.valueOf(why), why);
+    }
+  }
+
+  private synchronized OpenFuture openFirst() throws IOException {
+    opened = super.open();
+    return opened;
+  }
+
+  /** The outcome of the open made when the channel was asked for. */
+  @Override
+  public synchronized OpenFuture open() throws IOException {
+    return opened != null ? opened : super.open();
+  }
+}

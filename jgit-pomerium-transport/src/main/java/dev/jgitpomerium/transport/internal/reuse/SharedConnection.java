@@ -1,0 +1,62 @@
+package dev.jgitpomerium.transport.internal.reuse;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import org.apache.sshd.client.session.ClientSession;
+import org.eclipse.jgit.transport.sshd.SshdSession;
+
+/**
+ * One SSH connection of a {@link ConnectionPool}: the JGit session that opened it (and owns its sshd client), the
+ * leases on it, how many it takes, and its idle timer. Its counters are guarded by the pool's lock.
+ */
+final class SharedConnection {
+  enum State { OPENING, OPEN, LOST, GONE }
+
+  final ConnectionPool.Destination destination;
+  /** Not in the pool: made for one lease because ssh config says the host's connections are not to be shared. */
+  final boolean personal;
+  private final CompletableFuture<Boolean> ready = new CompletableFuture<>();
+  State state = State.OPENING;
+  SshdSession session;
+  ClientSession client;
+  Duration keepIdle;
+  volatile int leases;
+  /** Leases it takes: OpenSSH's default MaxSessions, lowered to what the server allowed when it refused a channel. */
+  int capacity = ConnectionPool.DEFAULT_CHANNELS_PER_CONNECTION;
+  ScheduledFuture<?> idleTimer;
+
+  SharedConnection(ConnectionPool.Destination destination, boolean personal) {
+    this.destination = destination;
+    this.personal = personal;
+  }
+
+  /** Whether new channels may go on it: it is open and the server has not begun to close it. */
+  boolean usable() {
+    ClientSession c = client;
+    return state == State.OPEN && c != null && c.isOpen() && !c.isClosing();
+  }
+
+  void opened() {
+    ready.complete(true);
+  }
+
+  void abandoned() {
+    ready.complete(false);
+  }
+
+  /** Waits until its opener has it open (true) or gave it up (false); the opener's connect is bounded. */
+  boolean awaitOpen() throws InterruptedException {
+    try {
+      return ready.get();
+    } catch (ExecutionException e) {
+      return false;
+    }
+  }
+
+  @Override
+  public String toString() {
+    return destination + (client != null ? " (" + client.getIoSession().getLocalAddress() + ")" : "");
+  }
+}
