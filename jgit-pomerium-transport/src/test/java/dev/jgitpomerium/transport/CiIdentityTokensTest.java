@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
  * {@code bearer_token_format: jwt} does (signature, issuer, audience, expiry): GitHub Actions' OIDC token from a
  * stand-in of its token endpoint, a token in an environment variable, a projected Kubernetes token file.
  */
+// Every operation here opens its own tunnel (noConnectionReuse): what is tested happens when a tunnel opens.
 class CiIdentityTokensTest extends TestbedTest {
   private static final String AUDIENCE = "https://pomerium.corp.example.com";
 
@@ -56,7 +57,8 @@ class CiIdentityTokensTest extends TestbedTest {
 
   /** A factory of a CI job: no token but what the builder names, this test's environment, both CAs. */
   private PomeriumSshSessionFactory.Builder ciFactory() {
-    return testbed.unattendedSignInFactory(environment::get).addCaCertificatesPem(github.caCertificatePem());
+    return testbed.unattendedSignInFactory(environment::get).noConnectionReuse()
+        .addCaCertificatesPem(github.caCertificatePem());
   }
 
   private void lsRemote(PomeriumSshSessionFactory pomerium) throws Exception {
@@ -149,7 +151,7 @@ class CiIdentityTokensTest extends TestbedTest {
   void disablingTlsVerificationForPomeriumStillVerifiesGitHubsEndpoint() {
     trustIssuers();
     environment.putAll(github.environment());
-    try (PomeriumSshSessionFactory pomerium = testbed.unattendedSignInFactory(environment::get)
+    try (PomeriumSshSessionFactory pomerium = testbed.unattendedSignInFactory(environment::get).noConnectionReuse()
         .disableTlsVerification().githubActionsOidcToken().build()) {
       String message = assertThrows(TransportException.class, () -> lsRemote(pomerium)).getMessage();
       assertTrue(message.contains("could not request the GitHub Actions OIDC token from GitHub's OIDC token endpoint "
@@ -166,7 +168,7 @@ class CiIdentityTokensTest extends TestbedTest {
         "token.actions.githubusercontent.com")) {
       environment.putAll(elsewhere.environment());
       NoSecretsInLog.register(elsewhere.requestToken());
-      try (PomeriumSshSessionFactory pomerium = testbed.unattendedSignInFactory(environment::get)
+      try (PomeriumSshSessionFactory pomerium = testbed.unattendedSignInFactory(environment::get).noConnectionReuse()
           .addCaCertificatesPem(elsewhere.caCertificatePem()).githubActionsOidcToken().build()) {
         PomeriumException failure = PomeriumException.causeOf(assertThrows(TransportException.class,
             () -> lsRemote(pomerium))).orElseThrow();

@@ -187,7 +187,7 @@ class ConnectionReuseTest extends TestbedTest {
 
   @Test
   void aConnectionPomeriumCutWhileIdleIsReplacedWithoutFailingTheNextOperation() throws Exception {
-    restartTestbed("idle-cut", gateway -> gateway.idleTimeout(Duration.ofMillis(500)));
+    restartTestbed("idle-cut", gateway -> gateway.idleTimeout(Duration.ofSeconds(2)));
     try (PomeriumSshSessionFactory pomerium = testbed.factory().serverAliveInterval(Duration.ZERO).build()) {
       lsRemote(pomerium);
       assertTrue(testbed.gateway.awaitNoOpenConnections(WAIT), "the gateway cuts the silent tunnel");
@@ -198,10 +198,10 @@ class ConnectionReuseTest extends TestbedTest {
 
   @Test
   void keepalivesKeepAnIdleSharedConnectionOpenPastPomeriumsIdleTimeout() throws Exception {
-    restartTestbed("idle-kept", gateway -> gateway.idleTimeout(Duration.ofMillis(800)));
-    try (PomeriumSshSessionFactory pomerium = testbed.factory().serverAliveInterval(Duration.ofMillis(200)).build()) {
+    restartTestbed("idle-kept", gateway -> gateway.idleTimeout(Duration.ofSeconds(2)));
+    try (PomeriumSshSessionFactory pomerium = testbed.factory().serverAliveInterval(Duration.ofMillis(500)).build()) {
       lsRemote(pomerium);
-      assertFalse(testbed.gateway.awaitNoOpenConnections(Duration.ofSeconds(3)), "keepalives keep it open");
+      assertFalse(testbed.gateway.awaitNoOpenConnections(Duration.ofSeconds(5)), "keepalives keep it open");
       lsRemote(pomerium);
       assertEquals(1, testbed.gateway.requestCount());
     }

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
  * fault ends in a typed error within its bound, no local ref moves on a failed fetch, nothing half-pushed shows on the
  * server, and (checked after every test) no thread or socket is left behind.
  */
+// Every operation here opens its own tunnel (noConnectionReuse): what is tested happens when a tunnel opens.
 class FaultsTest extends TestbedTest {
 
   /**
@@ -51,7 +52,8 @@ class FaultsTest extends TestbedTest {
   @Test
   void aGatewayThatAcceptsTcpButNeverAnswersFailsWithinTheResponseTimeoutNotJGitsTwoMinutes() throws Exception {
     testbed.gateway.setFault(Fault.acceptAndNeverHandshake());
-    try (PomeriumSshSessionFactory pomerium = testbed.factory().responseTimeout(Duration.ofSeconds(1)).build()) {
+    try (PomeriumSshSessionFactory pomerium = testbed.factory().noConnectionReuse()
+        .responseTimeout(Duration.ofSeconds(1)).build()) {
       TransportException e = failsWithin(Duration.ofSeconds(10), () -> cloneOk(pomerium).close());
       assertInstanceOf(PomeriumProtocolException.class, PomeriumException.causeOf(e).orElseThrow());
       assertTrue(e.getMessage().contains("did not complete the TLS handshake"), e.getMessage());
@@ -61,7 +63,7 @@ class FaultsTest extends TestbedTest {
   @Test
   void aResetAfterThe200BeforeSshStartsIsAPromptError() throws Exception {
     testbed.gateway.setFault(Fault.closeAfter200());
-    try (PomeriumSshSessionFactory pomerium = testbed.factory().build()) {
+    try (PomeriumSshSessionFactory pomerium = testbed.factory().noConnectionReuse().build()) {
       failsWithin(Duration.ofSeconds(20), () -> cloneOk(pomerium).close());
     }
     assertTrue(Files.notExists(dir.resolve("clone/.git/refs/heads/main")));
@@ -69,7 +71,8 @@ class FaultsTest extends TestbedTest {
 
   @Test
   void aFetchCutMidPackMovesNoLocalRef() throws Exception {
-    try (PomeriumSshSessionFactory pomerium = testbed.factory().build(); Git clone = cloneOk(pomerium)) {
+    try (PomeriumSshSessionFactory pomerium = testbed.factory().noConnectionReuse()
+        .build(); Git clone = cloneOk(pomerium)) {
       ObjectId before = clone.getRepository().resolve("refs/remotes/origin/main");
       TestRepositories.commitFiles(testbed.origin, 10, 100_000, 11);
       testbed.gateway.setFault(Fault.closeAfterResponseBytes(200_000));
@@ -80,7 +83,8 @@ class FaultsTest extends TestbedTest {
 
   @Test
   void aPushCutMidPackLeavesNothingHalfPushedOnTheServer() throws Exception {
-    try (PomeriumSshSessionFactory pomerium = testbed.factory().build(); Git clone = cloneOk(pomerium)) {
+    try (PomeriumSshSessionFactory pomerium = testbed.factory().noConnectionReuse()
+        .build(); Git clone = cloneOk(pomerium)) {
       ObjectId serverBefore = testbed.origin.resolve("refs/heads/main");
       // Incompressible content, so that the cut lands inside the pack.
       TestRepositories.commitFiles(clone.getRepository(), 8, 100_000, 12);
@@ -98,7 +102,7 @@ class FaultsTest extends TestbedTest {
     Instant now = Instant.now();
     restartTestbed("expired", gateway -> gateway.certificateValidity(now.minus(Duration.ofDays(30)),
         now.minus(Duration.ofDays(1))));
-    try (PomeriumSshSessionFactory pomerium = testbed.factory().build()) {
+    try (PomeriumSshSessionFactory pomerium = testbed.factory().noConnectionReuse().build()) {
       TransportException e = failsWithin(Duration.ofSeconds(10), () -> cloneOk(pomerium).close());
       PomeriumException cause = PomeriumException.causeOf(e).orElseThrow();
       assertInstanceOf(PomeriumTlsException.class, cause);
@@ -115,7 +119,8 @@ class FaultsTest extends TestbedTest {
     for (Fault fault : new Fault[] {Fault.rawResponse(noStatusLine.get()), Fault.oversizedHeader(64 * 1024),
         Fault.headersNeverEnd()}) {
       testbed.gateway.setFault(fault);
-      try (PomeriumSshSessionFactory pomerium = testbed.factory().responseTimeout(Duration.ofSeconds(2)).build()) {
+      try (PomeriumSshSessionFactory pomerium = testbed.factory().noConnectionReuse()
+          .responseTimeout(Duration.ofSeconds(2)).build()) {
         TransportException e = failsWithin(Duration.ofSeconds(10),
             () -> Git.lsRemoteRepository().setRemote(Testbed.URI).setTransportConfigCallback(pomerium).call());
         assertInstanceOf(PomeriumProtocolException.class, PomeriumException.causeOf(e).orElseThrow(),

@@ -61,7 +61,7 @@ class ProxyCommandTest extends TestbedTest {
         assertFalse(p.isAlive(), "ProxyCommand process " + pid + " still runs after its connection closed");
       });
     }
-    assertEquals(2, Files.readAllLines(pids).size(), "one ProxyCommand per connection: clone and push");
+    assertEquals(1, Files.readAllLines(pids).size(), "one ProxyCommand for the connection the clone and push share");
   }
 
   @Test

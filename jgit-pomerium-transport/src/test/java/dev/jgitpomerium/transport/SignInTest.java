@@ -19,6 +19,7 @@ import org.eclipse.jgit.api.errors.TransportException;
 import org.junit.jupiter.api.Test;
 
 /** Browser sign-in through the gateway's sign-in page: once, shared, cached, and only when a person can answer. */
+// Every operation here opens its own tunnel (noConnectionReuse): what is tested happens when a tunnel opens.
 class SignInTest extends TestbedTest {
 
   private PomeriumEndpoint endpoint() {
@@ -31,7 +32,7 @@ class SignInTest extends TestbedTest {
 
   @Test
   void aConnectionWithoutATokenSignsInOnceAndLaterConnectionsUseTheCachedToken() throws Exception {
-    try (PomeriumSshSessionFactory pomerium = testbed.signInFactory().build();
+    try (PomeriumSshSessionFactory pomerium = testbed.signInFactory().noConnectionReuse().build();
         Git clone = testbed.cloneThrough(pomerium, "clone")) {
       assertEquals(testbed.initialHead, clone.getRepository().resolve("HEAD"));
       lsRemote(pomerium);
@@ -52,7 +53,7 @@ class SignInTest extends TestbedTest {
   @Test
   void sixteenParallelClonesWithoutATokenCauseExactlyOneSignIn() throws Exception {
     restartTestbed("slow-sign-in", gateway -> gateway.signInDelay(Duration.ofMillis(500)));
-    try (PomeriumSshSessionFactory pomerium = testbed.signInFactory().build()) {
+    try (PomeriumSshSessionFactory pomerium = testbed.signInFactory().noConnectionReuse().build()) {
       testbed.cloneConcurrently(pomerium, 16);
     }
     assertEquals(1, testbed.gateway.signInCount());
@@ -61,7 +62,7 @@ class SignInTest extends TestbedTest {
 
   @Test
   void anExpiredCachedTokenCausesExactlyOneSignInAndThenSucceeds() throws Exception {
-    try (PomeriumSshSessionFactory pomerium = testbed.signInFactory().build()) {
+    try (PomeriumSshSessionFactory pomerium = testbed.signInFactory().noConnectionReuse().build()) {
       lsRemote(pomerium);
       testbed.gateway.revokeAllTokens();
       lsRemote(pomerium);
@@ -77,7 +78,7 @@ class SignInTest extends TestbedTest {
     String token = "token-from-pomerium-cli-sign-in";
     testbed.gateway.requireToken(token);
     TokenStore.directory(testbed.tokenCache).store(endpoint(), PomeriumToken.pomerium(token));
-    try (PomeriumSshSessionFactory pomerium = testbed.signInFactory().build()) {
+    try (PomeriumSshSessionFactory pomerium = testbed.signInFactory().noConnectionReuse().build()) {
       lsRemote(pomerium);
     }
     assertEquals(0, testbed.gateway.signInCount());
@@ -86,7 +87,7 @@ class SignInTest extends TestbedTest {
 
   @Test
   void forbiddenNotFoundUnavailableAndNetworkErrorsKeepTheCachedToken() throws Exception {
-    try (PomeriumSshSessionFactory pomerium = testbed.signInFactory().build()) {
+    try (PomeriumSshSessionFactory pomerium = testbed.signInFactory().noConnectionReuse().build()) {
       lsRemote(pomerium);
       testbed.gateway.enqueue(GatewayResponse.forbidden());
       TransportException e = assertThrows(TransportException.class, () -> lsRemote(pomerium));
@@ -106,7 +107,8 @@ class SignInTest extends TestbedTest {
   @Test
   void aNonInteractiveRunWithoutATokenFailsAtOnceSayingWhichTokenToProvide() throws Exception {
     Duration signInTimeout = Duration.ofSeconds(40);
-    try (PomeriumSshSessionFactory pomerium = testbed.signInFactory().interactive(false).signInTimeout(signInTimeout)
+    try (PomeriumSshSessionFactory pomerium = testbed.signInFactory().noConnectionReuse()
+        .interactive(false).signInTimeout(signInTimeout)
         .build()) {
       long start = System.nanoTime();
       TransportException e = assertThrows(TransportException.class, () -> lsRemote(pomerium));
@@ -149,7 +151,7 @@ class SignInTest extends TestbedTest {
         shown.add(signInUrl);
       }
     };
-    try (PomeriumSshSessionFactory pomerium = testbed.signInFactory()
+    try (PomeriumSshSessionFactory pomerium = testbed.signInFactory().noConnectionReuse()
         .browserLauncher(url -> { })
         .signInTimeout(Duration.ofMillis(800))
         .eventListener(listener)
@@ -168,7 +170,7 @@ class SignInTest extends TestbedTest {
   @Test
   void aBrowserThatFailsToOpenDoesNotFailTheSignInWhenTheUserPastesTheAddress() throws Exception {
     HeadlessUser user = new HeadlessUser(testbed.gateway);
-    try (PomeriumSshSessionFactory pomerium = testbed.signInFactory()
+    try (PomeriumSshSessionFactory pomerium = testbed.signInFactory().noConnectionReuse()
         .browserLauncher(url -> {
           throw new java.io.IOException("xdg-open: no method available for opening the URL");
         })
@@ -185,7 +187,7 @@ class SignInTest extends TestbedTest {
   void headlessSignInShowsTheAddressAndTakesBackWhereTheRemoteBrowserEnded() throws Exception {
     HeadlessUser user = new HeadlessUser(testbed.gateway);
     List<String> events = new CopyOnWriteArrayList<>();
-    try (PomeriumSshSessionFactory pomerium = testbed.signInFactory()
+    try (PomeriumSshSessionFactory pomerium = testbed.signInFactory().noConnectionReuse()
         .noBrowser()
         .console(user.input(), user.output())
         .eventListener(new RecordingListener(events))
@@ -205,7 +207,7 @@ class SignInTest extends TestbedTest {
   @Test
   void headlessSignInAlsoAcceptsThePastedTokenItself() throws Exception {
     HeadlessUser user = new HeadlessUser(testbed.gateway).pastingTokenOnly();
-    try (PomeriumSshSessionFactory pomerium = testbed.signInFactory()
+    try (PomeriumSshSessionFactory pomerium = testbed.signInFactory().noConnectionReuse()
         .noBrowser()
         .console(user.input(), user.output())
         .build()) {
@@ -217,7 +219,7 @@ class SignInTest extends TestbedTest {
   @Test
   void eventsReportTheSignInWithItsAddressAndWhereTheTokenCameFrom() throws Exception {
     List<String> events = new CopyOnWriteArrayList<>();
-    try (PomeriumSshSessionFactory pomerium = testbed.signInFactory()
+    try (PomeriumSshSessionFactory pomerium = testbed.signInFactory().noConnectionReuse()
         .eventListener(new RecordingListener(events)).build()) {
       lsRemote(pomerium);
       lsRemote(pomerium);
@@ -230,7 +232,7 @@ class SignInTest extends TestbedTest {
 
   @Test
   void signOutRemovesTheCachedTokenSoTheNextConnectionSignsInAgain() throws Exception {
-    try (PomeriumSshSessionFactory pomerium = testbed.signInFactory().build()) {
+    try (PomeriumSshSessionFactory pomerium = testbed.signInFactory().noConnectionReuse().build()) {
       lsRemote(pomerium);
       pomerium.signOut();
       assertNull(TokenStore.directory(testbed.tokenCache).load(endpoint()));

@@ -109,11 +109,16 @@ final class Testbed implements AutoCloseable {
    * Clones through {@code factory} from {@code count} threads at once, each into its own directory; all must succeed.
    */
   void cloneConcurrently(PomeriumSshSessionFactory factory, int count) throws Exception {
+    cloneConcurrently(factory, count, "clone-");
+  }
+
+  /** As {@link #cloneConcurrently(PomeriumSshSessionFactory, int)}, into directories named {@code prefix + i}. */
+  void cloneConcurrently(PomeriumSshSessionFactory factory, int count, String prefix) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(count);
     try {
       List<Future<ObjectId>> clones = new ArrayList<>();
       for (int i = 0; i < count; i++) {
-        String directory = "clone-" + i;
+        String directory = prefix + i;
         clones.add(pool.submit(() -> {
           try (Git clone = cloneThrough(factory, directory)) {
             return clone.getRepository().resolve("HEAD");

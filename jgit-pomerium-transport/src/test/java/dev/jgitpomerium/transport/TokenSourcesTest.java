@@ -17,6 +17,7 @@ import org.eclipse.jgit.api.errors.TransportException;
 import org.junit.jupiter.api.Test;
 
 /** Where tokens come from, in order: service account, bearer token, command, cache, sign-in. */
+// Every operation here opens its own tunnel (noConnectionReuse): what is tested happens when a tunnel opens.
 class TokenSourcesTest extends TestbedTest {
 
   private void lsRemote(PomeriumSshSessionFactory pomerium) throws Exception {
@@ -31,7 +32,7 @@ class TokenSourcesTest extends TestbedTest {
   void aServiceAccountTokenComesBeforeTheCacheAndARotatedFileIsPickedUp() throws Exception {
     TokenStore.directory(testbed.tokenCache).store(endpoint(), PomeriumToken.pomerium("cached-user-token"));
     Path file = Files.writeString(dir.resolve("service-account.jwt"), Testbed.TOKEN + "\n");
-    try (PomeriumSshSessionFactory pomerium = testbed.signInFactory().tokenFile(file).build()) {
+    try (PomeriumSshSessionFactory pomerium = testbed.signInFactory().noConnectionReuse().tokenFile(file).build()) {
       lsRemote(pomerium);
       testbed.gateway.revokeAllTokens();
       testbed.gateway.requireToken("rotated-service-account-token");
@@ -45,7 +46,8 @@ class TokenSourcesTest extends TestbedTest {
 
   @Test
   void aRejectedMachineCredentialFailsInsteadOfOpeningABrowser() {
-    try (PomeriumSshSessionFactory pomerium = testbed.signInFactory().token("expired-service-account-token")
+    try (PomeriumSshSessionFactory pomerium = testbed.signInFactory().noConnectionReuse()
+        .token("expired-service-account-token")
         .build()) {
       TransportException e = assertThrows(TransportException.class, () -> lsRemote(pomerium));
       assertInstanceOf(PomeriumSignInRequiredException.class, PomeriumException.causeOf(e).orElseThrow());
@@ -58,7 +60,8 @@ class TokenSourcesTest extends TestbedTest {
 
   @Test
   void anIdentityProviderTokenIsSentAsBearer() {
-    try (PomeriumSshSessionFactory pomerium = testbed.signInFactory().bearerToken("idp-access-token").build()) {
+    try (PomeriumSshSessionFactory pomerium = testbed.signInFactory().noConnectionReuse()
+        .bearerToken("idp-access-token").build()) {
       assertThrows(TransportException.class, () -> lsRemote(pomerium)); // the test gateway takes Pomerium JWTs only
     }
     assertEquals("Bearer idp-access-token", testbed.gateway.requests().get(0).authorization());
@@ -68,7 +71,8 @@ class TokenSourcesTest extends TestbedTest {
   void aTokenCommandsOutputIsTheTokenAndItSeesWhichPomeriumAsks() throws Exception {
     String command = "test \"$POMERIUM_URL\" = '" + endpoint().url() + "' && test \"$POMERIUM_DESTINATION\" = "
         + "git.corp.example.com:22 && echo 'helper: fetching' >&2 && printf '%s\\n' " + Testbed.TOKEN;
-    try (PomeriumSshSessionFactory pomerium = testbed.signInFactory().tokenCommand(command).build()) {
+    try (PomeriumSshSessionFactory pomerium = testbed.signInFactory().noConnectionReuse()
+        .tokenCommand(command).build()) {
       lsRemote(pomerium);
     }
     assertEquals("Pomerium " + Testbed.TOKEN, testbed.gateway.requests().get(0).authorization());
@@ -76,7 +80,7 @@ class TokenSourcesTest extends TestbedTest {
 
   @Test
   void aFailingTokenCommandReportsItsStatusAndLastErrorLine() {
-    try (PomeriumSshSessionFactory pomerium = testbed.signInFactory()
+    try (PomeriumSshSessionFactory pomerium = testbed.signInFactory().noConnectionReuse()
         .tokenCommand("echo 'helper: not signed in, run helper login' >&2; exit 3").build()) {
       TransportException e = assertThrows(TransportException.class, () -> lsRemote(pomerium));
       assertTrue(e.getMessage().contains("could not get a token for Pomerium at localhost:" + testbed.gateway.port()
@@ -89,7 +93,7 @@ class TokenSourcesTest extends TestbedTest {
   @Test
   void closingTheFactoryCancelsASignInThatWaitsForTheUser() throws Exception {
     CountDownLatch started = new CountDownLatch(1);
-    PomeriumSshSessionFactory pomerium = testbed.signInFactory()
+    PomeriumSshSessionFactory pomerium = testbed.signInFactory().noConnectionReuse()
         .browserLauncher(url -> started.countDown())
         .signInTimeout(Duration.ofMinutes(5))
         .build();

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** Every event about a tunnel carries the tunnel's id, so the events of tunnels opening at once pair up. */
+// Every operation here opens its own tunnel (noConnectionReuse): what is tested happens when a tunnel opens.
 class TunnelIdsTest extends TestbedTest {
 
   @Test
@@ -54,7 +55,8 @@ class TunnelIdsTest extends TestbedTest {
       }
     };
 
-    try (PomeriumSshSessionFactory pomerium = testbed.signInFactory().eventListener(listener).build()) {
+    try (PomeriumSshSessionFactory pomerium = testbed.signInFactory().noConnectionReuse()
+        .eventListener(listener).build()) {
       CompletableFuture<Void> clones = CompletableFuture.runAsync(() -> {
         try {
           testbed.cloneConcurrently(pomerium, 2);

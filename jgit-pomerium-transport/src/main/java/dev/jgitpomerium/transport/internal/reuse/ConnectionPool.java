@@ -76,7 +76,7 @@ public final class ConnectionPool implements Closeable {
       return connector.open().session();
     }
     Lease lease = new Lease(this, uri, connector, channelTimeout);
-    SshdSession own = attach(lease, false);
+    SshdSession own = attach(lease, false, null);
     if (own != null) {
       return own;
     }
@@ -93,9 +93,10 @@ public final class ConnectionPool implements Closeable {
    *
    * @param personal when ssh config says the connection is not to be shared: true to make one for this lease anyway
    *     (a replacement), false to return the session the connector opened
+   * @param avoid a connection that just refused the lease's channel, or null
    * @return null when attached; the connector's session when it is not to be shared and {@code personal} is false
    */
-  SshdSession attach(Lease lease, boolean personal) throws TransportException {
+  SshdSession attach(Lease lease, boolean personal, SharedConnection avoid) throws TransportException {
     Destination destination = Destination.of(lease.uri());
     while (true) {
       SharedConnection connection;
@@ -104,7 +105,7 @@ public final class ConnectionPool implements Closeable {
         if (closed) {
           throw new TransportException(lease.uri(), "the SSH session factory has been closed");
         }
-        connection = withRoom(destination);
+        connection = withRoom(destination, avoid);
         if (connection == null) {
           connection = new SharedConnection(destination, false);
           connections.computeIfAbsent(destination, d -> new ArrayList<>()).add(connection);
@@ -170,7 +171,7 @@ public final class ConnectionPool implements Closeable {
   }
 
   /** A connection of {@code destination} that takes another lease, or null. Drops the lost ones on the way. */
-  private SharedConnection withRoom(Destination destination) {
+  private SharedConnection withRoom(Destination destination, SharedConnection avoid) {
     List<SharedConnection> list = connections.get(destination);
     if (list == null) {
       return null;
@@ -185,7 +186,7 @@ public final class ConnectionPool implements Closeable {
         }
         continue;
       }
-      if (c.leases < c.capacity) {
+      if (c != avoid && c.leases < c.capacity) {
         return c;
       }
     }
@@ -247,7 +248,11 @@ public final class ConnectionPool implements Closeable {
       }
     }
     release(from);
-    attach(lease, true);
+    SshdSession own = attach(lease, true, refused ? from : null);
+    if (own != null) { // this JGit version lets no session be shared after all
+      own.disconnect();
+      throw new TransportException(lease.uri(), "the SSH server refused another channel on its connection");
+    }
   }
 
   private void expire(SharedConnection c) {

@@ -13,13 +13,17 @@ import org.apache.sshd.common.session.ConnectionService;
 
 /**
  * An exec channel on a shared connection, opened when JGit asks for it rather than when JGit opens it: if the
- * connection refuses it while other operations use it (OpenSSH's {@code MaxSessions}) or has been closed, the lease
+ * connection refuses it after it has carried channels (OpenSSH's {@code MaxSessions}) or has been closed, the lease
  * moves to another connection (opening one if need be) and the channel is made there, so the operation does not fail
  * for it. JGit's own {@code open()} then gets the outcome of that first open.
  */
 final class OpenedExecChannel extends ChannelExec {
   /** Refusals in a row before the operation fails: each move lowers a connection's capacity or drops it. */
   private static final int ATTEMPTS = 4;
+  /** How long a refused channel waits for ended ones to finish closing before it goes elsewhere. */
+  private static final Duration CLOSING_WAIT = Duration.ofSeconds(2);
+  /** How long after our side sees a channel closed the server is given to free it (OpenSSH takes a millisecond). */
+  private static final Duration CLOSE_PROCESSING = Duration.ofMillis(50);
 
   private OpenFuture opened;
 
@@ -35,9 +39,10 @@ final class OpenedExecChannel extends ChannelExec {
   static ChannelExec open(Lease lease, String command, Charset charset, PtyChannelConfigurationHolder pty,
       Map<String, ?> env) throws IOException {
     Duration timeout = lease.channelTimeout();
+    boolean waited = false;
     for (int attempt = 1; ; attempt++) {
       SharedConnection connection = lease.connection();
-      boolean othersOnIt = connection.leases > 1;
+      boolean full = connection.hostedChannel || connection.leases > 1;
       OpenedExecChannel channel = charset != null ? new OpenedExecChannel(command, charset, pty, env)
           : new OpenedExecChannel(command, pty, env);
       OpenFuture opening;
@@ -57,16 +62,32 @@ final class OpenedExecChannel extends ChannelExec {
         throw new SshException("the SSH server did not open a channel within " + timeout.toSeconds() + " s");
       }
       if (opening.isOpened()) {
+        connection.track(channel);
         return channel;
       }
       Throwable why = opening.getException();
       channel.close(true);
-      boolean refused = why instanceof SshChannelOpenException && othersOnIt && connection.usable();
+      boolean refused = why instanceof SshChannelOpenException && full && connection.usable();
+      if (attempt < ATTEMPTS && refused && !connection.carriesOpenChannels() && !waited) {
+        // Only ended channels on it: the server has not yet processed their close. Try again there once.
+        waited = true;
+        awaitClosingChannels(connection);
+        continue;
+      }
       if (attempt < ATTEMPTS && (refused || !connection.usable())) {
         lease.replace(connection, refused);
         continue;
       }
       throw why instanceof IOException io ? io : new SshException(String.valueOf(why), why);
+    }
+  }
+
+  private static void awaitClosingChannels(SharedConnection connection) throws IOException {
+    try {
+      connection.awaitClosingChannels(CLOSING_WAIT);
+      Thread.sleep(CLOSE_PROCESSING.toMillis());
+    } catch (InterruptedException e) {
+      throw ConnectionPool.interrupted(e);
     }
   }
 

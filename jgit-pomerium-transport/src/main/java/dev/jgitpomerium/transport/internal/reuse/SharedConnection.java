@@ -1,10 +1,16 @@
 package dev.jgitpomerium.transport.internal.reuse;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.channel.Channel;
 import org.eclipse.jgit.transport.sshd.SshdSession;
 
 /**
@@ -26,6 +32,13 @@ final class SharedConnection {
   /** Leases it takes: OpenSSH's default MaxSessions, lowered to what the server allowed when it refused a channel. */
   int capacity = ConnectionPool.DEFAULT_CHANNELS_PER_CONNECTION;
   ScheduledFuture<?> idleTimer;
+  /**
+   * Whether a channel was ever opened on it: a refusal then means it is full (OpenSSH also counts a channel that has
+   * just ended until it has processed the close), while a new connection refusing its first channel refuses for good.
+   */
+  volatile boolean hostedChannel;
+  /** The channels opened on it that have not finished closing. */
+  private final Set<Channel> channels = ConcurrentHashMap.newKeySet();
 
   SharedConnection(ConnectionPool.Destination destination, boolean personal) {
     this.destination = destination;
@@ -36,6 +49,29 @@ final class SharedConnection {
   boolean usable() {
     ClientSession c = client;
     return state == State.OPEN && c != null && c.isOpen() && !c.isClosing();
+  }
+
+  /** Counts {@code channel} until its close has been confirmed by the server. */
+  void track(Channel channel) {
+    hostedChannel = true;
+    channels.add(channel);
+    channel.addCloseFutureListener(closed -> channels.remove(channel));
+  }
+
+  /** Whether one of its channels is open and not closing: a refusal then means the server's limit is reached. */
+  boolean carriesOpenChannels() {
+    return channels.stream().anyMatch(c -> c.isOpen() && !c.isClosing());
+  }
+
+  /**
+   * Waits, at most {@code timeout}, for its channels that are closing to be closed; the server counts them against its
+   * limit until it has processed their close, a little while after ours.
+   */
+  void awaitClosingChannels(Duration timeout) throws InterruptedException {
+    List<Channel> closing = channels.stream().filter(Channel::isClosing).toList();
+    CountDownLatch closed = new CountDownLatch(closing.size());
+    closing.forEach(c -> c.addCloseFutureListener(f -> closed.countDown()));
+    closed.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   void opened() {

@@ -365,7 +365,7 @@ public final class SshConfig {
      * {@code yes} or a time of 0 until the factory closes ({@link #PERSIST_UNTIL_CLOSED}), a time that long idle;
      * null when not written.
      *
-     * @throws SshConfigException for a value OpenSSH refuses too
+     * @throws SshConfigException for a value OpenSSH refuses too, with its message
      */
     private Duration controlPersist() throws SshConfigException {
       Value persist = options.single("controlpersist");
@@ -382,7 +382,7 @@ public final class SshConfig {
           long seconds = convtime(value);
           if (seconds < 0) {
             throw new SshConfigException(persist.file(), persist.line(),
-                persist.where() + ": invalid time value \"" + persist.first() + "\"", null);
+                persist.where() + ": Bad ControlPersist argument.", null);
           }
           return seconds == 0 ? PERSIST_UNTIL_CLOSED : Duration.ofSeconds(seconds);
       }

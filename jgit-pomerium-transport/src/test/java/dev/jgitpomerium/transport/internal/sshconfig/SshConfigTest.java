@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jgitpomerium.transport.SshConfigException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -145,5 +146,23 @@ class SshConfigTest {
     Files.setAttribute(config, "unix:gid", shared);
     IOException e = assertThrows(IOException.class, () -> SshConfig.lookup(config, "gitlab", 0, null));
     assertTrue(e.getMessage().startsWith("Bad owner or permissions on "), e.getMessage());
+  }
+
+  /** As {@code ssh -G} prints them: {@code ControlPersist 0} is {@code yes}, {@code no} ends with the last client. */
+  @Test
+  void controlMasterAndControlPersistAreReadAsOpenSshReadsThem() throws IOException {
+    SshConfig.HostEntry none = lookup("h", "Host h", "  Port 22");
+    assertNull(none.controlMaster());
+    assertNull(none.controlPersist());
+    assertEquals(false, lookup("h", "Host h", "  ControlMaster no").controlMaster());
+    assertEquals(false, lookup("h", "Host h", "  ControlMaster auto", "  ControlPath none").controlMaster());
+    assertEquals(true, lookup("h", "Host h", "  ControlMaster autoask").controlMaster());
+    assertEquals(Duration.ZERO, lookup("h", "Host h", "  ControlPersist no").controlPersist());
+    assertEquals(SshConfig.PERSIST_UNTIL_CLOSED, lookup("h", "Host h", "  ControlPersist yes").controlPersist());
+    assertEquals(SshConfig.PERSIST_UNTIL_CLOSED, lookup("h", "Host h", "  ControlPersist 0").controlPersist());
+    assertEquals(Duration.ofSeconds(330), lookup("h", "Host h", "  ControlPersist 5m30s").controlPersist());
+    SshConfigException bad = assertThrows(SshConfigException.class,
+        () -> lookup("h", "Host h", "  ControlPersist sometimes"));
+    assertTrue(bad.getMessage().endsWith("line 2: Bad ControlPersist argument."), bad.getMessage());
   }
 }
