@@ -105,7 +105,13 @@ public final class Bench {
       Clients clients = new Clients(files, server.sshPort(), server.gatewayUrl(), server.head());
       ProxyCommandMode proxyCommand =
           new ProxyCommandMode(
-              files, server.sshPort(), server.gatewayUrl(), server.head(), cliJar, launcher);
+              files,
+              server.sshPort(),
+              server.gatewayUrl(),
+              server.head(),
+              cliJar,
+              launcher,
+              plan.proxyCommandEveryVariant());
       Results results =
           new BenchRun(plan, clients, server, out.resolve("clones"), progress, proxyCommand).run();
       Map<String, String> machine = Machine.describe();

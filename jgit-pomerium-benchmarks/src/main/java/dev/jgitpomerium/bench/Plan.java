@@ -23,7 +23,9 @@ record Plan(
     int retentionHandshakes,
     int longRunConnections,
     int proxyCommandWarmups,
-    int proxyCommandRounds) {
+    int proxyCommandRounds,
+    /** Every way of starting the ProxyCommand, or only java -jar and the launcher. */
+    boolean proxyCommandEveryVariant) {
 
   /** About two and a half minutes on a 2-core machine, plus the one-time repository generation. */
   static final Plan FULL =
@@ -36,7 +38,7 @@ record Plan(
           32, 3, // open sessions
           10, 30, 300, // TLS handshakes
           600, // connections one after another, for what stays
-          1, 7); // git ls-remote with OpenSSH and each ProxyCommand
+          1, 7, true); // git ls-remote with OpenSSH and each ProxyCommand
 
   /** A smoke run for CI: a tiny repository and few rounds, well under a minute. */
   static final Plan QUICK =
@@ -49,5 +51,5 @@ record Plan(
           8, 1,
           2, 5, 50,
           20,
-          1, 3);
+          1, 3, false);
 }

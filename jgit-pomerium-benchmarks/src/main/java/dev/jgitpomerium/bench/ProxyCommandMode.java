@@ -31,13 +31,22 @@ final class ProxyCommandMode {
   private final Path sshConfig;
   private final Path archive;
   private final List<Variant> variants = new ArrayList<>();
+  private final boolean everyVariant;
 
   ProxyCommandMode(
-      ClientFiles files, int sshPort, String gatewayUrl, String head, Path jar, Path launcher) throws IOException {
+      ClientFiles files,
+      int sshPort,
+      String gatewayUrl,
+      String head,
+      Path jar,
+      Path launcher,
+      boolean everyVariant)
+      throws IOException {
     this.files = files;
     this.sshPort = sshPort;
     this.gatewayUrl = gatewayUrl;
     this.head = head;
+    this.everyVariant = everyVariant;
     this.jar = jar.toAbsolutePath();
     this.launcher = launcher.toAbsolutePath();
     this.dir = files.dir().resolve("proxycommand").toAbsolutePath();
@@ -57,11 +66,14 @@ final class ProxyCommandMode {
         .append("  StrictHostKeyChecking yes\n")
         .append("  UpdateHostKeys no\n");
     variant(config, "java -jar jgit-pomerium.jar (as documented before)", "pc-plain", java + jarArg);
-    variant(config, "java -XX:TieredStopAtLevel=1", "pc-c1", java + " -XX:TieredStopAtLevel=1" + jarArg);
-    variant(config, "java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC", "pc-c1-serial",
-        java + " -XX:TieredStopAtLevel=1 -XX:+UseSerialGC" + jarArg);
-    variant(config, "java -XX:SharedArchiveFile (AppCDS alone)", "pc-appcds",
-        java + " -Xlog:disable -Xlog:all=warning:stderr -XX:SharedArchiveFile=" + quote(archive.toString()) + jarArg);
+    if (everyVariant) {
+      variant(config, "java -XX:TieredStopAtLevel=1", "pc-c1", java + " -XX:TieredStopAtLevel=1" + jarArg);
+      variant(config, "java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC", "pc-c1-serial",
+          java + " -XX:TieredStopAtLevel=1 -XX:+UseSerialGC" + jarArg);
+      variant(config, "java -XX:SharedArchiveFile (AppCDS alone)", "pc-appcds",
+          java + " -Xlog:disable -Xlog:all=warning:stderr -XX:SharedArchiveFile=" + quote(archive.toString())
+              + jarArg);
+    }
     variant(config, "the jgit-pomerium launcher (AppCDS, C1, serial GC)", "pc-launcher",
         quote(this.launcher.toString()));
     Files.writeString(sshConfig, config.toString(), StandardCharsets.UTF_8);
@@ -90,6 +102,18 @@ final class ProxyCommandMode {
    * ({@code -XX:ArchiveClassesAtExit} on one tunnel), and the launcher's own (its first run makes it).
    */
   void prepare() throws IOException, InterruptedException {
+    if (everyVariant) {
+      train();
+    }
+    List<String> first = new ArrayList<>(List.of(launcher.toString()));
+    first.addAll(tcpArgumentList());
+    run(first, "the launcher's first run");
+    if (!Files.isDirectory(cacheHome().resolve("jgit-pomerium/cds"))) {
+      throw new IOException("the launcher's first run made no class-data cache under " + cacheHome());
+    }
+  }
+
+  private void train() throws IOException, InterruptedException {
     List<String> training = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xlog:disable", "-Xlog:all=warning:stderr",
@@ -98,12 +122,6 @@ final class ProxyCommandMode {
     run(training, "the AppCDS training run");
     if (!Files.isRegularFile(archive)) {
       throw new IOException("the training run made no class-data archive " + archive);
-    }
-    List<String> first = new ArrayList<>(List.of(launcher.toString()));
-    first.addAll(tcpArgumentList());
-    run(first, "the launcher's first run");
-    if (!Files.isDirectory(cacheHome().resolve("jgit-pomerium/cds"))) {
-      throw new IOException("the launcher's first run made no class-data cache under " + cacheHome());
     }
   }
 
