@@ -108,8 +108,13 @@ final class ProxyCommandMode {
     List<String> first = new ArrayList<>(List.of(launcher.toString()));
     first.addAll(tcpArgumentList());
     run(first, "the launcher's first run");
-    if (!Files.isDirectory(cacheHome().resolve("jgit-pomerium/cds"))) {
-      throw new IOException("the launcher's first run made no class-data cache under " + cacheHome());
+    Path cds = cacheHome().resolve("jgit-pomerium/cds");
+    boolean recorded;
+    try (var files = Files.list(cds)) {
+      recorded = files.anyMatch(p -> p.getFileName().toString().endsWith(".jsa"));
+    }
+    if (!recorded) {
+      throw new IOException("the launcher's first run recorded no class-data archive in " + cds);
     }
   }
 
