@@ -79,6 +79,9 @@ agent_stderr=$(java -javaagent:"$agent" -jar "$jar" --version 2>&1 >/dev/null)
 java -jar "$jar" demo </dev/null | tail -n 1 | grep -qx "Demo OK: clone, push and fetch went through the Pomerium tunnel." \
   || { echo "test.sh: java -jar $jar demo did not end with Demo OK" >&2; exit 1; }
 echo "test.sh: java -jar $jar --help and demo work, and -javaagent:$agent is silent"
+# The launcher beside the jar, which the README's ProxyCommand recipe runs (LauncherIT tests it with git and OpenSSH).
+[ "$(sample-app/target/jgit-pomerium --version)" = "$(java -jar "$jar" --version)" ] \
+  || { echo "test.sh: sample-app/target/jgit-pomerium --version differs from java -jar $jar --version" >&2; exit 1; }
 
 # The benchmark harness still builds and runs (a few seconds of a tiny repository; the figures are not checked here).
 ./bench.sh --quick >/dev/null

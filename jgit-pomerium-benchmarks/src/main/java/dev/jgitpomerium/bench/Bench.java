@@ -19,11 +19,13 @@ import java.util.Set;
  * --write-docs   also put the results and the chart into the docs directory (full runs only)
  * --work-dir D   where the repository cache (bench-data) and the results (bench) go; "target"
  * --docs-dir D   the docs directory for --write-docs; "docs"
+ * --cli-jar F    the command line's jgit-pomerium.jar, with the jgit-pomerium launcher beside it;
+ *                "sample-app/target/jgit-pomerium.jar"
  * </pre>
  */
 public final class Bench {
   private static final Set<String> OPTIONS =
-      Set.of("quick", "write-docs", "work-dir", "docs-dir", "help");
+      Set.of("quick", "write-docs", "work-dir", "docs-dir", "help", "cli-jar");
 
   private Bench() {}
 
@@ -56,6 +58,13 @@ public final class Bench {
     }
     Path work = Path.of(options.getOrDefault("work-dir", "target"));
     Path docs = Path.of(options.getOrDefault("docs-dir", "docs"));
+    Path cliJar = Path.of(options.getOrDefault("cli-jar", "sample-app/target/jgit-pomerium.jar"));
+    Path launcher = cliJar.resolveSibling("jgit-pomerium");
+    if (!Files.isRegularFile(cliJar) || !Files.isExecutable(launcher)) {
+      System.err.println(
+          "bench: no " + cliJar + " with an executable " + launcher + " beside it (bench.sh builds them)");
+      System.exit(2);
+    }
     if (writeDocs && !Files.isRegularFile(docs.resolve(Docs.MARKDOWN))) {
       System.err.println("bench: no " + docs.resolve(Docs.MARKDOWN) + " to write into");
       System.exit(2);
@@ -65,7 +74,7 @@ public final class Bench {
     Thread.setDefaultUncaughtExceptionHandler(
         (thread, e) -> System.err.println("bench: uncaught in " + thread.getName() + ": " + e));
     try {
-      run(quick ? Plan.QUICK : Plan.FULL, work, writeDocs ? docs : null);
+      run(quick ? Plan.QUICK : Plan.FULL, work, writeDocs ? docs : null, cliJar, launcher);
     } catch (Exception e) {
       System.err.println("bench: failed");
       e.printStackTrace();
@@ -75,7 +84,8 @@ public final class Bench {
     System.exit(0);
   }
 
-  private static void run(Plan plan, Path work, Path docs) throws Exception {
+  private static void run(Plan plan, Path work, Path docs, Path cliJar, Path launcher)
+      throws Exception {
     long start = System.nanoTime();
     String loadBefore = Machine.loadAverage();
     PrintStream progress = System.err;
@@ -93,8 +103,17 @@ public final class Bench {
     try (ServerProcess server =
         ServerProcess.start(cache, files, plan.repository(), plan.readyTimeout())) {
       Clients clients = new Clients(files, server.sshPort(), server.gatewayUrl(), server.head());
+      ProxyCommandMode proxyCommand =
+          new ProxyCommandMode(
+              files,
+              server.sshPort(),
+              server.gatewayUrl(),
+              server.head(),
+              cliJar,
+              launcher,
+              plan.proxyCommandEveryVariant());
       Results results =
-          new BenchRun(plan, clients, server, out.resolve("clones"), progress).run();
+          new BenchRun(plan, clients, server, out.resolve("clones"), progress, proxyCommand).run();
       Map<String, String> machine = Machine.describe();
       // Taken before the server started: other work on the machine, not the benchmark's own.
       machine.put("load average (1 min) before the run", loadBefore);
@@ -130,10 +149,12 @@ public final class Bench {
 
   private static void usage(PrintStream out) {
     out.println(
-        "usage: bench.sh [--quick] [--write-docs] [--work-dir DIR] [--docs-dir DIR]\n"
+        "usage: bench.sh [--quick] [--write-docs] [--work-dir DIR] [--docs-dir DIR] [--cli-jar FILE]\n"
             + "  --quick        tiny repository and one round of each measure (a smoke run)\n"
             + "  --write-docs   also update benchmarks.md and benchmarks.png in the docs directory\n"
             + "  --work-dir DIR  repository cache and results (default: target)\n"
-            + "  --docs-dir DIR  the docs directory (default: docs)");
+            + "  --docs-dir DIR  the docs directory (default: docs)\n"
+            + "  --cli-jar FILE  jgit-pomerium.jar, the launcher jgit-pomerium beside it (default:\n"
+            + "                  sample-app/target/jgit-pomerium.jar)");
   }
 }

@@ -37,13 +37,21 @@ final class BenchRun {
   private final Path clones;
   private final PrintStream progress;
   private final AtomicInteger tunnelled = new AtomicInteger();
+  private final ProxyCommandMode proxyCommand;
 
-  BenchRun(Plan plan, Clients clients, ServerProcess server, Path clones, PrintStream progress) {
+  BenchRun(
+      Plan plan,
+      Clients clients,
+      ServerProcess server,
+      Path clones,
+      PrintStream progress,
+      ProxyCommandMode proxyCommand) {
     this.plan = plan;
     this.clients = clients;
     this.server = server;
     this.clones = clones;
     this.progress = progress;
+    this.proxyCommand = proxyCommand;
   }
 
   Results run() throws Exception {
@@ -66,6 +74,8 @@ final class BenchRun {
     List<Measurement> resources = resources();
     ServerProcess.GatewayStats after = server.stats();
     Results.Handshakes handshakes = handshakes();
+    // Last: its tunnels are not the library's, and must not count in the gateway figures above.
+    List<Alternation.Timing> proxyCommandTimings = proxyCommandMode();
     return new Results(
         timings,
         factoryBuild,
@@ -73,7 +83,36 @@ final class BenchRun {
         handshakes,
         after.connections() - before.connections(),
         after.requests() - before.requests(),
-        tunnelled.get());
+        tunnelled.get(),
+        proxyCommandTimings);
+  }
+
+  /**
+   * The git command line through OpenSSH, straight to the server against the ProxyCommand started each way, one
+   * alternation per way; the first runs (which make the class-data archives) are outside the timings.
+   */
+  private List<Alternation.Timing> proxyCommandMode() throws Exception {
+    proxyCommand.prepare();
+    List<Alternation.Timing> timings = new ArrayList<>();
+    for (ProxyCommandMode.Variant variant : proxyCommand.variants()) {
+      timings.add(
+          section(
+              "git ls-remote with OpenSSH, ProxyCommand " + variant.name(),
+              "ms",
+              plan.proxyCommandWarmups(),
+              plan.proxyCommandRounds(),
+              via ->
+                  timed(
+                      1,
+                      () -> {
+                        if (via == Via.DIRECT) {
+                          proxyCommand.lsRemoteDirect();
+                        } else {
+                          proxyCommand.lsRemote(variant);
+                        }
+                      })));
+    }
+    return timings;
   }
 
   private Alternation.Timing cloneMeasure() throws Exception {

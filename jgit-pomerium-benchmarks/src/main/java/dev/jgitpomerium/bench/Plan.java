@@ -21,7 +21,11 @@ record Plan(
     int handshakeWarmups,
     int handshakeRounds,
     int retentionHandshakes,
-    int longRunConnections) {
+    int longRunConnections,
+    int proxyCommandWarmups,
+    int proxyCommandRounds,
+    /** Every way of starting the ProxyCommand, or only java -jar and the launcher. */
+    boolean proxyCommandEveryVariant) {
 
   /** About two and a half minutes on a 2-core machine, plus the one-time repository generation. */
   static final Plan FULL =
@@ -33,7 +37,8 @@ record Plan(
           32, 1, 8, // concurrent
           32, 3, // open sessions
           10, 30, 300, // TLS handshakes
-          600); // connections one after another, for what stays
+          600, // connections one after another, for what stays
+          1, 7, true); // git ls-remote with OpenSSH and each ProxyCommand
 
   /** A smoke run for CI: a tiny repository and few rounds, well under a minute. */
   static final Plan QUICK =
@@ -45,5 +50,6 @@ record Plan(
           8, 0, 1,
           8, 1,
           2, 5, 50,
-          20);
+          20,
+          1, 3, false);
 }

@@ -16,6 +16,14 @@ final class Report {
   static final double THREADS_PER_TUNNEL_TARGET = 2;
   static final double HEAP_PER_TUNNEL_TARGET_KIB = 256;
 
+  /** git ls-remote through OpenSSH and the recommended ProxyCommand, at most this × OpenSSH straight. */
+  static final double PROXY_COMMAND_RATIO_TARGET = 1.5;
+
+  private static final String PROXY_COMMAND_NOTE =
+      "The git command line through OpenSSH: git ls-remote straight to the SSH server against through the "
+          + "gateway with jgit-pomerium's tcp --listen - as ProxyCommand, a new JVM per connection (median and "
+          + "spread, ms)";
+
   /**
    * How many TLS handshakes the library makes with one TLS context before it starts a fresh one (its {@code
    * TlsSetup}, not public API). Should the library change it, the resumption target below shows a renewal too many
@@ -77,6 +85,8 @@ final class Report {
     out.append(resourceTable().text()).append('\n');
     out.append("TLS and connection set-up\n");
     out.append(tlsTable().text()).append('\n');
+    out.append(PROXY_COMMAND_NOTE).append('\n');
+    out.append(proxyCommandTable().text()).append('\n');
     out.append("Targets\n");
     out.append(targetTable().text()).append('\n');
     out.append("Machine\n");
@@ -96,6 +106,8 @@ final class Report {
     out.append(resourceTable().markdown()).append('\n');
     out.append("**TLS and connection set-up**\n\n");
     out.append(tlsTable().markdown()).append('\n');
+    out.append("**").append(PROXY_COMMAND_NOTE).append("**\n\n");
+    out.append(proxyCommandTable().markdown()).append('\n');
     out.append("**Targets**\n\n");
     out.append(targetTable().markdown()).append('\n');
     out.append("**Machine**\n\n");
@@ -229,6 +241,23 @@ final class Report {
     return table;
   }
 
+  Table proxyCommandTable() {
+    Table table =
+        new Table(
+            "ProxyCommand", "n", "OpenSSH straight", "through the ProxyCommand", "ratio", "difference");
+    for (Alternation.Timing t : results.proxyCommand()) {
+      Measurement m = t.wall();
+      table.row(
+          m.name().replaceFirst("^git ls-remote with OpenSSH, ProxyCommand ", ""),
+          Integer.toString(m.direct().count()),
+          withSpread(m.direct()),
+          withSpread(m.tunnel()),
+          String.format(Locale.ROOT, "%.2f", m.ratio()),
+          signed(m.difference()) + " ms");
+    }
+    return table;
+  }
+
   private static void tlsRow(Table table, String name, Samples s, String resumed) {
     table.row(name, number(s.median()), spread(s), resumed);
   }
@@ -306,6 +335,19 @@ final class Report {
             heapLeftAfterMany.name().replace("heap left after ", "").replace(", in all", ""),
             number(HEAP_LEFT_BOUND_KIB)),
         yesNo(nothingLeft));
+    Measurement proxyCommand = results.proxyCommandRecommended();
+    table.row(
+        "ProxyCommand mode: git ls-remote through OpenSSH and the jar at most "
+            + PROXY_COMMAND_RATIO_TARGET
+            + "x OpenSSH straight to the server",
+        String.format(
+            Locale.ROOT,
+            "%.2f × (%s ms against %s ms; %s)",
+            proxyCommand.ratio(),
+            number(proxyCommand.tunnel().median()),
+            number(proxyCommand.direct().median()),
+            proxyCommand.name().replaceFirst("^git ls-remote with OpenSSH, ProxyCommand ", "")),
+        yesNo(proxyCommand.ratio() <= PROXY_COMMAND_RATIO_TARGET));
     return table;
   }
 

@@ -15,7 +15,12 @@ record Results(
     int gatewayConnections,
     int gatewayRequests,
     /** SSH connections the harness made through the tunnel meanwhile. */
-    int tunnelledConnections) {
+    int tunnelledConnections,
+    /**
+     * The git command line through OpenSSH: straight to the server ("direct") against the ProxyCommand ("tunnel"),
+     * one timing per way of starting it, the launcher's last.
+     */
+    List<Alternation.Timing> proxyCommand) {
 
   /** The TLS yardstick and what the library's own connections did. */
   record Handshakes(
@@ -42,6 +47,11 @@ record Results(
   static final int FIRST_CONNECTION_NO_DELAY = 4;
   static final int REPEATED_NO_DELAY = 5;
   static final int EXCHANGE_NO_DELAY = 6;
+
+  /** The ProxyCommand started as the README says: the last of {@link #proxyCommand}. */
+  Measurement proxyCommandRecommended() {
+    return proxyCommand.get(proxyCommand.size() - 1).wall();
+  }
 
   static final int THREADS_OPEN = 0;
   static final int HEAP_OPEN = 1;

@@ -8,6 +8,7 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -21,12 +22,13 @@ import picocli.CommandLine.Option;
  * progress and logs go to standard error.
  */
 @Command(name = "jgit-pomerium", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
-    description = "Git over SSH through Pomerium, in the JVM: no pomerium-cli needed.",
-    subcommands = {CloneCommand.class, FetchCommand.class, PushCommand.class, LsRemoteCommand.class,
-        LoginCommand.class, LogoutCommand.class, StatusCommand.class, TcpCommand.class, KeyscanCommand.class,
-        DemoCommand.class, DoctorCommand.class,
-        CommandLine.HelpCommand.class})
+    description = "Git over SSH through Pomerium, in the JVM: no pomerium-cli needed.")
 public final class Main implements Callable<Integer> {
+  /** The commands, in the order the usage lists them. */
+  private static final List<Class<?>> COMMANDS = List.of(CloneCommand.class, FetchCommand.class, PushCommand.class,
+      LsRemoteCommand.class, LoginCommand.class, LogoutCommand.class, StatusCommand.class, TcpCommand.class,
+      KeyscanCommand.class, DemoCommand.class, DoctorCommand.class, CommandLine.HelpCommand.class);
+
   @Option(names = {"-v", "--verbose"}, scope = CommandLine.ScopeType.INHERIT,
       description = "Say which way each SSH connection goes (through Pomerium, a ProxyCommand, or directly), show "
           + "the log of JGit, MINA sshd and jgit-pomerium, and the stack trace of a failure")
@@ -58,6 +60,9 @@ public final class Main implements Callable<Integer> {
   static int run(String[] args, InputStream stdin, OutputStream stdout, OutputStream stderr) {
     Main main = new Main(stdin, stdout, stderr);
     CommandLine cli = new CommandLine(main);
+    for (Class<?> command : commandsFor(args)) {
+      cli.addSubcommand(command);
+    }
     cli.setOut(new PrintWriter(main.out, true));
     cli.setErr(new PrintWriter(main.err, true));
     CliLog.Run[] log = new CliLog.Run[1];
@@ -68,13 +73,27 @@ public final class Main implements Callable<Integer> {
     });
     cli.setExecutionExceptionHandler((failure, commandLine, parseResult) -> {
       main.err.println("jgit-pomerium: " + Errors.describe(failure,
-          log[0] == null ? java.util.List.of() : log[0].proxyCommandLines()));
+          log[0] == null ? List.of() : log[0].proxyCommandLines()));
       if (main.verbose) {
         failure.printStackTrace(main.err);
       }
       return Errors.exitCode(failure);
     });
     return cli.execute(args);
+  }
+
+  /**
+   * Only tcp when the line runs tcp: as ssh's ProxyCommand it starts a JVM per connection, and picocli's model of
+   * every other command (reflection over each, in picocli's classes, which no class-data archive can hold) cost as
+   * much as the rest of its start. tcp parses, fails and prints its usage the same either way.
+   */
+  static List<Class<?>> commandsFor(String[] args) {
+    for (String arg : args) {
+      if (!arg.startsWith("-")) {
+        return arg.equals("tcp") ? List.of(TcpCommand.class) : COMMANDS;
+      }
+    }
+    return COMMANDS;
   }
 
   /** No command: a usage error, as an unknown one is (the usage on stderr, status 2). */

@@ -27,7 +27,8 @@ import picocli.CommandLine.ParentCommand;
  */
 @Command(name = "tcp", mixinStandardHelpOptions = true, description = {
     "Tunnel TCP to DESTINATION through Pomerium, like pomerium-cli tcp.",
-    "ssh_config: ProxyCommand java -jar /path/to/jgit-pomerium.jar tcp --listen - %%h:%%p"})
+    "ssh_config: ProxyCommand /path/to/jgit-pomerium tcp --listen - %%h:%%p",
+    "(jgit-pomerium: the launcher beside jgit-pomerium.jar; java -jar /path/to/jgit-pomerium.jar works too)"})
 final class TcpCommand implements Callable<Integer> {
   /** The variables by which the library recognizes a CI run, where no sign-in may wait for a person. */
 
