@@ -106,12 +106,13 @@ final class BenchRun {
                       1,
                       () -> {
                         if (via == Via.DIRECT) {
-                          proxyCommand.lsRemoteDirect();
+                          proxyCommand.lsRemoteDirect(variant);
                         } else {
                           proxyCommand.lsRemote(variant);
                         }
                       })));
     }
+    proxyCommand.stopMasters();
     return timings;
   }
 

@@ -18,8 +18,15 @@ import java.util.concurrent.TimeUnit;
 final class ProxyCommandMode {
   private static final long GIT_TIMEOUT_SECONDS = 120;
 
-  /** How the ProxyCommand is started: its name in the report, and the ssh config Host that uses it. */
-  record Variant(String name, String host) {}
+  /**
+   * How the ProxyCommand is started: its name in the report, the ssh config Host that uses it, and the Host its
+   * OpenSSH-straight baseline uses (null: the server's port with no ssh config of its own).
+   */
+  record Variant(String name, String host, String directHost) {
+    Variant(String name, String host) {
+      this(name, host, null);
+    }
+  }
 
   private final ClientFiles files;
   private final int sshPort;
@@ -32,6 +39,8 @@ final class ProxyCommandMode {
   private final Path archive;
   private final List<Variant> variants = new ArrayList<>();
   private final boolean everyVariant;
+  /** OpenSSH's ControlPath sockets: short (a socket path has at most 107 bytes), private to this run. */
+  private Path controlDir;
 
   ProxyCommandMode(
       ClientFiles files,
@@ -76,6 +85,19 @@ final class ProxyCommandMode {
     }
     variant(config, "the jgit-pomerium launcher (AppCDS, C1, serial GC)", "pc-launcher",
         quote(this.launcher.toString()));
+    // OpenSSH's own connection sharing: the ProxyCommand's JVM starts once per master connection, which later git
+    // commands reuse. Like against like first (OpenSSH straight with a master too), then the README's recipe against
+    // OpenSSH straight as people run it, without.
+    this.controlDir = Files.createTempDirectory("jgp-bench-cm");
+    String master = "  ControlMaster auto\n  ControlPath " + controlDir + "/%C\n  ControlPersist 120\n";
+    config.append("Host direct-mux\n  HostName 127.0.0.1\n  Port ").append(sshPort).append('\n').append(master);
+    variants.add(new Variant("the launcher with ssh's ControlMaster, against OpenSSH straight with one too",
+        "pc-launcher-mux", "direct-mux"));
+    variants.add(new Variant("the launcher with ssh's ControlMaster (the README's recipe), against OpenSSH straight",
+        "pc-launcher-mux"));
+    config.append("Host pc-launcher-mux\n  HostName ").append(BenchServer.HOST).append('\n').append(master)
+        .append("  ProxyCommand ").append(quote(this.launcher.toString()).replace("%", "%%")).append(tcpArguments())
+        .append(" %h:%p\n");
     Files.writeString(sshConfig, config.toString(), StandardCharsets.UTF_8);
   }
 
@@ -116,6 +138,24 @@ final class ProxyCommandMode {
     if (!recorded) {
       throw new IOException("the launcher's first run recorded no class-data archive in " + cds);
     }
+    // The masters start here, outside the timings, as a developer's first git command of the day would.
+    lsRemote("ssh://direct-mux/" + BenchRepository.NAME);
+    lsRemote("ssh://pc-launcher-mux/" + BenchRepository.NAME);
+  }
+
+  /** Ends the ssh master connections ({@code ssh -O exit}), so that no ssh process outlives the run. */
+  void stopMasters() throws IOException, InterruptedException {
+    for (String host : List.of("direct-mux", "pc-launcher-mux")) {
+      ProcessBuilder builder = new ProcessBuilder("ssh", "-F", sshConfig.toString(), "-O", "exit", host)
+          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+          .redirectError(ProcessBuilder.Redirect.DISCARD);
+      environment(builder.environment());
+      Process process = builder.start();
+      if (!process.waitFor(GIT_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+    }
   }
 
   private void train() throws IOException, InterruptedException {
@@ -155,9 +195,13 @@ final class ProxyCommandMode {
     }
   }
 
-  /** {@code git ls-remote} straight to the server's port; fails unless {@code main} is listed at the head. */
-  void lsRemoteDirect() throws IOException, InterruptedException {
-    lsRemote("ssh://git@127.0.0.1:" + sshPort + "/" + BenchRepository.NAME);
+  /**
+   * {@code git ls-remote} straight to the server, as {@code variant}'s baseline: its port, or its direct Host;
+   * fails unless {@code main} is listed at the head.
+   */
+  void lsRemoteDirect(Variant variant) throws IOException, InterruptedException {
+    lsRemote(variant.directHost() == null ? "ssh://git@127.0.0.1:" + sshPort + "/" + BenchRepository.NAME
+        : "ssh://" + variant.directHost() + "/" + BenchRepository.NAME);
   }
 
   /** {@code git ls-remote} through the gateway with the variant's ProxyCommand. */

@@ -18,7 +18,8 @@ record Results(
     int tunnelledConnections,
     /**
      * The git command line through OpenSSH: straight to the server ("direct") against the ProxyCommand ("tunnel"),
-     * one timing per way of starting it, the launcher's last.
+     * one timing per way of starting it; the launcher, then the launcher under ssh's ControlMaster (against OpenSSH
+     * straight with one, and without) last.
      */
     List<Alternation.Timing> proxyCommand) {
 
@@ -48,9 +49,14 @@ record Results(
   static final int REPEATED_NO_DELAY = 5;
   static final int EXCHANGE_NO_DELAY = 6;
 
-  /** The ProxyCommand started as the README says: the last of {@link #proxyCommand}. */
+  /** The ProxyCommand as the README says, with ssh's ControlMaster: the last of {@link #proxyCommand}. */
   Measurement proxyCommandRecommended() {
     return proxyCommand.get(proxyCommand.size() - 1).wall();
+  }
+
+  /** The launcher with a new JVM for every connection (no ControlMaster): the third from last. */
+  Measurement proxyCommandEachConnection() {
+    return proxyCommand.get(proxyCommand.size() - 3).wall();
   }
 
   static final int THREADS_OPEN = 0;
