@@ -156,11 +156,22 @@ public final class ConnectionPool implements Closeable {
     }
     Duration keep = keepIdle;
     SharedConnection established = target;
+    boolean factoryClosed;
     synchronized (this) {
-      established.session = opened.session();
-      established.client = client;
-      established.keepIdle = keep;
-      established.state = SharedConnection.State.OPEN;
+      factoryClosed = closed;
+      if (factoryClosed) { // while this connection was being opened
+        connection.state = SharedConnection.State.GONE;
+      } else {
+        established.session = opened.session();
+        established.client = client;
+        established.keepIdle = keep;
+        established.state = SharedConnection.State.OPEN;
+      }
+    }
+    if (factoryClosed) {
+      connection.abandoned();
+      opened.session().disconnect();
+      throw new TransportException(lease.uri(), "the SSH session factory has been closed");
     }
     opened.session().addCloseListener(s -> lost(established));
     established.opened();
