@@ -111,7 +111,7 @@ final class BenchRun {
   private Alternation.Timing sequentialWithReuse(String variant) throws Exception {
     int n = plan.sequentialOperations();
     return section(
-        n + " ls-remotes one after another" + variant + " (new factory each run; " + REUSING + ")",
+        n + " ls-remotes one after another" + variant + ", " + REUSING + " (new factory each run)",
         "s",
         plan.sequentialWarmups(),
         plan.sequentialRounds(),
@@ -143,7 +143,7 @@ final class BenchRun {
       for (Via via : Via.values()) {
         factories.put(via, clients.newReusingFactory(via));
       }
-      return concurrent(factories, "; " + REUSING, false);
+      return concurrent(factories, ", " + REUSING, false);
     } finally {
       factories.values().forEach(SshdSessionFactory::close);
     }
@@ -379,7 +379,7 @@ final class BenchRun {
             });
     try {
       return section(
-          n + " concurrent ls-remotes (wall time per batch" + variant + ")",
+          n + " concurrent ls-remotes" + variant + " (wall time per batch)",
           "ms",
           plan.concurrentWarmups(),
           plan.concurrentBatches(),
