@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks git over direct SSH against git through the Pomerium tunnel (docs/benchmarks.md).
-#   ./bench.sh                 full run: about 2.5 minutes, plus about 20 s once to generate the repository
+#   ./bench.sh                 full run: about 4 minutes, plus about 20 s once to generate the repository
 #   ./bench.sh --quick         smoke run, well under a minute
 #   ./bench.sh --write-docs    full run, then docs/benchmarks.md and docs/benchmarks.png are updated
 # Builds the modules it needs in the reactor, the command line's jgit-pomerium.jar and its launcher among them

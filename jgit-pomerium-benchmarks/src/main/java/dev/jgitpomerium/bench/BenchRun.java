@@ -30,6 +30,8 @@ final class BenchRun {
   private static final long START_TIMEOUT_SECONDS = 60;
   private static final double KIB = 1024.0;
   static final String NO_DELAY = ", SSH with TCP_NODELAY";
+  /** What the rows measured with the tunnel's connection reuse say; the others go without. */
+  static final String REUSING = "tunnel reusing connections";
 
   private final Plan plan;
   private final Clients clients;
@@ -38,6 +40,11 @@ final class BenchRun {
   private final PrintStream progress;
   private final AtomicInteger tunnelled = new AtomicInteger();
   private final ProxyCommandMode proxyCommand;
+  /** The reuse measures, and the gateway connections and operations they took: counted apart. */
+  private final List<Alternation.Timing> reuseTimings = new ArrayList<>();
+  private final AtomicInteger reusedOperations = new AtomicInteger();
+  private int reuseGatewayConnections;
+  private int reuseGatewayRequests;
 
   BenchRun(
       Plan plan,
@@ -66,12 +73,16 @@ final class BenchRun {
         longLived.put(via, clients.newFactory(via));
       }
       timings.add(repeated(longLived, ""));
-      timings.add(concurrent(longLived));
+      reuseTimings.add(reuseWindow(() -> sequentialWithReuse("")));
+      timings.add(concurrent(longLived, "", true));
     } finally {
       longLived.values().forEach(SshdSessionFactory::close);
     }
+    reuseTimings.add(reuseWindow(this::concurrentWithReuse));
     timings.addAll(withSshNoDelay());
     List<Measurement> resources = resources();
+    Results.Reuse reuse =
+        reuseWindow(this::reuseCosts).counted(reuseGatewayConnections, reusedOperations.get());
     ServerProcess.GatewayStats after = server.stats();
     Results.Handshakes handshakes = handshakes();
     // Last: its tunnels are not the library's, and must not count in the gateway figures above.
@@ -81,10 +92,11 @@ final class BenchRun {
         factoryBuild,
         resources,
         handshakes,
-        after.connections() - before.connections(),
-        after.requests() - before.requests(),
+        after.connections() - before.connections() - reuseGatewayConnections,
+        after.requests() - before.requests() - reuseGatewayRequests,
         tunnelled.get(),
-        proxyCommandTimings);
+        proxyCommandTimings,
+        reuse);
   }
 
   /**
@@ -114,6 +126,127 @@ final class BenchRun {
     }
     proxyCommand.stopMasters();
     return timings;
+  }
+
+  /**
+   * Runs a measure of the tunnel with connection reuse, whose operations do not each make a
+   * connection: its gateway connections are counted apart, so that the handshakes per tunnelled
+   * connection of the other measures stay exact.
+   */
+  private <T> T reuseWindow(java.util.concurrent.Callable<T> measure) throws Exception {
+    ServerProcess.GatewayStats before = server.stats();
+    try {
+      return measure.call();
+    } finally {
+      ServerProcess.GatewayStats after = server.stats();
+      reuseGatewayConnections += after.connections() - before.connections();
+      reuseGatewayRequests += after.requests() - before.requests();
+    }
+  }
+
+  /**
+   * Many ls-remotes one after another on a new factory (built and closed outside the timed part):
+   * stock JGit sets up a connection for each, the tunnel one for all.
+   */
+  private Alternation.Timing sequentialWithReuse(String variant) throws Exception {
+    int n = plan.sequentialOperations();
+    return section(
+        n + " ls-remotes one after another" + variant + ", " + REUSING + " (new factory each run)",
+        "s",
+        plan.sequentialWarmups(),
+        plan.sequentialRounds(),
+        via -> {
+          SshdSessionFactory factory = clients.newReusingFactory(via);
+          try {
+            countReused(via, n);
+            return timed(
+                1000,
+                () -> {
+                  for (int i = 0; i < n; i++) {
+                    clients.lsRemote(via, factory);
+                  }
+                });
+          } finally {
+            factory.close();
+          }
+        });
+  }
+
+  /**
+   * Concurrent ls-remotes on one long-lived factory per client, the tunnel's sharing its
+   * connections: the first batch opens them (a connection takes 10 channels), later ones find them
+   * open, as a server refreshing many repositories from one host would.
+   */
+  private Alternation.Timing concurrentWithReuse() throws Exception {
+    Map<Via, SshdSessionFactory> factories = new EnumMap<>(Via.class);
+    try {
+      for (Via via : Via.values()) {
+        factories.put(via, clients.newReusingFactory(via));
+      }
+      return concurrent(factories, ", " + REUSING, false);
+    } finally {
+      factories.values().forEach(SshdSessionFactory::close);
+    }
+  }
+
+  /** Threads per idle connection and per channel, and heap over many operations, with reuse. */
+  private Results.Reuse reuseCosts() throws Exception {
+    long start = System.nanoTime();
+    ReuseProbe probe = new ReuseProbe(clients, server);
+    int n = plan.openSessions();
+    int k = plan.reuseExtraChannels();
+    List<Double> threadsIdle = new ArrayList<>();
+    List<Double> heapIdle = new ArrayList<>();
+    List<Integer> idleGateway = new ArrayList<>();
+    List<Double> threadsChannel = new ArrayList<>();
+    List<Integer> channelGateway = new ArrayList<>();
+    Map<String, Integer> families = Map.of();
+    for (int round = 0; round < plan.resourceRounds(); round++) {
+      ReuseProbe.Idle idle = probe.idleConnections(n);
+      threadsIdle.add(idle.threadsPerConnection());
+      heapIdle.add(idle.heapPerConnectionBytes() / KIB);
+      idleGateway.add(idle.gatewayConnections());
+      families = idle.added();
+      reusedOperations.addAndGet(n + 1);
+      ReuseProbe.Channels channels = probe.channels(k);
+      threadsChannel.add(channels.threadsPerChannel());
+      channelGateway.add(channels.gatewayConnections());
+      reusedOperations.addAndGet(k + 1);
+    }
+    int first = plan.reuseHeapFirstOperations();
+    int total = plan.reuseHeapOperations();
+    ReuseProbe.Growth growth = probe.heapGrowth(first, total);
+    reusedOperations.addAndGet(total);
+    progress.printf(
+        Locale.ROOT,
+        "  reuse: %s threads per idle connection (%d idle, added: %s); %s threads per channel "
+            + "beside the first (%d); heap %s KiB per ls-remote from the %dth to the %dth (%d "
+            + "gateway connection(s)); %.0f s%n",
+        Report.number(new Samples(threadsIdle).median()),
+        n,
+        families,
+        Report.number(new Samples(threadsChannel).median()),
+        k,
+        Report.number(growth.bytesPerOperation() / KIB),
+        first,
+        total,
+        growth.gatewayConnections(),
+        (System.nanoTime() - start) / 1e9);
+    return new Results.Reuse(
+        List.copyOf(reuseTimings),
+        new Samples(threadsIdle),
+        new Samples(heapIdle),
+        n,
+        idleGateway,
+        families,
+        new Samples(threadsChannel),
+        k,
+        channelGateway,
+        growth,
+        first,
+        total,
+        0,
+        0); // counted once its window has closed
   }
 
   private Alternation.Timing cloneMeasure() throws Exception {
@@ -183,6 +316,7 @@ final class BenchRun {
         factories.put(via, clients.newFactory(via));
       }
       timings.add(repeated(factories, variant));
+      reuseTimings.add(reuseWindow(() -> sequentialWithReuse(variant)));
       timings.add(exchanges(factories, variant));
       return timings;
     } finally {
@@ -266,7 +400,12 @@ final class BenchRun {
     }
   }
 
-  private Alternation.Timing concurrent(Map<Via, SshdSessionFactory> factories)
+  /**
+   * @param oneConnectionEach whether every ls-remote is a tunnelled connection of its own (no
+   *     reuse), else its operations are counted apart
+   */
+  private Alternation.Timing concurrent(
+      Map<Via, SshdSessionFactory> factories, String variant, boolean oneConnectionEach)
       throws Exception {
     int n = plan.concurrency();
     AtomicInteger ids = new AtomicInteger();
@@ -280,11 +419,11 @@ final class BenchRun {
             });
     try {
       return section(
-          n + " concurrent ls-remotes (wall time per batch)",
+          n + " concurrent ls-remotes" + variant + " (wall time per batch)",
           "ms",
           plan.concurrentWarmups(),
           plan.concurrentBatches(),
-          via -> batch(via, factories.get(via), pool, n));
+          via -> batch(via, factories.get(via), pool, n, oneConnectionEach));
     } finally {
       pool.shutdownNow();
       if (!pool.awaitTermination(START_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
@@ -294,7 +433,8 @@ final class BenchRun {
   }
 
   /** Starts {@code n} ls-remotes at once (all threads ready first); the time until all are done. */
-  private Alternation.Sample batch(Via via, SshdSessionFactory factory, ExecutorService pool, int n)
+  private Alternation.Sample batch(
+      Via via, SshdSessionFactory factory, ExecutorService pool, int n, boolean oneConnectionEach)
       throws Exception {
     CountDownLatch ready = new CountDownLatch(n);
     CountDownLatch go = new CountDownLatch(1);
@@ -315,7 +455,11 @@ final class BenchRun {
       if (!ready.await(START_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
         throw new TimeoutException("the batch's threads did not start");
       }
-      count(via, n);
+      if (oneConnectionEach) {
+        count(via, n);
+      } else {
+        countReused(via, n);
+      }
       return timed(
           1,
           () -> {
@@ -427,7 +571,7 @@ final class BenchRun {
     List<Double> fresh = new ArrayList<>();
     int freshResumed = 0;
     for (int i = 0; i < warmups + rounds; i++) {
-      try (PomeriumSshSessionFactory factory = clients.newTunnelFactory()) {
+      try (PomeriumSshSessionFactory factory = clients.newTunnelFactory(false)) {
         TlsProbe.Handshake h = TlsProbe.openTunnel(factory);
         if (i >= warmups) {
           fresh.add(h.millis());
@@ -438,7 +582,7 @@ final class BenchRun {
 
     List<Double> reused = new ArrayList<>();
     int reusedResumed = 0;
-    try (PomeriumSshSessionFactory factory = clients.newTunnelFactory()) {
+    try (PomeriumSshSessionFactory factory = clients.newTunnelFactory(false)) {
       // A git connection first: the tunnels below can only resume what it left in the cache.
       clients.lsRemote(Via.TUNNEL, factory);
       for (int i = 0; i < warmups + rounds; i++) {
@@ -527,9 +671,20 @@ final class BenchRun {
     return timing;
   }
 
+  /**
+   * {@code connections} tunnelled SSH connections, one per operation: for the tunnel without
+   * reuse, whose gateway connections are set against them.
+   */
   private void count(Via via, int connections) {
     if (via == Via.TUNNEL) {
       tunnelled.addAndGet(connections);
+    }
+  }
+
+  /** {@code operations} through the tunnel with reuse, which take fewer connections. */
+  private void countReused(Via via, int operations) {
+    if (via == Via.TUNNEL) {
+      reusedOperations.addAndGet(operations);
     }
   }
 }

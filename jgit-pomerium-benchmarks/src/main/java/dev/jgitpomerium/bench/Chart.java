@@ -138,7 +138,9 @@ final class Chart {
   private static String wrap(String title) {
     int paren = title.indexOf(" (");
     String shorter = paren > 0 && title.length() > 36 ? title.substring(0, paren) : title;
-    return shorter.replace(BenchRun.NO_DELAY, "\n" + BenchRun.NO_DELAY.substring(2));
+    return shorter
+        .replace(BenchRun.NO_DELAY, "\n" + BenchRun.NO_DELAY.substring(2))
+        .replace(", " + BenchRun.REUSING, "\n" + BenchRun.REUSING);
   }
 
   /** Bars with a whisker from each series' spread low to high. */

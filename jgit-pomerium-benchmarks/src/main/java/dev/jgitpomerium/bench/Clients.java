@@ -17,7 +17,10 @@ import org.eclipse.jgit.transport.sshd.SshdSessionFactoryBuilder;
  * Builds the two clients the benchmark compares, both from the files the server wrote: stock JGit
  * ({@link SshdSessionFactory}) dialling the SSH port, and {@link PomeriumSshSessionFactory} going
  * through the gateway. Everything else (keys, known_hosts, JGit's version and settings) is the
- * same.
+ * same. The tunnel comes two ways: without connection reuse ({@link #newFactory}, every operation
+ * sets up its own SSH connection as stock JGit does: what the set-up measures compare), and as the
+ * library comes by default, sharing one SSH connection per destination ({@link
+ * #newReusingFactory}).
  */
 final class Clients {
   /** JGit's transport timeout, in seconds: bounds every network wait of a git operation. */
@@ -51,33 +54,61 @@ final class Clients {
   }
 
   String url(Via via) {
+    return url(via, "git");
+  }
+
+  /**
+   * The repository's URL as {@code user}: the server takes any user name with the key, and the
+   * library shares a connection only between operations as the same user, so distinct users are
+   * distinct connections of one factory.
+   */
+  String url(Via via, String user) {
     return via == Via.DIRECT
-        ? "ssh://git@127.0.0.1:" + sshPort + REPOSITORY
-        : "ssh://git@" + BenchServer.HOST + REPOSITORY;
+        ? "ssh://" + user + "@127.0.0.1:" + sshPort + REPOSITORY
+        : "ssh://" + user + "@" + BenchServer.HOST + REPOSITORY;
   }
 
-  /** A new factory; the caller closes it. */
+  /**
+   * A new factory for the like-for-like measures; the caller closes it. The tunnel's does not reuse
+   * connections ({@code noConnectionReuse()}), as stock JGit does not: each operation pays for its
+   * own connection both ways.
+   */
   SshdSessionFactory newFactory(Via via) {
-    if (via == Via.DIRECT) {
-      return new SshdSessionFactoryBuilder()
-          .setHomeDirectory(files.home().toFile())
-          .setSshDirectory(files.sshDirectory().toFile())
-          .build(new JGitKeyCache());
-    }
-    return newTunnelFactory();
+    return via == Via.DIRECT ? newDirectFactory() : newTunnelFactory(false);
   }
 
-  PomeriumSshSessionFactory newTunnelFactory() {
-    return PomeriumSshSessionFactory.builder()
-        .route(BenchServer.HOST + ":22")
-        .pomeriumUrl(gatewayUrl)
-        .addCaCertificates(files.caCertificate())
-        .tokenFile(files.token())
-        .tokenStore(TokenStore.inMemory())
-        .interactive(false)
-        .homeDirectory(files.home().toFile())
-        .sshDirectory(files.sshDirectory().toFile())
-        .build();
+  /**
+   * A new factory as each client comes by default; the caller closes it. Stock JGit has no
+   * connection reuse; the tunnel's shares one SSH connection per destination (the library's
+   * default, an idle one kept 60 s).
+   */
+  SshdSessionFactory newReusingFactory(Via via) {
+    return via == Via.DIRECT ? newDirectFactory() : newTunnelFactory(true);
+  }
+
+  private SshdSessionFactory newDirectFactory() {
+    return new SshdSessionFactoryBuilder()
+        .setHomeDirectory(files.home().toFile())
+        .setSshDirectory(files.sshDirectory().toFile())
+        .build(new JGitKeyCache());
+  }
+
+  /** @param reuse whether it shares connections (the default), or sets up one per operation */
+  PomeriumSshSessionFactory newTunnelFactory(boolean reuse) {
+    PomeriumSshSessionFactory.Builder builder =
+        PomeriumSshSessionFactory.builder()
+            .route(BenchServer.HOST + ":22")
+            .pomeriumUrl(gatewayUrl)
+            .addCaCertificates(files.caCertificate())
+            .tokenFile(files.token())
+            .tokenStore(TokenStore.inMemory())
+            .interactive(false)
+            .homeDirectory(files.home().toFile())
+            .sshDirectory(files.sshDirectory().toFile());
+    if (!reuse) {
+      builder.noConnectionReuse();
+    }
+    return builder.build();
   }
 
   static TransportConfigCallback using(SshdSessionFactory factory) {
@@ -90,9 +121,15 @@ final class Clients {
 
   /** One ls-remote through {@code factory}; fails unless the server's {@code main} is listed. */
   void lsRemote(Via via, SshdSessionFactory factory) throws GitAPIException, IOException {
+    lsRemote(via, "git", factory);
+  }
+
+  /** The same, as {@code user}. */
+  void lsRemote(Via via, String user, SshdSessionFactory factory)
+      throws GitAPIException, IOException {
     Map<String, Ref> refs =
         Git.lsRemoteRepository()
-            .setRemote(url(via))
+            .setRemote(url(via, user))
             .setTimeout(GIT_TIMEOUT_SECONDS)
             .setTransportConfigCallback(using(factory))
             .callAsMap();

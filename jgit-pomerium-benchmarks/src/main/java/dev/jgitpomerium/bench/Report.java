@@ -23,6 +23,23 @@ final class Report {
       "The git command line through OpenSSH: git ls-remote straight to the SSH server against through the "
           + "gateway with jgit-pomerium's tcp --listen - as ProxyCommand, a new JVM per connection (median and "
           + "spread, ms)";
+  /** Sequential ls-remotes through the tunnel with reuse, against stock JGit direct (issue #15). */
+  static final double SEQUENTIAL_REUSE_RATIO_TARGET = 1.0 / 3;
+  static final double THREADS_PER_IDLE_CONNECTION_TARGET = 2;
+  /**
+   * What "heap flat" tolerates over many operations on one reusing factory, in KiB per operation:
+   * far below what one operation's leftovers would weigh (a JGit session, a channel, their
+   * streams: several KiB), above the noise of a heap reading after full collections (some tens of
+   * KiB in all, spread over the operations).
+   */
+  static final double HEAP_GROWTH_PER_OPERATION_BOUND_KIB = 0.25;
+
+  private static final String TIMINGS_NOTE =
+      "median and spread; tunnel/direct is the ratio of the medians. The tunnel sets up a connection "
+          + "for every operation (`noConnectionReuse()`), as stock JGit does, except in the rows that say \""
+          + BenchRun.REUSING
+          + "\": there it is as the library comes, sharing one SSH connection per destination, "
+          + "against stock JGit, which cannot";
 
   /**
    * How many TLS handshakes the library makes with one TLS context before it starts a fresh one (its {@code
@@ -77,12 +94,15 @@ final class Report {
   String text() {
     StringBuilder out = new StringBuilder();
     out.append(summary()).append("\n\n");
-    out.append("Timings (median and spread; tunnel/direct is the ratio of the medians)\n");
+    out.append("Timings (").append(TIMINGS_NOTE).append(")\n");
     out.append(timingTable().text()).append('\n');
     out.append(CPU_NOTE).append('\n');
     out.append(cpuTable().text()).append('\n');
     out.append("Cost per open SSH session (").append(resourcesNote()).append(")\n");
     out.append(resourceTable().text()).append('\n');
+    out.append("Connection reuse (").append(reuseNote()).append(")\n");
+    out.append(reuseTable().text()).append('\n');
+    out.append(reuseThreadsNote()).append("\n\n");
     out.append("TLS and connection set-up\n");
     out.append(tlsTable().text()).append('\n');
     out.append(PROXY_COMMAND_NOTE).append('\n');
@@ -98,12 +118,15 @@ final class Report {
   String markdown(String chartFile) {
     StringBuilder out = new StringBuilder();
     out.append(summary()).append("\n\n");
-    out.append("**Timings** (median and spread; tunnel/direct is the ratio of the medians)\n\n");
+    out.append("**Timings** (").append(TIMINGS_NOTE).append(")\n\n");
     out.append(timingTable().markdown()).append('\n');
     out.append("**").append(CPU_NOTE).append("**\n\n");
     out.append(cpuTable().markdown()).append('\n');
     out.append("**Cost per open SSH session** (").append(resourcesNote()).append(")\n\n");
     out.append(resourceTable().markdown()).append('\n');
+    out.append("**Connection reuse** (").append(reuseNote()).append(")\n\n");
+    out.append(reuseTable().markdown()).append('\n');
+    out.append(reuseThreadsNote()).append("\n\n");
     out.append("**TLS and connection set-up**\n\n");
     out.append(tlsTable().markdown()).append('\n');
     out.append("**").append(PROXY_COMMAND_NOTE).append("**\n\n");
@@ -143,11 +166,18 @@ final class Report {
   Table timingTable() {
     Table table =
         new Table("measure", "n", "direct", "tunnel", "tunnel/direct", "tunnel − direct");
-    for (Alternation.Timing t : results.timings()) {
+    for (Alternation.Timing t : allTimings()) {
       timingRow(table, t.wall());
     }
     timingRow(table, results.factoryBuild());
     return table;
+  }
+
+  /** The like-for-like timings, then those of the tunnel with reuse. */
+  private List<Alternation.Timing> allTimings() {
+    List<Alternation.Timing> all = new java.util.ArrayList<>(results.timings());
+    all.addAll(results.reuse().timings());
+    return all;
   }
 
   private static void timingRow(Table table, Measurement m) {
@@ -171,7 +201,7 @@ final class Report {
             "server: direct",
             "server: tunnel",
             "server: tunnel − direct");
-    for (Alternation.Timing t : results.timings()) {
+    for (Alternation.Timing t : allTimings()) {
       Measurement client = t.clientCpu();
       Measurement server = t.serverCpu();
       table.row(
@@ -197,6 +227,75 @@ final class Report {
           signed(m.difference()));
     }
     return table;
+  }
+
+  private String reuseNote() {
+    return String.format(
+        Locale.ROOT,
+        "the tunnel as the library comes, sharing one SSH connection per destination; stock JGit has "
+            + "nothing to compare; median of %d round(s), a new factory each; heap is what stays reachable "
+            + "after full collections",
+        plan.resourceRounds());
+  }
+
+  Table reuseTable() {
+    Results.Reuse r = results.reuse();
+    Table table = new Table("", "tunnel", "spread", "gateway connections");
+    table.row(
+        "threads per idle kept connection (" + r.idleConnections() + " users, a connection each)",
+        number(r.threadsPerIdleConnection().median()),
+        spread(r.threadsPerIdleConnection()),
+        perRound(r.idleGatewayConnections()));
+    table.row(
+        "heap per idle kept connection (KiB)",
+        number(r.heapPerIdleConnectionKiB().median()),
+        spread(r.heapPerIdleConnectionKiB()),
+        "as above");
+    table.row(
+        "threads per open channel beside the first on one connection ("
+            + r.extraChannels()
+            + " channels, git-upload-pack held open)",
+        number(r.threadsPerChannel().median()),
+        spread(r.threadsPerChannel()),
+        perRound(r.channelGatewayConnections()));
+    ReuseProbe.Growth g = r.heapGrowth();
+    table.row(
+        String.format(
+            Locale.ROOT,
+            "heap growth per ls-remote from after the %d first to after %d, one factory (KiB)",
+            r.heapFirstOperations(),
+            r.heapOperations()),
+        number(g.bytesPerOperation() / 1024.0),
+        signed(g.bytesInAll() / 1024.0) + " KiB in all",
+        Integer.toString(g.gatewayConnections()));
+    table.row(
+        "tunnelled operations with reuse in this run",
+        Integer.toString(r.operations()),
+        String.format(
+            Locale.ROOT, "%.1f operations per connection", r.operations() / (double) r.gatewayConnections()),
+        Integer.toString(r.gatewayConnections()));
+    return table;
+  }
+
+  private String reuseThreadsNote() {
+    Results.Reuse r = results.reuse();
+    StringBuilder families = new StringBuilder();
+    r.idleThreadFamilies()
+        .forEach(
+            (name, count) ->
+                families
+                    .append(families.length() == 0 ? "" : ", ")
+                    .append('`')
+                    .append(name)
+                    .append("` ")
+                    .append(signed(count / (double) r.idleConnections()).replaceAll("\\.00$", "")));
+    return "Threads per idle connection by name (numbers shown as #), last round: "
+        + (families.length() == 0 ? "none" : families);
+  }
+
+  private static String perRound(List<Integer> values) {
+    return values.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(", "))
+        + (values.size() > 1 ? " (per round)" : "");
   }
 
   Table tlsTable() {
@@ -279,6 +378,7 @@ final class Report {
     int renewals = n / LIBRARY_HANDSHAKES_PER_CONTEXT + 1; // where a renewal falls in the run varies
 
     Table table = new Table("target", "measured", "met");
+    reuseTargets(table);
     table.row(
         "tunnelled clone at most " + CLONE_RATIO_TARGET + " × direct",
         String.format(Locale.ROOT, "%.3f ×", clone.ratio()),
@@ -357,6 +457,54 @@ final class Report {
         yesNo(proxyCommand.ratio() <= PROXY_COMMAND_RATIO_TARGET));
   }
 
+  /** Issue #15's targets for connection reuse. */
+  private void reuseTargets(Table table) {
+    Results.Reuse r = results.reuse();
+    Measurement sequential = r.timing(Results.SEQUENTIAL);
+    Measurement sequentialNoDelay = r.timing(Results.SEQUENTIAL_NO_DELAY);
+    Measurement concurrent = r.timing(Results.CONCURRENT_REUSE);
+    int n = plan.sequentialOperations();
+    table.row(
+        n + " ls-remotes one after another, tunnel with reuse: at most 1/3 × stock JGit direct",
+        String.format(Locale.ROOT, "%.3f ×", sequential.ratio()),
+        yesNo(sequential.ratio() <= SEQUENTIAL_REUSE_RATIO_TARGET));
+    table.row(
+        "… and faster than direct with reuse off on both sides (stock JGit, TCP_NODELAY on both SSH ends)",
+        String.format(Locale.ROOT, "%.3f ×", sequentialNoDelay.ratio()),
+        yesNo(sequentialNoDelay.ratio() < 1));
+    table.row(
+        plan.concurrency() + " concurrent ls-remotes, tunnel with reuse: faster than stock JGit direct",
+        String.format(Locale.ROOT, "%.3f ×", concurrent.ratio()),
+        yesNo(concurrent.ratio() < 1));
+    table.row(
+        "at most " + (int) THREADS_PER_IDLE_CONNECTION_TARGET + " threads per idle reused connection",
+        number(r.threadsPerIdleConnection().median()),
+        yesNo(r.threadsPerIdleConnection().median() <= THREADS_PER_IDLE_CONNECTION_TARGET));
+    table.row(
+        "no extra thread per open channel on a reused connection",
+        String.format(
+            Locale.ROOT,
+            "%s per channel (%d channels on %s new connection(s))",
+            signed(r.threadsPerChannel().median()),
+            r.extraChannels(),
+            r.channelGatewayConnections().stream().mapToInt(Integer::intValue).max().orElse(0)),
+        yesNo(r.threadsPerChannel().median() <= 0));
+    ReuseProbe.Growth g = r.heapGrowth();
+    table.row(
+        String.format(
+            Locale.ROOT,
+            "heap flat after %d operations on one reused connection (< %s KiB per operation)",
+            r.heapOperations(),
+            number(HEAP_GROWTH_PER_OPERATION_BOUND_KIB)),
+        String.format(
+            Locale.ROOT,
+            "%s KiB per operation (%s KiB in all since the %dth)",
+            signed(g.bytesPerOperation() / 1024.0),
+            signed(g.bytesInAll() / 1024.0),
+            r.heapFirstOperations()),
+        yesNo(g.bytesPerOperation() / 1024.0 < HEAP_GROWTH_PER_OPERATION_BOUND_KIB));
+  }
+
   private static void setUpInTime(
       Table table,
       String connection,
@@ -391,6 +539,9 @@ final class Report {
         results.timing(Results.FIRST_CONNECTION_NO_DELAY),
         results.timing(Results.REPEATED_NO_DELAY),
         results.timing(Results.EXCHANGE_NO_DELAY),
+        results.reuse().timing(Results.SEQUENTIAL),
+        results.reuse().timing(Results.SEQUENTIAL_NO_DELAY),
+        results.reuse().timing(Results.CONCURRENT_REUSE),
         results.resources().get(Results.THREADS_OPEN),
         results.resources().get(Results.HEAP_OPEN));
   }

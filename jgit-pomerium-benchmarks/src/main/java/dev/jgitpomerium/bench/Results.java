@@ -1,6 +1,7 @@
 package dev.jgitpomerium.bench;
 
 import java.util.List;
+import java.util.Map;
 
 /** Everything one run measured. */
 record Results(
@@ -21,8 +22,61 @@ record Results(
      * one timing per way of starting it; the launcher, then the launcher under ssh's ControlMaster (against OpenSSH
      * straight with one, and without) last.
      */
-    List<Alternation.Timing> proxyCommand) {
+    List<Alternation.Timing> proxyCommand,
+    /** The tunnel with connection reuse, measured apart from the counts above. */
+    Reuse reuse) {
 
+  /**
+   * The tunnel as the library comes, sharing one SSH connection per destination: timings beside
+   * stock JGit (which has no reuse), what reuse costs the client (tunnel only), and the gateway
+   * connections its operations took.
+   */
+  record Reuse(
+      /** {@link #SEQUENTIAL}, {@link #CONCURRENT_REUSE}, {@link #SEQUENTIAL_NO_DELAY}. */
+      List<Alternation.Timing> timings,
+      /** Per round: threads and KiB of heap per idle connection the factory keeps. */
+      Samples threadsPerIdleConnection,
+      Samples heapPerIdleConnectionKiB,
+      int idleConnections,
+      /** Gateway connections for the idle ones, per round (one each when all went as expected). */
+      List<Integer> idleGatewayConnections,
+      /** The thread families the idle connections added, in the last round. */
+      Map<String, Integer> idleThreadFamilies,
+      /** Per round: threads per channel opened beside the first on one shared connection. */
+      Samples threadsPerChannel,
+      int extraChannels,
+      /** Gateway connections for the extra channels, per round (none when all shared). */
+      List<Integer> channelGatewayConnections,
+      ReuseProbe.Growth heapGrowth,
+      int heapFirstOperations,
+      int heapOperations,
+      /** Gateway connections (one TLS handshake and CONNECT each) for the operations with reuse. */
+      int gatewayConnections,
+      int operations) {
+
+    Measurement timing(int index) {
+      return timings.get(index).wall();
+    }
+
+    /** The same, with the gateway connections and operations of all the reuse measures. */
+    Reuse counted(int gatewayConnections, int operations) {
+      return new Reuse(
+          timings,
+          threadsPerIdleConnection,
+          heapPerIdleConnectionKiB,
+          idleConnections,
+          idleGatewayConnections,
+          idleThreadFamilies,
+          threadsPerChannel,
+          extraChannels,
+          channelGatewayConnections,
+          heapGrowth,
+          heapFirstOperations,
+          heapOperations,
+          gatewayConnections,
+          operations);
+    }
+  }
   /** The TLS yardstick and what the library's own connections did. */
   record Handshakes(
       Samples full,
@@ -58,6 +112,9 @@ record Results(
   Measurement proxyCommandEachConnection() {
     return proxyCommand.get(proxyCommand.size() - 3).wall();
   }
+  static final int SEQUENTIAL = 0;
+  static final int CONCURRENT_REUSE = 1;
+  static final int SEQUENTIAL_NO_DELAY = 2;
 
   static final int THREADS_OPEN = 0;
   static final int HEAP_OPEN = 1;

@@ -20,7 +20,7 @@ import org.eclipse.jgit.transport.RemoteSession;
  * wait, then the session.
  */
 final class UploadPackExchange implements AutoCloseable {
-  private static final String COMMAND = "git-upload-pack '/" + BenchRepository.NAME + "'";
+  static final String COMMAND = "git-upload-pack '/" + BenchRepository.NAME + "'";
   private static final byte[] FLUSH = "0000".getBytes(StandardCharsets.US_ASCII);
 
   private final RemoteSession session;
@@ -54,9 +54,7 @@ final class UploadPackExchange implements AutoCloseable {
   private void exchangeOnce() throws IOException, InterruptedException {
     Process process = session.exec(COMMAND, Clients.GIT_TIMEOUT_SECONDS);
     InputStream in = process.getInputStream();
-    while (readPacket(in) > 0) {
-      // refs until the flush packet
-    }
+    readAdvertisement(in);
     OutputStream out = process.getOutputStream();
     out.write(FLUSH);
     out.flush();
@@ -64,6 +62,13 @@ final class UploadPackExchange implements AutoCloseable {
     in.transferTo(OutputStream.nullOutputStream());
     if (!process.waitFor(Clients.GIT_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
       throw new IOException("git-upload-pack did not end");
+    }
+  }
+
+  /** Reads the refs up to and including the flush packet that ends them. */
+  static void readAdvertisement(InputStream in) throws IOException {
+    while (readPacket(in) > 0) {
+      // refs until the flush packet
     }
   }
 
