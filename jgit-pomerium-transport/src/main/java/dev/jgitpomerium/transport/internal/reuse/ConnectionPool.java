@@ -206,10 +206,6 @@ public final class ConnectionPool implements Closeable {
 
   private void take(SharedConnection c) {
     c.leases++;
-    if (c.idleTimer != null) {
-      c.idleTimer.cancel(false);
-      c.idleTimer = null;
-    }
   }
 
   private synchronized void abandon(SharedConnection c) {
@@ -237,12 +233,25 @@ public final class ConnectionPool implements Closeable {
     if (closed || !c.usable() || c.keepIdle.isZero() || c.personal) {
       retireLater(c);
     } else if (!c.keepIdle.equals(SshConfig.PERSIST_UNTIL_CLOSED)) {
-      try {
-        c.idleTimer = c.client.getFactoryManager().getScheduledExecutorService()
-            .schedule(() -> expire(c), c.keepIdle.toMillis(), TimeUnit.MILLISECONDS);
-      } catch (RuntimeException e) { // its sshd client is stopping
-        retireLater(c);
+      c.idleSince = System.nanoTime();
+      if (c.idleTimer == null) {
+        expireAfter(c, c.keepIdle);
       }
+    }
+  }
+
+  /**
+   * Arms {@code c}'s idle timer. A timer is never cancelled when the connection is used again (a busy connection would
+   * leave one cancelled task per operation in the scheduler's queue until its delay ran out): when it fires, it closes
+   * the connection if it has been idle long enough, else arms itself for the rest.
+   */
+  private void expireAfter(SharedConnection c, Duration delay) {
+    try {
+      c.idleTimer = c.client.getFactoryManager().getScheduledExecutorService()
+          .schedule(() -> expire(c), Math.max(1, delay.toMillis()), TimeUnit.MILLISECONDS);
+    } catch (RuntimeException e) { // its sshd client is stopping
+      c.idleTimer = null;
+      retireLater(c);
     }
   }
 
@@ -266,14 +275,18 @@ public final class ConnectionPool implements Closeable {
     }
   }
 
-  private void expire(SharedConnection c) {
-    synchronized (this) {
-      if (c.leases > 0 || c.state != SharedConnection.State.OPEN) {
-        return;
-      }
-      log.debug("SSH connection to {} idle for {}: closing it", c.destination, c.keepIdle);
-      retireLater(c);
+  private synchronized void expire(SharedConnection c) {
+    c.idleTimer = null;
+    if (c.leases > 0 || c.state != SharedConnection.State.OPEN) {
+      return; // armed again when its last lease ends
     }
+    Duration idle = Duration.ofNanos(System.nanoTime() - c.idleSince);
+    if (idle.compareTo(c.keepIdle) < 0) {
+      expireAfter(c, c.keepIdle.minus(idle));
+      return;
+    }
+    log.debug("SSH connection to {} idle for {}: closing it", c.destination, c.keepIdle);
+    retireLater(c);
   }
 
   /** The server (or Pomerium, or a failed keepalive) closed {@code c}: no new lease goes to it. */

@@ -31,7 +31,10 @@ final class SharedConnection {
   volatile int leases;
   /** Leases it takes: OpenSSH's default MaxSessions, lowered to what the server allowed when it refused a channel. */
   int capacity = ConnectionPool.DEFAULT_CHANNELS_PER_CONNECTION;
+  /** Armed while it may be idle; see {@code ConnectionPool.expireAfter}. */
   ScheduledFuture<?> idleTimer;
+  /** When its last lease ended ({@link System#nanoTime()}). */
+  long idleSince;
   /**
    * Whether a channel was ever opened on it: a refusal then means it is full (OpenSSH also counts a channel that has
    * just ended until it has processed the close), while a new connection refusing its first channel refuses for good.
