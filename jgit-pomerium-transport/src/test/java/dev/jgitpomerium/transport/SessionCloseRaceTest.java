@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.jdi.Bootstrap;
+import com.sun.jdi.ObjectReference;
 import com.sun.jdi.ReferenceType;
 import com.sun.jdi.ThreadReference;
+import com.sun.jdi.Value;
 import com.sun.jdi.VirtualMachine;
 import com.sun.jdi.connect.AttachingConnector;
 import com.sun.jdi.connect.Connector;
@@ -117,8 +119,9 @@ class SessionCloseRaceTest extends TestbedTest {
       ThreadReference io = null;
       while (io == null) {
         BreakpointEvent hit = next(vm, BreakpointEvent.class, output);
-        // Only the group's internal thread ("Thread-N") hands reads over; a pooled thread completes its own.
-        if (hit.thread().name().startsWith("Thread-")) {
+        // Only a group's internal thread ("Thread-N") hands reads over (a pooled thread completes its own), and only
+        // sshd's group has sshd's executor (another NIO2 user in the child would have its own).
+        if (hit.thread().name().startsWith("Thread-") && ofSshdGroup(hit.thread().frame(0).thisObject())) {
           io = hit.thread();
         } else {
           hit.thread().resume();
@@ -175,6 +178,19 @@ class SessionCloseRaceTest extends TestbedTest {
       child.destroyForcibly();
       child.waitFor(10, TimeUnit.SECONDS);
     }
+  }
+
+  /** Whether {@code channel}'s channel group runs on sshd's executor (port, then pool, then executor). */
+  private static boolean ofSshdGroup(ObjectReference channel) {
+    Value value = channel;
+    for (String field : List.of("port", "pool", "executor")) {
+      if (!(value instanceof ObjectReference object) || object.referenceType().fieldByName(field) == null) {
+        return false;
+      }
+      value = object.getValue(object.referenceType().fieldByName(field));
+    }
+    return value instanceof ObjectReference executor
+        && executor.referenceType().name().startsWith("org.apache.sshd.");
   }
 
   private static VirtualMachine attach(int port) throws Exception {
