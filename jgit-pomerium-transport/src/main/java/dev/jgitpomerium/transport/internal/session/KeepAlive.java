@@ -12,7 +12,9 @@ import org.eclipse.jgit.transport.sshd.SshdSession;
  * The keepalive policy of a session: the interval and count set in code or the environment, else the target's {@code
  * ServerAliveInterval} and {@code ServerAliveCountMax} in ssh config (from the lookup JGit made for the session),
  * else {@link PomeriumSshSessionFactory#DEFAULT_SERVER_ALIVE_SECONDS} and {@link
- * PomeriumSshSessionFactory#DEFAULT_SERVER_ALIVE_COUNT_MAX}. Also turns Nagle's algorithm off.
+ * PomeriumSshSessionFactory#DEFAULT_SERVER_ALIVE_COUNT_MAX}. Also turns Nagle's algorithm off, makes the session's
+ * close end its read cycle before JGit stops its client ({@link OrderlyClose}), and lets the client's idle worker
+ * threads end ({@link IdleThreads}).
  */
 public final class KeepAlive {
   private KeepAlive() {}
@@ -33,6 +35,8 @@ public final class KeepAlive {
     ClientSession client = JGitSessions.clientSession(session, server);
     if (client != null) {
       JGitSessions.disableNagle(client);
+      OrderlyClose.install(client);
+      IdleThreads.trim(client);
       ServerAlive.start(client, interval != null ? interval
           : Duration.ofSeconds(PomeriumSshSessionFactory.DEFAULT_SERVER_ALIVE_SECONDS),
           countMax != null ? countMax : PomeriumSshSessionFactory.DEFAULT_SERVER_ALIVE_COUNT_MAX, server, listener);
