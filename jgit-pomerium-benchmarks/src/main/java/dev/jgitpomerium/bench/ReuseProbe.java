@@ -19,6 +19,9 @@ import org.eclipse.jgit.util.FS;
  * have been shared shows.
  */
 final class ReuseProbe {
+  /** Longer than the 2 s after which an idle connection's sshd worker threads end. */
+  private static final long IDLE_WAIT_MILLIS = 3_000;
+
   private static final int SESSION_TIMEOUT_MILLIS = Clients.GIT_TIMEOUT_SECONDS * 1000;
 
   private final Clients clients;
@@ -55,7 +58,10 @@ final class ReuseProbe {
       for (int i = 1; i <= n; i++) {
         clients.lsRemote(Via.TUNNEL, "user" + i, factory);
       }
-      // The operations have ended (their threads too); the connections stay, idle.
+      // The operations have ended (their threads too); the connections stay, idle. An idle connection's sshd
+      // threads end after 2 s without work (the library's IdleThreads): wait past that, as a connection kept for
+      // the next operation would.
+      Thread.sleep(IDLE_WAIT_MILLIS);
       ResourceProbe.Snapshot idle = ResourceProbe.settle(before.threads());
       int gatewayAfter = server.stats().connections();
       return new Idle(
