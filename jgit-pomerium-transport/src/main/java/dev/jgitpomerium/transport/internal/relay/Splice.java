@@ -24,8 +24,6 @@ final class Splice {
   private static final Logger log = LoggerFactory.getLogger(Splice.class);
   /** One TLS record's payload: a TLS socket returns at most that per read. */
   private static final int RECORD_BYTES = 16 * 1024;
-  /** A whole TLS record on the wire, payload plus header and the most any cipher adds: its read cannot block. */
-  private static final int WHOLE_RECORD_ON_WIRE = RECORD_BYTES + 5 + 256;
   /**
    * Bytes from the tunnel that go to JGit in one write: a pack arrives as a run of full records, and writing four at
    * once saves three loopback writes and three wake-ups of JGit's reader.
@@ -100,7 +98,7 @@ final class Splice {
       if (n < 0) {
         return;
       }
-      while (buffer.length - n >= RECORD_BYTES && tunnel.bytesWaiting() >= WHOLE_RECORD_ON_WIRE) {
+      while (buffer.length - n >= RECORD_BYTES && tunnel.recordWaiting()) {
         int more = in.read(buffer, n, RECORD_BYTES);
         if (more < 0) {
           ended = true;
