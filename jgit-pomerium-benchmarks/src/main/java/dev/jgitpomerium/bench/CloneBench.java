@@ -177,7 +177,6 @@ public final class CloneBench {
     private final ThreadMXBean mx = ManagementFactory.getThreadMXBean();
     private final Map<Long, long[]> seen = new ConcurrentHashMap<>();
     private final Map<Long, String> names = new ConcurrentHashMap<>();
-    private final Map<Long, Via> owner = new ConcurrentHashMap<>();
     private final Map<Via, Map<String, Long>> done = new EnumMap<>(Via.class);
     private volatile Via via = Via.DIRECT;
     private volatile boolean running;
