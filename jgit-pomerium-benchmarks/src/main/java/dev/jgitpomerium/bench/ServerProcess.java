@@ -48,8 +48,20 @@ final class ServerProcess implements AutoCloseable {
   static ServerProcess start(
       Path cache, ClientFiles client, RepositorySpec spec, Duration readyTimeout)
       throws IOException, InterruptedException {
+    return start(cache, client, spec, readyTimeout, List.of());
+  }
+
+  /** As above, with {@code jvmOptions} for the server's JVM (a profiler's, for instance). */
+  static ServerProcess start(
+      Path cache,
+      ClientFiles client,
+      RepositorySpec spec,
+      Duration readyTimeout,
+      List<String> jvmOptions)
+      throws IOException, InterruptedException {
     List<String> command = new ArrayList<>();
     command.add(javaExecutable());
+    command.addAll(jvmOptions);
     // A client that ends its session abruptly (JGit's ls-remote does) makes sshd warn; not news.
     command.add("-Dorg.slf4j.simpleLogger.log.org.apache.sshd=error");
     command.add("-cp");
@@ -146,6 +158,11 @@ final class ServerProcess implements AutoCloseable {
             new InputStreamReader(process.getInputStream(), StandardCharsets.US_ASCII))) {
       String line;
       while ((line = out.readLine()) != null) {
+        if (line.startsWith("[")) {
+          // The JVM's own log on standard output (a profiler's start-up message): not an answer.
+          System.err.println(line);
+          continue;
+        }
         lines.add(line);
       }
     } catch (IOException e) {

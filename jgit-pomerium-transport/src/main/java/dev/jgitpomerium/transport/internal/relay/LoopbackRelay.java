@@ -15,6 +15,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
@@ -53,7 +54,7 @@ public final class LoopbackRelay implements Closeable {
   /** How often expired grants are swept, so a tunnel nobody claimed does not hold a Pomerium connection. */
   private static final int SWEEP_INTERVAL_MILLIS = 1_000;
   private static final String USER = "jgit-pomerium";
-  /** A closed splice ends within its own 5 s bound for the tunnel side's thread; a little more for its event. */
+  /** A closed splice's thread ends once its sockets are closed; this bounds the wait for its event. */
   private static final long SPLICE_END_WAIT_NANOS = TimeUnit.SECONDS.toNanos(6);
 
   private final Duration grantTtl;
@@ -65,6 +66,7 @@ public final class LoopbackRelay implements Closeable {
   private final AtomicInteger threadIds = new AtomicInteger();
   private volatile InProcessDialer inProcessDialer;
   private ServerSocket server;
+  private SpliceSelector spliceSelector;
   private Thread acceptor;
   private boolean closed;
 
@@ -167,8 +169,17 @@ public final class LoopbackRelay implements Closeable {
       throw new IOException("the Pomerium session factory is closed");
     }
     if (server == null) {
-      ServerSocket s = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-      s.setSoTimeout(SWEEP_INTERVAL_MILLIS);
+      // Through a channel, so that accepted connections have channels the splice selector can watch.
+      ServerSocketChannel channel = ServerSocketChannel.open();
+      ServerSocket s = channel.socket();
+      try {
+        s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+        s.setSoTimeout(SWEEP_INTERVAL_MILLIS);
+        spliceSelector = new SpliceSelector("jgit-pomerium-relay-" + s.getLocalPort() + "-to-pomerium");
+      } catch (IOException e) {
+        Sockets.closeQuietly(s);
+        throw e;
+      }
       server = s;
       acceptor = new Thread(() -> acceptLoop(s), "jgit-pomerium-relay-" + s.getLocalPort());
       acceptor.setDaemon(true);
@@ -181,6 +192,7 @@ public final class LoopbackRelay implements Closeable {
   private void acceptLoop(ServerSocket s) {
     while (!s.isClosed()) {
       try {
+        spliceSelector.checkStuck();
         Socket local = s.accept();
         if (handshaking.size() >= MAX_PENDING_CONNECTIONS) {
           Sockets.closeQuietly(local);
@@ -189,11 +201,13 @@ public final class LoopbackRelay implements Closeable {
         }
         handshaking.add(local);
         String name = "jgit-pomerium-relay-conn-" + threadIds.incrementAndGet();
-        Thread handler = new Thread(() -> handle(local, name), name);
+        // Reads the request head, then stays as the tunnel's one thread (Splice.run).
+        Thread handler = new Thread(() -> handle(local), name);
         handler.setDaemon(true);
         handler.start();
       } catch (SocketTimeoutException e) {
         sweepExpired();
+        spliceSelector.checkStuck();
       } catch (IOException e) {
         if (!s.isClosed()) {
           log.warn("relay accept failed", e);
@@ -214,7 +228,7 @@ public final class LoopbackRelay implements Closeable {
     });
   }
 
-  private void handle(Socket local, String threadName) {
+  private void handle(Socket local) {
     Grant grant;
     try {
       local.setTcpNoDelay(true);
@@ -239,7 +253,7 @@ public final class LoopbackRelay implements Closeable {
     } finally {
       handshaking.remove(local);
     }
-    Splice splice = new Splice(local, grant.tunnel, listener.get(), threadName + "-from-pomerium");
+    Splice splice = new Splice(local, grant.tunnel, listener.get(), spliceSelector);
     if (!track(splice)) {
       splice.close();
       return;
@@ -395,16 +409,21 @@ public final class LoopbackRelay implements Closeable {
   @Override
   public void close() {
     Thread a;
+    SpliceSelector selector;
     synchronized (this) {
       closed = true;
       Sockets.closeQuietly(server);
       a = acceptor;
+      selector = spliceSelector;
     }
     grants.values().forEach(g -> g.tunnel.close());
     grants.clear();
     handshaking.forEach(Sockets::closeQuietly);
     splices.forEach(Splice::close);
     awaitSplicesEnded();
+    if (selector != null) {
+      selector.close();
+    }
     if (a != null) {
       try {
         a.join(2_000);

@@ -20,11 +20,11 @@ public final class Tunnel implements Closeable {
   private final InputStream in;
   private final OutputStream out;
   private final Closeable resources;
-  /** The stream under {@code in}: what has arrived but not been read shows there (TLS hides it above). */
-  private final InputStream wire;
+  /** The socket under TLS, whose buffer shows what has arrived but is not decrypted yet; null for a ProxyCommand. */
+  private final ReadAheadSocket readAhead;
 
   private Tunnel(long id, Route route, String description, Socket socket, InputStream in, OutputStream out,
-      Closeable resources, InputStream wire) {
+      Closeable resources, ReadAheadSocket readAhead) {
     this.id = id;
     this.route = route;
     this.description = description;
@@ -32,21 +32,21 @@ public final class Tunnel implements Closeable {
     this.in = in;
     this.out = out;
     this.resources = resources;
-    this.wire = wire;
+    this.readAhead = readAhead;
   }
 
   /** The Pomerium tunnel {@code id} over {@code tls}, layered on {@code raw}. */
-  static Tunnel pomerium(long id, Route route, Socket tls, Socket raw) throws IOException {
+  static Tunnel pomerium(long id, Route route, Socket tls, ReadAheadSocket raw) throws IOException {
     return new Tunnel(id, route, route.toString(), tls, tls.getInputStream(), tls.getOutputStream(), () -> {
       Sockets.closeQuietly(tls);
       // An SSLSocket whose close_notify cannot be sent (the peer reset) may leave its transport open.
       Sockets.closeQuietly(raw);
-    }, raw.getInputStream());
+    }, raw);
   }
 
   /** A ProxyCommand's standard output and input; closing ends the process. */
   public static Tunnel command(String description, InputStream stdout, OutputStream stdin, Closeable process) {
-    return new Tunnel(0, null, description, null, stdout, stdin, process, stdout);
+    return new Tunnel(0, null, description, null, stdout, stdin, process, null);
   }
 
   /** The id the events about this Pomerium tunnel carry; 0 for a ProxyCommand. */
@@ -72,13 +72,12 @@ public final class Tunnel implements Closeable {
     return out;
   }
 
-  /** Bytes that have arrived and wait to be read, as they travel (TLS records, not yet decrypted); never blocks. */
-  public int bytesWaiting() {
-    try {
-      return wire.available();
-    } catch (IOException e) {
-      return 0;
-    }
+  /**
+   * Whether the next read of {@link #inputStream()} is certain not to block: a whole TLS record has arrived and is
+   * buffered (known without a system call). Always false for a ProxyCommand.
+   */
+  public boolean recordWaiting() {
+    return readAhead != null && readAhead.wholeRecordBuffered();
   }
 
   @Override

@@ -106,7 +106,7 @@ public final class TunnelDialer {
 
   /** One TCP+TLS+CONNECT exchange: a tunnel, a sign-in request, or an exception for any other outcome. */
   private Attempt attempt(long id, Route route, PomeriumToken token) throws PomeriumException {
-    Socket raw = connect(route, proxyChoice(route));
+    ReadAheadSocket raw = readAhead(route, connect(route, proxyChoice(route)));
     long deadline = System.nanoTime() + settings.responseTimeout().toNanos();
     SSLSocket tls = handshake(route, raw);
     boolean keep = false;
@@ -133,6 +133,16 @@ public final class TunnelDialer {
         Sockets.closeQuietly(tls);
         Sockets.closeQuietly(raw);
       }
+    }
+  }
+
+  /** {@code raw} with its input read ahead for TLS ({@link ReadAheadSocket}); closes it when that fails. */
+  private static ReadAheadSocket readAhead(Route route, Socket raw) throws PomeriumException {
+    try {
+      return ReadAheadSocket.over(raw);
+    } catch (IOException e) {
+      Sockets.closeQuietly(raw);
+      throw Failures.interrupted(route, e);
     }
   }
 
