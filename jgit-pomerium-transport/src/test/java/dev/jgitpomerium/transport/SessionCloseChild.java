@@ -46,6 +46,9 @@ public final class SessionCloseChild {
             .interactive(false)
             .homeDirectory(home)
             .sshDirectory(ssh)
+            // A session of its own, which JGit's disconnect() closes; a shared one is closed by the pool, which
+            // closes it gracefully before the same disconnect().
+            .noConnectionReuse()
             .build();
     SshdSession session = factory.getSession(uri, null, FS.DETECTED, 30_000);
     ClientSession client = JGitSessions.clientSession(session, uri.getHost());
