@@ -356,7 +356,8 @@ public class PomeriumSshSessionFactory extends UserKeysSessionFactory implements
   public SshdSession getSession(URIish uri, CredentialsProvider credentialsProvider, FS fs, int timeoutMillis)
       throws TransportException {
     Duration channelTimeout = timeoutMillis > 0 ? Duration.ofMillis(timeoutMillis) : CHANNEL_OPEN_TIMEOUT;
-    return connections.session(uri, () -> open(uri, credentialsProvider, fs, timeoutMillis), channelTimeout);
+    return connections.session(uri, credentialsProvider, () -> open(uri, credentialsProvider, fs, timeoutMillis),
+        channelTimeout);
   }
 
   /**

@@ -16,6 +16,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.TransportException;
+import org.eclipse.jgit.transport.CredentialsProvider;
+import org.eclipse.jgit.transport.UsernamePasswordCredentialsProvider;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -230,5 +232,32 @@ class ConnectionReuseTest extends TestbedTest {
     }
     assertEquals(0, testbed.gateway.requestCount());
     assertTrue(testbed.ssh.awaitNoOpenSessions(WAIT));
+  }
+
+  @Test
+  void operationsThatBringTheirOwnCredentialsProviderShareOnlyWithTheSameProvider() throws Exception {
+    CredentialsProvider alice = new UsernamePasswordCredentialsProvider("alice", "alice's passphrase");
+    CredentialsProvider bob = new UsernamePasswordCredentialsProvider("bob", "bob's passphrase");
+    try (PomeriumSshSessionFactory pomerium = testbed.factory().build()) {
+      for (CredentialsProvider credentials : java.util.Arrays.asList(alice, alice, bob, null, bob, null)) {
+        Git.lsRemoteRepository().setRemote(Testbed.URI).setCredentialsProvider(credentials)
+            .setTransportConfigCallback(pomerium).call();
+      }
+      assertEquals(3, testbed.gateway.requestCount(), "one connection for alice's, bob's and no provider");
+    }
+  }
+
+  @Test
+  void aKeptConnectionThatStopsAnsweringIsReplacedWithinSecondsAndTheOperationSucceeds() throws Exception {
+    try (PomeriumSshSessionFactory pomerium = testbed.factory().build()) {
+      lsRemote(pomerium);
+      // As after a laptop slept or a NAT forgot the connection: nothing comes back, nothing is closed.
+      testbed.gateway.blackholeOpenTunnels();
+      long start = System.nanoTime();
+      lsRemote(pomerium);
+      long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
+      assertTrue(seconds < 20, "took " + seconds + " s: the operation waited out JGit's 30 s instead");
+      assertEquals(2, testbed.gateway.requestCount());
+    }
   }
 }

@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.sshd.client.session.ClientSession;
 import org.eclipse.jgit.errors.TransportException;
+import org.eclipse.jgit.transport.CredentialsProvider;
 import org.eclipse.jgit.transport.URIish;
 import org.eclipse.jgit.transport.sshd.SshdSession;
 import org.slf4j.Logger;
@@ -32,13 +33,23 @@ public final class ConnectionPool implements Closeable {
   private static final Logger log = LoggerFactory.getLogger(ConnectionPool.class);
   /** OpenSSH's default {@code MaxSessions}: an OpenSSH server refuses more channels on one connection. */
   static final int DEFAULT_CHANNELS_PER_CONNECTION = 10;
+  /**
+   * How long a connection takes new operations: Pomerium checks the token and the route's policy when a connection
+   * opens, so a revoked token or a changed policy applies to the operations of a kept connection from at most this
+   * long after it opened. Operations under way go on.
+   */
+  static final Duration MAX_AGE_FOR_NEW_OPERATIONS = Duration.ofMinutes(10);
   /** How long closing a connection waits for the server to confirm, so the sshd client stops with nothing pending. */
   private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
 
-  /** Where a connection goes: the user as the URL gives it (null: ssh config's or the local one), host and port. */
-  public record Destination(String user, String host, int port) {
-    static Destination of(URIish uri) {
-      return new Destination(uri.getUser(), uri.getHost().toLowerCase(Locale.ROOT), uri.getPort());
+  /**
+   * Where a connection goes: the user as the URL gives it (null: ssh config's or the local one), host and port; and the
+   * operation's {@code CredentialsProvider} (null for none), compared by identity: a connection authenticated with one
+   * operation's passphrase or password is never handed to an operation that brought other credentials, or none.
+   */
+  public record Destination(String user, String host, int port, CredentialsProvider credentials) {
+    static Destination of(URIish uri, CredentialsProvider credentials) {
+      return new Destination(uri.getUser(), uri.getHost().toLowerCase(Locale.ROOT), uri.getPort(), credentials);
     }
 
     @Override
@@ -70,12 +81,13 @@ public final class ConnectionPool implements Closeable {
    *
    * @param channelTimeout how long opening a channel may take
    */
-  public SshdSession session(URIish uri, Connector connector, Duration channelTimeout) throws TransportException {
+  public SshdSession session(URIish uri, CredentialsProvider credentials, Connector connector,
+      Duration channelTimeout) throws TransportException {
     ReusePolicy set = policy.get();
     if (set != null && !set.enabled() || !JGitSessions.canShare()) {
       return connector.open().session();
     }
-    Lease lease = new Lease(this, uri, connector, channelTimeout);
+    Lease lease = new Lease(this, uri, Destination.of(uri, credentials), connector, channelTimeout);
     SshdSession own = attach(lease, false, null);
     if (own != null) {
       return own;
@@ -97,7 +109,7 @@ public final class ConnectionPool implements Closeable {
    * @return null when attached; the connector's session when it is not to be shared and {@code personal} is false
    */
   SshdSession attach(Lease lease, boolean personal, SharedConnection avoid) throws TransportException {
-    Destination destination = Destination.of(lease.uri());
+    Destination destination = lease.destination();
     while (true) {
       SharedConnection connection;
       boolean opener = false;
@@ -187,9 +199,10 @@ public final class ConnectionPool implements Closeable {
     if (list == null) {
       return null;
     }
+    long now = System.nanoTime();
     for (Iterator<SharedConnection> it = list.iterator(); it.hasNext(); ) {
       SharedConnection c = it.next();
-      if (c.state == SharedConnection.State.OPEN && !c.usable()) {
+      if (c.state == SharedConnection.State.OPEN && (!c.usable() || c.olderThan(MAX_AGE_FOR_NEW_OPERATIONS, now))) {
         c.state = SharedConnection.State.LOST;
         it.remove();
         if (c.leases == 0) {
@@ -268,7 +281,7 @@ public final class ConnectionPool implements Closeable {
       }
     }
     release(from);
-    SshdSession own = attach(lease, true, refused ? from : null);
+    SshdSession own = attach(lease, true, from);
     if (own != null) { // this JGit version lets no session be shared after all
       own.disconnect();
       throw new TransportException(lease.uri(), "the SSH server refused another channel on its connection");
@@ -287,6 +300,27 @@ public final class ConnectionPool implements Closeable {
     }
     log.debug("SSH connection to {} idle for {}: closing it", c.destination, c.keepIdle);
     retireLater(c);
+  }
+
+  /**
+   * {@code c} did not open a channel in the time a working connection takes (a peer gone silent: a laptop that slept, a
+   * NAT that forgot it, before keepalives notice): closed now, so that the operations on it fail at once rather than
+   * wait, and the one that found it moves on.
+   */
+  void dead(SharedConnection c) {
+    synchronized (this) {
+      if (c.state != SharedConnection.State.OPEN) {
+        return;
+      }
+      log.debug("SSH connection to {} does not answer: closing it", c.destination);
+      c.state = SharedConnection.State.LOST;
+      remove(c);
+    }
+    Thread closer = new Thread(() -> {
+      c.client.close(true);
+    }, "jgit-pomerium-ssh-close");
+    closer.setDaemon(true);
+    closer.start();
   }
 
   /** The server (or Pomerium, or a failed keepalive) closed {@code c}: no new lease goes to it. */

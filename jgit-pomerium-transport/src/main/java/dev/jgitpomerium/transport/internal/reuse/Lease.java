@@ -23,15 +23,18 @@ import org.eclipse.jgit.transport.URIish;
 final class Lease implements InvocationHandler {
   private final ConnectionPool pool;
   private final URIish uri;
+  private final ConnectionPool.Destination destination;
   private final ConnectionPool.Connector connector;
   private final Duration channelTimeout;
   private final ClientSession face;
   private volatile SharedConnection connection;
   private boolean released;
 
-  Lease(ConnectionPool pool, URIish uri, ConnectionPool.Connector connector, Duration channelTimeout) {
+  Lease(ConnectionPool pool, URIish uri, ConnectionPool.Destination destination, ConnectionPool.Connector connector,
+      Duration channelTimeout) {
     this.pool = pool;
     this.uri = uri;
+    this.destination = destination;
     this.connector = connector;
     this.channelTimeout = channelTimeout;
     this.face = (ClientSession) Proxy.newProxyInstance(ClientSession.class.getClassLoader(),
@@ -40,6 +43,16 @@ final class Lease implements InvocationHandler {
 
   URIish uri() {
     return uri;
+  }
+
+  ConnectionPool.Destination destination() {
+    return destination;
+  }
+
+  /** Closes {@code connection}, which does not answer, and moves to another one. */
+  void replaceDead(SharedConnection connection) throws TransportException {
+    pool.dead(connection);
+    pool.replace(this, connection, false);
   }
 
   ConnectionPool.Connector connector() {

@@ -22,6 +22,8 @@ final class OpenedExecChannel extends ChannelExec {
   private static final int ATTEMPTS = 4;
   /** How long a refused channel waits for ended ones to finish closing before it goes elsewhere. */
   private static final Duration CLOSING_WAIT = Duration.ofSeconds(2);
+  /** How long a kept connection may take to open a channel before it is taken for dead and replaced. */
+  private static final Duration KEPT_CONNECTION_OPEN_WAIT = Duration.ofSeconds(5);
   /** How long after our side sees a channel closed the server is given to free it (OpenSSH takes a millisecond). */
   private static final Duration CLOSE_PROCESSING = Duration.ofMillis(50);
 
@@ -57,9 +59,21 @@ final class OpenedExecChannel extends ChannelExec {
         }
         throw e;
       }
-      if (!opening.await(timeout.toMillis())) {
+      // A connection that has carried channels answers within a round trip; one that does not is taken for dead.
+      boolean kept = connection.hostedChannel;
+      Duration wait = kept && timeout.compareTo(KEPT_CONNECTION_OPEN_WAIT) > 0 ? KEPT_CONNECTION_OPEN_WAIT : timeout;
+      if (!opening.await(wait.toMillis())) {
         channel.close(true);
-        throw new SshException("the SSH server did not open a channel within " + timeout.toSeconds() + " s");
+        if (kept && attempt < ATTEMPTS) {
+          if (connection.carriesOpenChannels()) {
+            lease.replace(connection, false); // busy, perhaps only slow: leave it to its operations and keepalives
+          } else {
+            lease.replaceDead(connection);
+          }
+          continue;
+        }
+        throw new SshException("the SSH server " + lease.uri().getHost() + " did not open a channel within "
+            + wait.toSeconds() + " s; check that it is up and reachable, then try again");
       }
       if (opening.isOpened()) {
         connection.track(channel);

@@ -35,6 +35,8 @@ final class SharedConnection {
   ScheduledFuture<?> idleTimer;
   /** When its last lease ended ({@link System#nanoTime()}). */
   long idleSince;
+  /** When it was made ({@link System#nanoTime()}). */
+  final long madeAt = System.nanoTime();
   /**
    * Whether a channel was ever opened on it: a refusal then means it is full (OpenSSH also counts a channel that has
    * just ended until it has processed the close), while a new connection refusing its first channel refuses for good.
@@ -46,6 +48,11 @@ final class SharedConnection {
   SharedConnection(ConnectionPool.Destination destination, boolean personal) {
     this.destination = destination;
     this.personal = personal;
+  }
+
+  /** Whether it was made more than {@code age} before {@code now} ({@link System#nanoTime()}). */
+  boolean olderThan(Duration age, long now) {
+    return now - madeAt > age.toNanos();
   }
 
   /** Whether new channels may go on it: it is open and the server has not begun to close it. */
