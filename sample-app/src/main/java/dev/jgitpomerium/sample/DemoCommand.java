@@ -127,7 +127,8 @@ final class DemoCommand implements Callable<Integer> {
         }
       }
       out.println("Pomerium saw " + gateway.requestCount() + " CONNECT requests and " + gateway.signInCount()
-          + " sign-in.");
+          + " sign-in: the first CONNECT was answered with the sign-in, and clone, push and fetch shared the one SSH "
+          + "connection the second opened.");
       out.println("Demo OK: clone, push and fetch went through the Pomerium tunnel.");
     }
   }

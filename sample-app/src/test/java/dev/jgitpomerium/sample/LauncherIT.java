@@ -195,6 +195,18 @@ class LauncherIT {
   }
 
   @Test
+  void aRelativeXdgCacheHomeIsIgnoredAsTheSpecificationSaysAndNothingLandsInTheWorkingDirectory() throws Exception {
+    environment.startGateway(token, DESTINATION);
+    extraEnvironment.put("XDG_CACHE_HOME", "relative-cache");
+
+    ChildProcesses.Result result = lsRemote();
+
+    assertListsMain(result);
+    assertFalse(Files.exists(work.resolve("relative-cache")), result::describe);
+    assertFalse(result.stderr().contains("not using the class-data cache"), result::describe);
+  }
+
+  @Test
   void aFailureReachesSshsStandardErrorWithTheMessageOfJavaJar() throws Exception {
     environment.startGateway("another-token-" + UUID.randomUUID(), DESTINATION);
 
