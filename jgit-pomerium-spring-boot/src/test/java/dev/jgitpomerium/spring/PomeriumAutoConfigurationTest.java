@@ -290,7 +290,7 @@ class PomeriumAutoConfigurationTest {
     // The runner closed the context: the factory's relay has stopped, and it makes no more connections.
     assertThat(relayThreads()).isEmpty();
     assertThatThrownBy(() -> cloneThrough(factory[0], "clone-after-close"))
-        .hasStackTraceContaining("session factory is closing down; cannot create new ssh sessions");
+        .hasStackTraceContaining("the SSH session factory has been closed");
   }
 
   @Test

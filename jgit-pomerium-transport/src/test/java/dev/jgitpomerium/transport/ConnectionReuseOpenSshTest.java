@@ -107,4 +107,27 @@ class ConnectionReuseOpenSshTest {
     assertTrue(environment.server().log().contains("no more sessions"), environment.server().log());
     assertTrue(gateway.awaitNoOpenConnections(WAIT));
   }
+
+  @Test
+  void manyOperationsAtOnceAgainstAServerThatAllowsOneChannelPerConnectionAllSucceed() throws Exception {
+    start("MaxSessions 1");
+    try (PomeriumSshSessionFactory factory = factory()) {
+      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+      try {
+        java.util.List<java.util.concurrent.Future<Object>> results = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+          results.add(pool.submit(() -> {
+            lsRemote(factory);
+            return null;
+          }));
+        }
+        for (java.util.concurrent.Future<Object> result : results) {
+          result.get(WAIT.toSeconds() * 3, java.util.concurrent.TimeUnit.SECONDS);
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+    assertTrue(environment.server().log().contains("no more sessions"), environment.server().log());
+  }
 }

@@ -236,15 +236,28 @@ class ConnectionReuseTest extends TestbedTest {
 
   @Test
   void operationsThatBringTheirOwnCredentialsProviderShareOnlyWithTheSameProvider() throws Exception {
-    CredentialsProvider alice = new UsernamePasswordCredentialsProvider("alice", "alice's passphrase");
-    CredentialsProvider bob = new UsernamePasswordCredentialsProvider("bob", "bob's passphrase");
     try (PomeriumSshSessionFactory pomerium = testbed.factory().build()) {
-      for (CredentialsProvider credentials : java.util.Arrays.asList(alice, alice, bob, null, bob, null)) {
-        Git.lsRemoteRepository().setRemote(Testbed.URI).setCredentialsProvider(credentials)
-            .setTransportConfigCallback(pomerium).call();
+      // A provider per command, as many programs make them: each its own connection, none kept afterwards.
+      for (int i = 0; i < 3; i++) {
+        lsRemote(pomerium, new UsernamePasswordCredentialsProvider("user", "passphrase " + i));
+        assertTrue(testbed.gateway.awaitNoOpenConnections(WAIT), "a connection no later operation can share is closed");
       }
-      assertEquals(3, testbed.gateway.requestCount(), "one connection for alice's, bob's and no provider");
+      assertEquals(3, testbed.gateway.requestCount());
+      // One provider used again and again: kept from its second operation on.
+      CredentialsProvider alice = new UsernamePasswordCredentialsProvider("alice", "alice's passphrase");
+      for (int i = 0; i < 4; i++) {
+        lsRemote(pomerium, alice);
+      }
+      assertEquals(5, testbed.gateway.requestCount());
+      lsRemote(pomerium, null);
+      lsRemote(pomerium, null);
+      assertEquals(6, testbed.gateway.requestCount(), "no provider: a connection of its own, never alice's");
     }
+  }
+
+  private static void lsRemote(PomeriumSshSessionFactory factory, CredentialsProvider credentials) throws Exception {
+    Git.lsRemoteRepository().setRemote(Testbed.URI).setCredentialsProvider(credentials)
+        .setTransportConfigCallback(factory).call();
   }
 
   @Test

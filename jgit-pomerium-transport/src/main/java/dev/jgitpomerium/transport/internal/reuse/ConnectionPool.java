@@ -12,6 +12,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.WeakHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.sshd.client.session.ClientSession;
@@ -52,9 +53,14 @@ public final class ConnectionPool implements Closeable {
       return new Destination(uri.getUser(), uri.getHost().toLowerCase(Locale.ROOT), uri.getPort(), credentials);
     }
 
+    /** The user, host and port: what a server's limits apply to. */
+    String server() {
+      return (user != null ? user + "@" : "") + host + (port > 0 ? ":" + port : "");
+    }
+
     @Override
     public String toString() {
-      return (user != null ? user + "@" : "") + host + (port > 0 ? ":" + port : "");
+      return server();
     }
   }
 
@@ -69,6 +75,14 @@ public final class ConnectionPool implements Closeable {
 
   private final Supplier<ReusePolicy> policy;
   private final Map<Destination, List<SharedConnection>> connections = new HashMap<>();
+  /** Channels per connection a server allowed when it refused one more, by user, host and port. */
+  private final Map<String, Integer> learnedCapacity = new HashMap<>();
+  /**
+   * The CredentialsProviders operations have brought before: a connection opened for a provider not seen before is not
+   * kept once idle, since programs that make a provider per command would leave one kept connection per command that
+   * no later operation can share.
+   */
+  private final Map<CredentialsProvider, Boolean> providersSeen = new WeakHashMap<>();
   private boolean closed;
 
   /** @param policy the policy set in code or the environment, or null; asked at each new connection */
@@ -119,7 +133,8 @@ public final class ConnectionPool implements Closeable {
         }
         connection = withRoom(destination, avoid);
         if (connection == null) {
-          connection = new SharedConnection(destination, false);
+          connection = new SharedConnection(destination, false,
+              learnedCapacity.getOrDefault(destination.server(), DEFAULT_CHANNELS_PER_CONNECTION));
           connections.computeIfAbsent(destination, d -> new ArrayList<>()).add(connection);
           opener = true;
         }
@@ -154,6 +169,9 @@ public final class ConnectionPool implements Closeable {
       throw e;
     }
     Duration keepIdle = ReusePolicy.keepIdleFor(policy.get(), opened.target());
+    if (keepIdle != null && connection.destination.credentials() != null && !seen(connection.destination)) {
+      keepIdle = Duration.ZERO; // shared while in use; kept once the same provider comes again
+    }
     ClientSession client = JGitSessions.clientSession(opened.session(), connection.destination.toString());
     if (client == null || keepIdle == null && !personal) {
       abandon(connection);
@@ -191,6 +209,10 @@ public final class ConnectionPool implements Closeable {
     log.debug("SSH connection to {} opened{}", established.destination,
         established.personal ? " for one operation (ssh config: not shared)" : ", to be shared");
     return null;
+  }
+
+  private synchronized boolean seen(Destination destination) {
+    return providersSeen.put(destination.credentials(), Boolean.TRUE) != null;
   }
 
   /** A connection of {@code destination} that takes another lease, or null. Drops the lost ones on the way. */
@@ -276,7 +298,8 @@ public final class ConnectionPool implements Closeable {
   void replace(Lease lease, SharedConnection from, boolean refused) throws TransportException {
     synchronized (this) {
       if (refused && from.usable()) {
-        from.capacity = Math.max(1, from.leases - 1);
+        from.capacity = Math.max(1, Math.min(from.capacity, from.openChannels()));
+        learnedCapacity.merge(from.destination.server(), from.capacity, Math::min);
         log.debug("SSH connection to {} refused another channel: it takes {}", from.destination, from.capacity);
       }
     }
@@ -321,6 +344,18 @@ public final class ConnectionPool implements Closeable {
     }, "jgit-pomerium-ssh-close");
     closer.setDaemon(true);
     closer.start();
+  }
+
+  /**
+   * {@code c} did not open a channel in time while it carries others, which may be slow or stalled: no new operation
+   * goes to it (each would wait as long); those on it go on, and it closes when they end.
+   */
+  synchronized void shun(SharedConnection c) {
+    if (c.state == SharedConnection.State.OPEN) {
+      log.debug("SSH connection to {} did not open a channel in time: no new operation goes to it", c.destination);
+      c.state = SharedConnection.State.LOST;
+      remove(c);
+    }
   }
 
   /** The server (or Pomerium, or a failed keepalive) closed {@code c}: no new lease goes to it. */

@@ -49,6 +49,12 @@ final class Lease implements InvocationHandler {
     return destination;
   }
 
+  /** Moves to another connection and sends no new operation to {@code connection}, which is slow or stalled. */
+  void shun(SharedConnection connection) throws TransportException {
+    pool.shun(connection);
+    pool.replace(this, connection, false);
+  }
+
   /** Closes {@code connection}, which does not answer, and moves to another one. */
   void replaceDead(SharedConnection connection) throws TransportException {
     pool.dead(connection);

@@ -66,7 +66,7 @@ final class OpenedExecChannel extends ChannelExec {
         channel.close(true);
         if (kept && attempt < ATTEMPTS) {
           if (connection.carriesOpenChannels()) {
-            lease.replace(connection, false); // busy, perhaps only slow: leave it to its operations and keepalives
+            lease.shun(connection); // busy, perhaps only slow: leave it to its operations and keepalives
           } else {
             lease.replaceDead(connection);
           }

@@ -30,7 +30,7 @@ final class SharedConnection {
   Duration keepIdle;
   volatile int leases;
   /** Leases it takes: OpenSSH's default MaxSessions, lowered to what the server allowed when it refused a channel. */
-  int capacity = ConnectionPool.DEFAULT_CHANNELS_PER_CONNECTION;
+  int capacity;
   /** Armed while it may be idle; see {@code ConnectionPool.expireAfter}. */
   ScheduledFuture<?> idleTimer;
   /** When its last lease ended ({@link System#nanoTime()}). */
@@ -45,9 +45,14 @@ final class SharedConnection {
   /** The channels opened on it that have not finished closing. */
   private final Set<Channel> channels = ConcurrentHashMap.newKeySet();
 
-  SharedConnection(ConnectionPool.Destination destination, boolean personal) {
+  SharedConnection(ConnectionPool.Destination destination, boolean personal, int capacity) {
     this.destination = destination;
     this.personal = personal;
+    this.capacity = capacity;
+  }
+
+  SharedConnection(ConnectionPool.Destination destination, boolean personal) {
+    this(destination, personal, ConnectionPool.DEFAULT_CHANNELS_PER_CONNECTION);
   }
 
   /** Whether it was made more than {@code age} before {@code now} ({@link System#nanoTime()}). */
@@ -70,7 +75,12 @@ final class SharedConnection {
 
   /** Whether one of its channels is open and not closing: a refusal then means the server's limit is reached. */
   boolean carriesOpenChannels() {
-    return channels.stream().anyMatch(c -> c.isOpen() && !c.isClosing());
+    return openChannels() > 0;
+  }
+
+  /** Its channels that are open and not closing. */
+  int openChannels() {
+    return (int) channels.stream().filter(c -> c.isOpen() && !c.isClosing()).count();
   }
 
   /**
