@@ -112,10 +112,10 @@ class ConnectionReuseOpenSshTest {
   void manyOperationsAtOnceAgainstAServerThatAllowsOneChannelPerConnectionAllSucceed() throws Exception {
     start("MaxSessions 1");
     try (PomeriumSshSessionFactory factory = factory()) {
-      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(12);
       try {
         java.util.List<java.util.concurrent.Future<Object>> results = new java.util.ArrayList<>();
-        for (int i = 0; i < 6; i++) {
+        for (int i = 0; i < 12; i++) {
           results.add(pool.submit(() -> {
             lsRemote(factory);
             return null;
