@@ -17,8 +17,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
-import org.eclipse.jgit.api.Git;
-import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.transport.RemoteSession;
 import org.eclipse.jgit.transport.URIish;
 import org.eclipse.jgit.transport.sshd.SshdSessionFactory;
@@ -272,7 +270,7 @@ final class BenchRun {
             Path dir = Files.createTempDirectory(clones, "clone-");
             try {
               count(via, 1);
-              return timed(1000, () -> cloneInto(dir, via, factories.get(via)));
+              return timed(1000, () -> clients.cloneWithoutCheckout(via, factories.get(via), dir));
             } finally {
               BenchRepository.deleteRecursively(dir);
             }
@@ -281,24 +279,6 @@ final class BenchRun {
       factories.values().forEach(SshdSessionFactory::close);
     }
   }
-
-  /** A full clone without checkout; checks the cloned commit. */
-  private void cloneInto(Path dir, Via via, SshdSessionFactory factory) throws Exception {
-    try (Git git =
-        Git.cloneRepository()
-            .setURI(clients.url(via))
-            .setDirectory(dir.toFile())
-            .setNoCheckout(true)
-            .setTimeout(Clients.GIT_TIMEOUT_SECONDS)
-            .setTransportConfigCallback(Clients.using(factory))
-            .call()) {
-      ObjectId cloned = git.getRepository().resolve("refs/remotes/origin/main");
-      if (cloned == null || !cloned.name().equals(clients.head())) {
-        throw new IllegalStateException("the " + via.label() + " clone has the wrong main");
-      }
-    }
-  }
-
   /**
    * Connection set-up again with TCP_NODELAY on both SSH ends (JGit's client here, the SSH server
    * there), which neither sets by default: with Nagle's algorithm and delayed ACKs, stalls of

@@ -3,10 +3,12 @@ package dev.jgitpomerium.bench;
 import dev.jgitpomerium.transport.PomeriumSshSessionFactory;
 import dev.jgitpomerium.transport.TokenStore;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Map;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.TransportConfigCallback;
 import org.eclipse.jgit.api.errors.GitAPIException;
+import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.transport.SshTransport;
 import org.eclipse.jgit.transport.sshd.JGitKeyCache;
@@ -109,6 +111,23 @@ final class Clients {
       builder.noConnectionReuse();
     }
     return builder.build();
+  }
+
+  /** A full clone into {@code dir} without checkout; fails unless it has the server's {@code main}. */
+  void cloneWithoutCheckout(Via via, SshdSessionFactory factory, Path dir) throws Exception {
+    try (Git git =
+        Git.cloneRepository()
+            .setURI(url(via))
+            .setDirectory(dir.toFile())
+            .setNoCheckout(true)
+            .setTimeout(GIT_TIMEOUT_SECONDS)
+            .setTransportConfigCallback(using(factory))
+            .call()) {
+      ObjectId cloned = git.getRepository().resolve("refs/remotes/origin/main");
+      if (cloned == null || !cloned.name().equals(head())) {
+        throw new IllegalStateException("the " + via.label() + " clone has the wrong main");
+      }
+    }
   }
 
   static TransportConfigCallback using(SshdSessionFactory factory) {
